@@ -1,0 +1,3 @@
+using OpmlNode.Cli;
+
+return await CommandLine.RunAsync(args);
