@@ -1,0 +1,231 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using OpmlNode.Crypto;
+using OpmlNode.Merkle;
+
+namespace OpmlNode.Vm;
+
+/// <summary>
+/// The VM's 4 GiB address space as sparse 4 KiB pages (PROTOCOL §3). Writes only mark pages dirty;
+/// the Merkle root is brought up to date when asked, by re-hashing dirty pages and their paths to the root.
+/// </summary>
+public sealed class PagedMemory
+{
+    public const int PageBits = 12;
+    public const int PageSize = 1 << PageBits;
+    public const int PageCount = 1 << (32 - PageBits);
+    /// <summary>Height of one page's subtree: 4096 bytes = 128 leaves = 2^7.</summary>
+    public const int PageHeight = PageBits - 5;
+    public const int TreeDepth = 27;
+    private const int UpperHeight = TreeDepth - PageHeight; // 20 levels of pages above the page roots
+
+    // Hot-path access from Machine: the page table itself (null = all-zero page, never written).
+    internal readonly byte[]?[] Pages = new byte[]?[PageCount];
+    private readonly bool[] _dirty = new bool[PageCount];
+    private readonly List<uint> _dirtyPages = [];
+    // _upper[h][i]: node at height h above the page roots (h = 0 is the page root of page i). Absent = zero subtree.
+    // Full subtrees (255 nodes) of pages that proofs were asked of, so repeated proofs cost no hashing.
+    private readonly Dictionary<uint, Hash256[]> _pageTrees = [];
+    private readonly Dictionary<uint, Hash256>[] _upper = Enumerable.Range(0, UpperHeight + 1).Select(_ => new Dictionary<uint, Hash256>()).ToArray();
+
+    public int AllocatedPages { get; private set; }
+
+    /// <summary>Number of pages written since the root was last computed.</summary>
+    public int DirtyPageCount => _dirtyPages.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal byte[] PageForWrite(uint pageIndex)
+    {
+        var page = Pages[pageIndex];
+        if (page is null)
+        {
+            page = new byte[PageSize];
+            Pages[pageIndex] = page;
+            AllocatedPages++;
+        }
+        if (!_dirty[pageIndex])
+        {
+            _dirty[pageIndex] = true;
+            _dirtyPages.Add(pageIndex);
+        }
+        return page;
+    }
+
+    public byte ReadByte(uint address)
+    {
+        var page = Pages[address >> PageBits];
+        return page is null ? (byte)0 : page[address & (PageSize - 1)];
+    }
+
+    /// <summary>Little-endian 32-bit read; any alignment (crossing pages is allowed here, unlike the ISA).</summary>
+    public uint ReadUInt32(uint address)
+    {
+        if ((address & (PageSize - 1)) <= PageSize - 4)
+        {
+            var page = Pages[address >> PageBits];
+            return page is null ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan((int)(address & (PageSize - 1))));
+        }
+        Span<byte> b = stackalloc byte[4];
+        Read(address, b);
+        return BinaryPrimitives.ReadUInt32LittleEndian(b);
+    }
+
+    public void Read(uint address, Span<byte> destination)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var a = unchecked(address + (uint)done);
+            var off = (int)(a & (PageSize - 1));
+            var n = Math.Min(PageSize - off, destination.Length - done);
+            var page = Pages[a >> PageBits];
+            if (page is null) destination.Slice(done, n).Clear();
+            else page.AsSpan(off, n).CopyTo(destination.Slice(done, n));
+            done += n;
+        }
+    }
+
+    public void Write(uint address, ReadOnlySpan<byte> source)
+    {
+        var done = 0;
+        while (done < source.Length)
+        {
+            var a = unchecked(address + (uint)done);
+            var off = (int)(a & (PageSize - 1));
+            var n = Math.Min(PageSize - off, source.Length - done);
+            source.Slice(done, n).CopyTo(PageForWrite(a >> PageBits).AsSpan(off, n));
+            done += n;
+        }
+    }
+
+    /// <summary>Zeroes a range; pages never written stay unallocated (they already read as zero).</summary>
+    public void Clear(uint address, uint length)
+    {
+        var done = 0u;
+        while (done < length)
+        {
+            var a = unchecked(address + done);
+            var off = (int)(a & (PageSize - 1));
+            var n = (int)Math.Min((uint)(PageSize - off), length - done);
+            if (Pages[a >> PageBits] is not null) PageForWrite(a >> PageBits).AsSpan(off, n).Clear();
+            done += (uint)n;
+        }
+    }
+
+    public void WriteUInt32(uint address, uint value)
+    {
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(b, value);
+        Write(address, b);
+    }
+
+    /// <summary>The 32-byte leaf holding <paramref name="address"/> (PROTOCOL §3: leaf a >> 5).</summary>
+    public Hash256 LeafAt(uint address)
+    {
+        Span<byte> b = stackalloc byte[32];
+        Read(address & ~31u, b);
+        return new Hash256(b);
+    }
+
+    /// <summary>The memory root (depth 27), after re-hashing only what changed since the last call.</summary>
+    public Hash256 Root()
+    {
+        Flush();
+        return NodeAt(UpperHeight, 0);
+    }
+
+    /// <summary>Root of region r (0..15), a depth-23 subtree.</summary>
+    public Hash256 RegionRoot(int region)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual((uint)region < 16, true, nameof(region));
+        Flush();
+        return NodeAt(UpperHeight - 4, (uint)region);
+    }
+
+    /// <summary>Merkle proof for the leaf holding <paramref name="address"/>: the leaf and 27 bottom-up siblings.</summary>
+    public MemoryProof Proof(uint address)
+    {
+        Flush();
+        var pageIndex = address >> PageBits;
+        var siblings = new Hash256[TreeDepth];
+        var leafInPage = (int)((address & (PageSize - 1)) >> 5);
+        if (Pages[pageIndex] is null)
+        {
+            for (var h = 0; h < PageHeight; h++) siblings[h] = ZeroHashes.At(h);
+        }
+        else
+        {
+            if (!_pageTrees.TryGetValue(pageIndex, out var tree))
+            {
+                tree = PageTree(Pages[pageIndex]!);
+                _pageTrees[pageIndex] = tree;
+            }
+            // tree is heap-ordered: node n has children 2n+1, 2n+2; the 128 leaves start at 127.
+            var node = 127 + leafInPage;
+            for (var h = 0; h < PageHeight; h++)
+            {
+                siblings[h] = tree[(node & 1) == 1 ? node + 1 : node - 1];
+                node = (node - 1) / 2;
+            }
+        }
+        for (var h = 0; h < UpperHeight; h++) siblings[PageHeight + h] = NodeAt(h, (pageIndex >> h) ^ 1);
+        return new MemoryProof(address >> 5, LeafAt(address), siblings);
+    }
+
+    private static Hash256[] PageTree(byte[] page)
+    {
+        var tree = new Hash256[2 * 128 - 1];
+        MemoryMarshal.Cast<byte, Hash256>(page.AsSpan()).CopyTo(tree.AsSpan(127));
+        for (var n = 126; n >= 0; n--) tree[n] = Keccak256.HashPair(tree[2 * n + 1], tree[2 * n + 2]);
+        return tree;
+    }
+
+    private Hash256 NodeAt(int height, uint index) =>
+        _upper[height].TryGetValue(index, out var h) ? h : ZeroHashes.At(PageHeight + height);
+
+    private void Flush()
+    {
+        if (_dirtyPages.Count == 0) return;
+        var touched = new HashSet<uint>();
+        foreach (var p in _dirtyPages)
+        {
+            _dirty[p] = false;
+            if (_pageTrees.ContainsKey(p))
+            {
+                var tree = PageTree(Pages[p]!);
+                _pageTrees[p] = tree;
+                _upper[0][p] = tree[0];
+            }
+            else _upper[0][p] = MerkleMath.RootOfBytes(Pages[p], PageHeight);
+            touched.Add(p >> 1);
+        }
+        _dirtyPages.Clear();
+        for (var h = 1; h <= UpperHeight; h++)
+        {
+            var next = new HashSet<uint>();
+            foreach (var i in touched)
+            {
+                var node = Keccak256.HashPair(NodeAt(h - 1, 2 * i), NodeAt(h - 1, 2 * i + 1));
+                if (node == ZeroHashes.At(PageHeight + h)) _upper[h].Remove(i);
+                else _upper[h][i] = node;
+                next.Add(i >> 1);
+            }
+            touched = next;
+        }
+    }
+}
+
+/// <summary>A depth-27 memory proof (PROTOCOL §2.3): leaf index, leaf, bottom-up siblings.</summary>
+public sealed record MemoryProof(uint LeafIndex, Hash256 Leaf, Hash256[] Siblings)
+{
+    public const int EncodedSize = 32 * (PagedMemory.TreeDepth + 1);
+
+    public void Encode(Span<byte> destination)
+    {
+        Leaf.CopyTo(destination);
+        for (var k = 0; k < Siblings.Length; k++) Siblings[k].CopyTo(destination[(32 * (k + 1))..]);
+    }
+
+    public Hash256 ComputeRoot() => MerkleMath.RootFromProof(Leaf, LeafIndex, Siblings);
+}
