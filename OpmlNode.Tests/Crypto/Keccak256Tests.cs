@@ -127,4 +127,26 @@ public class Keccak256Tests
 
     [Fact]
     public void Hash64RejectsOtherLengths() => Assert.Throws<ArgumentException>(() => Keccak256.Hash64(new byte[63]));
+
+    [Fact]
+    public void HashPairsMatchesHashPairForAnyCountAndInPlace()
+    {
+        var rng = new Random(99);
+        foreach (int count in new[] { 0, 1, 7, 8, 9, 15, 16, 17, 33, 64, 100 })
+        {
+            var nodes = new Hash256[2 * count + 1]; // one spare node that must be ignored
+            var buf = new byte[32];
+            for (int i = 0; i < nodes.Length; i++) { rng.NextBytes(buf); nodes[i] = new Hash256(buf); }
+            var expected = new Hash256[count];
+            for (int i = 0; i < count; i++) expected[i] = Keccak256.HashPair(nodes[2 * i], nodes[2 * i + 1]);
+
+            var output = new Hash256[count];
+            Keccak256.HashPairs(nodes, output);
+            Assert.Equal(expected, output);
+
+            Keccak256.HashPairs(nodes, nodes.AsSpan(0, count)); // in place, as a Merkle level reduction does
+            Assert.Equal(expected, nodes[..count]);
+        }
+        Assert.Throws<ArgumentException>(() => Keccak256.HashPairs(new Hash256[3], new Hash256[2]));
+    }
 }

@@ -9,7 +9,7 @@ namespace OpmlNode.Crypto;
 /// Ethereum keccak256 (original Keccak padding <c>0x01 … 0x80</c>, rate 136 bytes, not NIST SHA3-256). PROTOCOL §1.
 /// Span-based, allocation-free; the permutation is a fully unrolled keccak-f[1600] over 25 ulong locals.
 /// </summary>
-public static class Keccak256
+public static partial class Keccak256
 {
     public const int HashSize = 32;
     public const int Rate = 136;
