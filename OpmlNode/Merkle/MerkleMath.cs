@@ -199,7 +199,7 @@ public static class MerkleMath
         // Level 1 straight from the data: each parent is keccak of 64 contiguous bytes.
         Span<Hash256> level = stackalloc Hash256[1 << (ChunkHeight - 1)];
         int full = data.Length / 64;
-        for (int i = 0; i < full; i++) level[i] = Keccak256.Hash64(data.Slice(64 * i, 64));
+        Keccak256.HashPairs(MemoryMarshal.Cast<byte, Hash256>(data[..(64 * full)]), level[..full]);
         int count = full;
         if (data.Length % 64 != 0)
         {
@@ -216,13 +216,11 @@ public static class MerkleMath
     {
         for (int h = baseHeight; h < topHeight; h++)
         {
-            int parents = (count + 1) / 2;
-            for (int j = 0; j < parents; j++)
-            {
-                int l = 2 * j;
-                nodes[j] = l + 1 < count ? Keccak256.HashPair(nodes[l], nodes[l + 1]) : Keccak256.HashPair(nodes[l], ZeroHashes.At(h));
-            }
-            count = parents;
+            // Full pairs go through the batched hasher (in place is safe, see HashPairs); an odd last node pairs with Z[h].
+            int pairs = count / 2;
+            Keccak256.HashPairs(nodes[..(2 * pairs)], nodes[..pairs]);
+            if (count % 2 != 0) nodes[pairs] = Keccak256.HashPair(nodes[count - 1], ZeroHashes.At(h));
+            count = (count + 1) / 2;
         }
         return nodes[0];
     }
