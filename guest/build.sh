@@ -11,16 +11,15 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 CC="${CC:-clang-14}"
 LD="${LD:-ld.lld-14}"
-STRIP="${STRIP:-llvm-strip-14}"
 
 missing=()
-for tool in "$CC" "$LD" "$STRIP" sha256sum; do
+for tool in "$CC" "$LD" sha256sum; do
     command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then
     echo "build.sh: missing tool(s): ${missing[*]}" >&2
-    echo "build.sh: install them with:  sudo apt-get install clang-14 lld-14 llvm-14 coreutils" >&2
-    echo "build.sh: (clang-14 -> clang-14, lld-14 -> ld.lld-14, llvm-14 -> llvm-strip-14/llvm-objdump-14)" >&2
+    echo "build.sh: on Debian/Ubuntu install them with:  sudo apt-get install clang-14 lld-14" >&2
+    echo "build.sh: (package clang-14 provides clang-14, lld-14 provides ld.lld-14; sha256sum is in coreutils)" >&2
     exit 2
 fi
 
@@ -60,8 +59,15 @@ for src in tests/*.c; do
     # Object order is fixed: start, test, lib.
     "$LD" "${LDFLAGS[@]}" -o "$out/$name.elf" \
         "$work/obj/start.o" "$work/obj/$name.o" "$work/obj/lib.o"
-    "$STRIP" --strip-all "$out/$name.elf"
 done
+
+# Every output must satisfy the VM loader and strict decoder (no RVC, no CSRs).
+if command -v python3 >/dev/null 2>&1; then
+    python3 tools/check_isa.py "$out"/*.elf >"$work/isa.log" ||
+        { cat "$work/isa.log" >&2; echo "build.sh: ISA/ELF check failed (see above)" >&2; exit 1; }
+else
+    echo "build.sh: warning: python3 not found, skipping tools/check_isa.py" >&2
+fi
 
 (cd "$out" && sha256sum $(printf '%s.elf\n' "${names[@]}" | sort)) > "$out/SHA256SUMS"
 
