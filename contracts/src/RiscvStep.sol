@@ -272,7 +272,8 @@ contract RiscvStep {
             bytes32 leaf = _b32(q);
             uint256 width = uint256(1) << ((insn >> 12) & 3);
             bytes32 newLeaf = _writeLE(leaf, addr & 31, width, _reg(s, (insn >> 20) & 31));
-            (bytes32 oldRoot, bytes32 newRoot) = MerkleProof.rootsFromSiblings(q + 32, addr >> 5, leaf, newLeaf, MEM_DEPTH);
+            (bytes32 oldRoot, bytes32 newRoot) =
+                MerkleProof.rootsFromSiblings(q + 32, addr >> 5, leaf, newLeaf, MEM_DEPTH);
             if (oldRoot != root) revert BadMemoryProof();
             return _finish(s, newRoot, pc + 4, 0, 0, 0);
         }
@@ -489,22 +490,20 @@ contract RiscvStep {
     /// @dev B-type immediate: imm[12|10:5] = insn[31:25], imm[4:1|11] = insn[11:7].
     function _immB(uint256 insn) internal pure returns (uint256 imm) {
         assembly {
-            imm :=
-                or(
-                    or(and(sar(19, signextend(3, insn)), not(0xfff)), and(shl(4, insn), 0x800)),
-                    or(and(shr(20, insn), 0x7e0), and(shr(7, insn), 0x1e))
-                )
+            imm := or(
+                or(and(sar(19, signextend(3, insn)), not(0xfff)), and(shl(4, insn), 0x800)),
+                or(and(shr(20, insn), 0x7e0), and(shr(7, insn), 0x1e))
+            )
         }
     }
 
     /// @dev J-type immediate: imm[20|10:1|11|19:12] = insn[31:12].
     function _immJ(uint256 insn) internal pure returns (uint256 imm) {
         assembly {
-            imm :=
-                or(
-                    or(and(sar(11, signextend(3, insn)), not(0xfffff)), and(insn, 0xff000)),
-                    or(and(shr(9, insn), 0x800), and(shr(20, insn), 0x7fe))
-                )
+            imm := or(
+                or(and(sar(11, signextend(3, insn)), not(0xfffff)), and(insn, 0xff000)),
+                or(and(shr(9, insn), 0x800), and(shr(20, insn), 0x7fe))
+            )
         }
     }
 }

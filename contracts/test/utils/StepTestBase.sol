@@ -167,7 +167,7 @@ abstract contract StepTestBase is TestBase {
     }
 
     /// @dev Places `insn` at s.pc, runs one step and returns the hash.
-    function runInsn(State memory s, Mem memory m, uint32 insn, uint256 dataAddr) internal returns (bytes32) {
+    function runInsn(State memory s, Mem memory m, uint32 insn, uint256 dataAddr) internal view returns (bytes32) {
         write(m, s.pc, insn, 4);
         (bytes memory st, bytes memory proofs) = witness(s, m, dataAddr);
         return rs.step(st, proofs);

@@ -5,6 +5,7 @@ pragma solidity ^0.8.24;
 interface Vm {
     function readFileBinary(string calldata path) external view returns (bytes memory data);
     function exists(string calldata path) external view returns (bool);
+    function writeFileBinary(string calldata path, bytes calldata data) external;
     function projectRoot() external view returns (string memory path);
     function envOr(string calldata name, string calldata defaultValue) external view returns (string memory value);
     function expectRevert() external;
