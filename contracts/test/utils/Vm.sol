@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice The few forge cheatcodes these tests use (forge-std is not a dependency).
+interface Vm {
+    function readFileBinary(string calldata path) external view returns (bytes memory data);
+    function exists(string calldata path) external view returns (bool);
+    function writeFileBinary(string calldata path, bytes calldata data) external;
+    function projectRoot() external view returns (string memory path);
+    function envOr(string calldata name, string calldata defaultValue) external view returns (string memory value);
+    function expectRevert() external;
+    function expectRevert(bytes4 revertData) external;
+    function expectRevert(bytes calldata revertData) external;
+    function assume(bool condition) external pure;
+    function skip(bool skipTest) external;
+    function toString(uint256 value) external pure returns (string memory);
+    function toString(bytes32 value) external pure returns (string memory);
+    function toString(bytes calldata value) external pure returns (string memory);
+}
+
+/// @notice Minimal test base: `vm`, assertions (revert with a message) and console logging.
+abstract contract TestBase {
+    Vm internal constant vm = Vm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
+
+    function assertEq(bytes32 a, bytes32 b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": ", vm.toString(a), " != ", vm.toString(b)));
+    }
+
+    function assertEq(uint256 a, uint256 b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": ", vm.toString(a), " != ", vm.toString(b)));
+    }
+
+    function assertTrue(bool c, string memory what) internal pure {
+        if (!c) revert(what);
+    }
+
+    function assertNotEq(bytes32 a, bytes32 b, string memory what) internal pure {
+        if (a == b) revert(string.concat(what, ": both ", vm.toString(a)));
+    }
+}

@@ -1,0 +1,2 @@
+/* Expected exit code: 42. */
+int main(void) { return 42; }
