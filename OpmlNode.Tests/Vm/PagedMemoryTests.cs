@@ -17,7 +17,7 @@ public class PagedMemoryTests
         mem.WriteUInt32(addr, 0xDEADBEEF);
         var leafBytes = new byte[32];
         leafBytes[addr & 31] = 0xEF; leafBytes[(addr & 31) + 1] = 0xBE; leafBytes[(addr & 31) + 2] = 0xAD; leafBytes[(addr & 31) + 3] = 0xDE;
-        var siblings = Enumerable.Range(0, 27).Select(ZeroHashes.At).ToArray();
+        var siblings = Enumerable.Range(0, 27).Select(h => ZeroHashes.At(h)).ToArray();
         Assert.Equal(MerkleMath.RootFromProof(new Hash256(leafBytes), addr >> 5, siblings), mem.Root());
     }
 

@@ -177,7 +177,9 @@ public sealed class PagedMemory
     {
         var tree = new Hash256[2 * 128 - 1];
         MemoryMarshal.Cast<byte, Hash256>(page.AsSpan()).CopyTo(tree.AsSpan(127));
-        for (var n = 126; n >= 0; n--) tree[n] = Keccak256.HashPair(tree[2 * n + 1], tree[2 * n + 2]);
+        // Heap order keeps each level contiguous: level h's parents of nodes [first, first+width) are [first/2, ...).
+        for (int first = 127, width = 128; width > 1; first /= 2, width /= 2)
+            Keccak256.HashPairs(tree.AsSpan(first, width), tree.AsSpan(first / 2, width / 2));
         return tree;
     }
 
