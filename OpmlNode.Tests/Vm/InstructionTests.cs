@@ -1,5 +1,5 @@
 using OpmlNode.Vm;
-using static OpmlNode.Tests.Vm.Asm;
+using static OpmlNode.Vm.Rv;
 using static OpmlNode.Tests.Vm.VmHarness;
 
 namespace OpmlNode.Tests.Vm;
@@ -55,12 +55,12 @@ public class InstructionTests
     [InlineData(6u, 0u, 0xF0u, 0x0Fu, 0xFFu)]         // or
     [InlineData(7u, 0u, 0xF0u, 0x3Cu, 0x30u)]         // and
     public void Op(uint funct3, uint funct7, uint a, uint b, uint expected) =>
-        Assert.Equal(expected, Exec(Asm.Op(funct3, funct7, 7, 5, 6), (5, a), (6, b)).Regs[7]);
+        Assert.Equal(expected, Exec(Rv.Op(funct3, funct7, 7, 5, 6), (5, a), (6, b)).Regs[7]);
 
     [Theory]
     [InlineData(1u, 0x20u)] [InlineData(2u, 0x20u)] [InlineData(0u, 0x40u)] [InlineData(0u, 0x02u)] [InlineData(7u, 0x7Fu)]
     public void OpBadFunct7Traps(uint funct3, uint funct7) =>
-        AssertTrap(Exec(Asm.Op(funct3, funct7, 7, 5, 6), (5, 1), (6, 2)), TrapCause.IllegalInstruction);
+        AssertTrap(Exec(Rv.Op(funct3, funct7, 7, 5, 6), (5, 1), (6, 2)), TrapCause.IllegalInstruction);
 
     [Theory]
     [InlineData(0u, 7u, 6u, 42u)]                                 // mul
@@ -85,7 +85,7 @@ public class InstructionTests
     [InlineData(7u, 7u, 0u, 7u)]                                 // remu by zero
     [InlineData(7u, 0xFFFFFFFFu, 10u, 5u)]                       // remu
     public void MulDiv(uint funct3, uint a, uint b, uint expected) =>
-        Assert.Equal(expected, Exec(Asm.Op(funct3, 1, 7, 5, 6), (5, a), (6, b)).Regs[7]);
+        Assert.Equal(expected, Exec(Rv.Op(funct3, 1, 7, 5, 6), (5, a), (6, b)).Regs[7]);
 
     [Theory]
     [InlineData(0u, 5u, 5u, true)] [InlineData(0u, 5u, 6u, false)]
@@ -151,7 +151,7 @@ public class InstructionTests
     [InlineData(2u, 0x2000u, 0x84838281u)] [InlineData(2u, 0x201Cu, 0xA09F9E9Du)]
     public void LoadsAtLeafBoundaries(uint funct3, uint address, uint expected)
     {
-        var m = Load(Asm.Load(funct3, 7, 5, -16));
+        var m = Load(Rv.Load(funct3, 7, 5, -16));
         for (var i = 0; i < 32; i++) m.Memory.Write(0x2000u + (uint)i, [(byte)(0x81 + i)]);
         m.Regs[5] = address + 16;
         StepChecked(m);
@@ -160,16 +160,16 @@ public class InstructionTests
 
     [Fact]
     public void LoadFromUnwrittenMemoryReadsZero() =>
-        Assert.Equal(0u, Exec(Asm.Load(2, 7, 5, 0), (5, 0xFFFFFFFC), (7, 99)).Regs[7]);
+        Assert.Equal(0u, Exec(Rv.Load(2, 7, 5, 0), (5, 0xFFFFFFFC), (7, 99)).Regs[7]);
 
     [Theory]
     [InlineData(1u, 0x2001u)] [InlineData(5u, 0x2003u)] [InlineData(2u, 0x2002u)] [InlineData(2u, 0x201Fu)]
     public void MisalignedLoadTraps(uint funct3, uint address) =>
-        AssertTrap(Exec(Asm.Load(funct3, 7, 5, 0), (5, address), (7, 5)), TrapCause.MisalignedLoad, (7, 5u));
+        AssertTrap(Exec(Rv.Load(funct3, 7, 5, 0), (5, address), (7, 5)), TrapCause.MisalignedLoad, (7, 5u));
 
     [Theory]
     [InlineData(3u)] [InlineData(6u)] [InlineData(7u)]
-    public void ReservedLoadWidthTraps(uint funct3) => AssertTrap(Exec(Asm.Load(funct3, 7, 5, 0), (5, 0x2000)), TrapCause.IllegalInstruction);
+    public void ReservedLoadWidthTraps(uint funct3) => AssertTrap(Exec(Rv.Load(funct3, 7, 5, 0), (5, 0x2000)), TrapCause.IllegalInstruction);
 
     [Theory]
     [InlineData(0u, 0x2000u, new byte[] { 0x44 })] [InlineData(0u, 0x201Fu, new byte[] { 0x44 })]

@@ -183,6 +183,29 @@ public sealed class PagedMemory
         return tree;
     }
 
+    /// <summary>Re-hashes only the paths of leaves that differ from the cached tree (a store touches one leaf; 7 hashes, not 255).</summary>
+    private static void UpdatePageTree(Hash256[] tree, byte[] page)
+    {
+        var leaves = MemoryMarshal.Cast<byte, Hash256>(page.AsSpan());
+        Span<bool> stale = stackalloc bool[127];
+        var any = false;
+        for (var i = 0; i < 128; i++)
+        {
+            if (tree[127 + i] == leaves[i]) continue;
+            tree[127 + i] = leaves[i];
+            stale[(126 + i) / 2] = true;
+            any = true;
+        }
+        if (!any) return;
+        // Children have larger indices than parents, so one descending pass sees every child before its parent.
+        for (var n = 126; n >= 0; n--)
+        {
+            if (!stale[n]) continue;
+            tree[n] = Keccak256.HashPair(tree[2 * n + 1], tree[2 * n + 2]);
+            if (n > 0) stale[(n - 1) / 2] = true;
+        }
+    }
+
     private Hash256 NodeAt(int height, uint index) =>
         _upper[height].TryGetValue(index, out var h) ? h : ZeroHashes.At(PageHeight + height);
 
@@ -193,10 +216,9 @@ public sealed class PagedMemory
         foreach (var p in _dirtyPages)
         {
             _dirty[p] = false;
-            if (_pageTrees.ContainsKey(p))
+            if (_pageTrees.TryGetValue(p, out var tree))
             {
-                var tree = PageTree(Pages[p]!);
-                _pageTrees[p] = tree;
+                UpdatePageTree(tree, Pages[p]!);
                 _upper[0][p] = tree[0];
             }
             else _upper[0][p] = MerkleMath.RootOfBytes(Pages[p], PageHeight);

@@ -1,7 +1,7 @@
-namespace OpmlNode.Tests.Vm;
+namespace OpmlNode.Vm;
 
-/// <summary>RV32IM instruction encoders for tests (RISC-V unprivileged spec, chapter 2 formats).</summary>
-internal static class Asm
+/// <summary>RV32IM instruction encoders (tests, random programs) (RISC-V unprivileged spec, chapter 2 formats).</summary>
+public static class Rv
 {
     public static uint R(uint opcode, int rd, uint funct3, int rs1, int rs2, uint funct7) =>
         (funct7 << 25) | ((uint)rs2 << 20) | ((uint)rs1 << 15) | (funct3 << 12) | ((uint)rd << 7) | opcode;

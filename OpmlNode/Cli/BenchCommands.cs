@@ -1,0 +1,47 @@
+using System.CommandLine;
+using OpmlNode.Bench;
+
+namespace OpmlNode.Cli;
+
+/// <summary>`opml-node bench ...`: the benchmarks quoted in docs/BENCHMARKS.md.</summary>
+internal static class BenchCommands
+{
+    public static Command Build()
+    {
+        var bench = new Command("bench", "Benchmarks (medians of several rounds; ratios against a baseline measured in the same run).");
+        var seconds = new Option<int>("--seconds") { Description = "Time budget for the keccak rounds.", DefaultValueFactory = _ => 10 };
+        var keccak = new Command("keccak", "64-byte keccak256 hashes per second: ours vs BouncyCastle's KeccakDigest.") { seconds };
+        keccak.SetAction(p =>
+        {
+            Console.WriteLine(KeccakBench.Run(p.GetValue(seconds)));
+            return 0;
+        });
+        bench.Subcommands.Add(keccak);
+        bench.Subcommands.Add(VmBenchCommand());
+        return bench;
+    }
+
+    private static Command VmBenchCommand()
+    {
+        var file = new Argument<FileInfo>("FILE.elf") { Description = "Guest to run (default guest/bin/matmul8.elf).", Arity = ArgumentArity.ZeroOrOne };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds per configuration.", DefaultValueFactory = _ => 5 };
+        var rootEvery = new Option<int>("--root-every-log2") { Description = "Checkpoint configuration: a state root every 2^N steps.", DefaultValueFactory = _ => 20 };
+        var noQemu = new Option<bool>("--no-qemu") { Description = "Skip the qemu-riscv32 baseline." };
+        var cmd = new Command("vm", "VM speed in MIPS with no roots and with periodic state roots, against qemu-riscv32 running the same ELF.")
+        {
+            file, rounds, rootEvery, noQemu,
+        };
+        cmd.SetAction(p =>
+        {
+            var path = p.GetValue(file)?.FullName ?? Path.Combine("guest", "bin", "matmul8.elf");
+            if (!File.Exists(path))
+            {
+                Console.Error.WriteLine($"error: {path} not found (run from the repository root or pass FILE.elf)");
+                return CommandLine.ExitCodes.BadInput;
+            }
+            Console.WriteLine(VmBench.Run(path, p.GetValue(rounds), 1ul << p.GetValue(rootEvery), !p.GetValue(noQemu)));
+            return 0;
+        });
+        return cmd;
+    }
+}
