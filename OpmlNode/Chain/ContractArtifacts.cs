@@ -44,15 +44,4 @@ public static class ContractArtifacts
             throw new ContractArtifactException($"{path}: bytecode.object is not hex");
         return "0x" + hex;
     }
-
-    /// <summary>True when the artifact exists and is newer than every file under <c>contracts/src</c>.</summary>
-    public static bool IsUpToDate(string contractsDir, string contract = RiscvStep, string? sourceFile = null)
-    {
-        var path = ArtifactPath(contractsDir, contract, sourceFile);
-        if (!File.Exists(path)) return false;
-        var built = File.GetLastWriteTimeUtc(path);
-        var src = Path.Combine(contractsDir, "src");
-        return !Directory.Exists(src) ||
-               Directory.EnumerateFiles(src, "*.sol", SearchOption.AllDirectories).All(f => File.GetLastWriteTimeUtc(f) <= built);
-    }
 }
