@@ -1,0 +1,134 @@
+using System.Numerics;
+using Nethereum.ABI.FunctionEncoding.Attributes;
+using Nethereum.Contracts;
+using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Web3;
+
+namespace OpmlNode.Chain.Contracts;
+
+// Hand-written Nethereum typed DTOs for contracts/src/RiscvStep.sol (PROTOCOL §4). Keep in sync with the contract;
+// RiscvStepOnChainTests checks the selectors against forge's artifact ABI.
+
+/// <summary>Deployment of RiscvStep (no constructor arguments). The bytecode comes from forge's artifact
+/// (<see cref="ContractArtifacts.LoadBytecode"/>), not a compiled-in constant, so it always matches contracts/src.</summary>
+public sealed class RiscvStepDeployment : ContractDeploymentMessage
+{
+    public RiscvStepDeployment() : base("") { }
+    public RiscvStepDeployment(string bytecode) : base(bytecode) { }
+}
+
+/// <summary><c>step(bytes state, bytes proofs) returns (bytes32 postStateHash)</c> (pure).</summary>
+[Function("step", "bytes32")]
+public sealed class StepFunction : FunctionMessage
+{
+    [Parameter("bytes", "state", 1)] public byte[] State { get; set; } = [];
+    [Parameter("bytes", "proofs", 2)] public byte[] Proofs { get; set; } = [];
+}
+
+/// <summary><c>stateHash(bytes state) returns (bytes32)</c> (pure).</summary>
+[Function("stateHash", "bytes32")]
+public sealed class StateHashFunction : FunctionMessage
+{
+    [Parameter("bytes", "state", 1)] public byte[] State { get; set; } = [];
+}
+
+/// <summary>The state is not exactly 170 bytes (§4.1).</summary>
+[Error("BadStateLength")]
+public sealed class BadStateLengthError : IErrorDTO;
+
+/// <summary>The <c>exited</c> byte is not 0, 1 or 2 (§4.1).</summary>
+[Error("BadExitedFlag")]
+public sealed class BadExitedFlagError : IErrorDTO;
+
+/// <summary><c>proofs</c> is not exactly as long as the proofs this step reads (§4.6).</summary>
+[Error("BadProofsLength")]
+public sealed class BadProofsLengthError : IErrorDTO
+{
+    [Parameter("uint256", "expected", 1)] public BigInteger Expected { get; set; }
+    [Parameter("uint256", "got", 2)] public BigInteger Got { get; set; }
+}
+
+/// <summary>A memory proof does not recompute to the state's <c>memRoot</c> (§4.6).</summary>
+[Error("BadMemoryProof")]
+public sealed class BadMemoryProofError : IErrorDTO;
+
+/// <summary>RiscvStep rejected a witness with one of its custom errors.</summary>
+public sealed class RiscvStepRevertException(string errorName, IErrorDTO error, Exception inner)
+    : Exception(Describe(errorName, error), inner)
+{
+    /// <summary>The Solidity error name, e.g. "BadMemoryProof".</summary>
+    public string ErrorName { get; } = errorName;
+    /// <summary>The decoded error (one of the *Error DTOs above).</summary>
+    public IErrorDTO Error { get; } = error;
+
+    private static string Describe(string name, IErrorDTO error) => error switch
+    {
+        BadProofsLengthError e => $"RiscvStep reverted with {name}(expected: {e.Expected}, got: {e.Got})",
+        _ => $"RiscvStep reverted with {name}()",
+    };
+}
+
+/// <summary>Typed access to a deployed RiscvStep contract.</summary>
+public sealed class RiscvStepService(IWeb3 web3, string contractAddress)
+{
+    public IWeb3 Web3 { get; } = web3;
+    public string ContractAddress { get; } = contractAddress;
+
+    /// <summary>Deploys RiscvStep from its creation bytecode (see <see cref="ContractArtifacts.LoadBytecode"/>);
+    /// the web3 instance must carry a signing account.</summary>
+    public static async Task<RiscvStepService> DeployAsync(IWeb3 web3, string bytecode, CancellationToken ct = default)
+    {
+        var receipt = await web3.Eth.GetContractDeploymentHandler<RiscvStepDeployment>()
+            .SendRequestAndWaitForReceiptAsync(new RiscvStepDeployment(bytecode), ct).ConfigureAwait(false);
+        if (receipt.Status?.Value != 1 || string.IsNullOrEmpty(receipt.ContractAddress))
+            throw new InvalidOperationException($"RiscvStep deployment failed (tx {receipt.TransactionHash}, status {receipt.Status?.Value})");
+        return new RiscvStepService(web3, receipt.ContractAddress);
+    }
+
+    /// <summary>The post-state hash of one step (eth_call). A rejected witness throws <see cref="RiscvStepRevertException"/>.</summary>
+    public async Task<byte[]> StepAsync(byte[] state, byte[] proofs, BlockParameter? block = null)
+    {
+        var fn = new StepFunction { State = state, Proofs = proofs };
+        return await WithDecodedErrors(() =>
+            Web3.Eth.GetContractQueryHandler<StepFunction>().QueryAsync<byte[]>(ContractAddress, fn, block)).ConfigureAwait(false);
+    }
+
+    /// <summary>The state hash (§4.2) of a packed state (eth_call).</summary>
+    public async Task<byte[]> StateHashAsync(byte[] state, BlockParameter? block = null)
+    {
+        var fn = new StateHashFunction { State = state };
+        return await WithDecodedErrors(() =>
+            Web3.Eth.GetContractQueryHandler<StateHashFunction>().QueryAsync<byte[]>(ContractAddress, fn, block)).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends <c>step</c> as a transaction and waits for the receipt (for gas measurement; the result is only
+    /// visible through eth_call). Gas is estimated by the node, which also surfaces a revert as a decoded error.</summary>
+    public async Task<TransactionReceipt> StepTransactionAsync(byte[] state, byte[] proofs, CancellationToken ct = default)
+    {
+        var fn = new StepFunction { State = state, Proofs = proofs };
+        return await WithDecodedErrors(() =>
+            Web3.Eth.GetContractTransactionHandler<StepFunction>().SendRequestAndWaitForReceiptAsync(ContractAddress, fn, ct)).ConfigureAwait(false);
+    }
+
+    private static async Task<T> WithDecodedErrors<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (SmartContractCustomErrorRevertException e) when (Decode(e) is { } decoded)
+        {
+            throw new RiscvStepRevertException(decoded.Name, decoded.Error, e);
+        }
+    }
+
+    /// <summary>Maps revert data to the matching error DTO by selector; null for an error RiscvStep does not declare.</summary>
+    public static (string Name, IErrorDTO Error)? Decode(SmartContractCustomErrorRevertException e)
+    {
+        if (e.IsCustomErrorFor<BadMemoryProofError>()) return ("BadMemoryProof", e.DecodeError<BadMemoryProofError>());
+        if (e.IsCustomErrorFor<BadProofsLengthError>()) return ("BadProofsLength", e.DecodeError<BadProofsLengthError>());
+        if (e.IsCustomErrorFor<BadStateLengthError>()) return ("BadStateLength", e.DecodeError<BadStateLengthError>());
+        if (e.IsCustomErrorFor<BadExitedFlagError>()) return ("BadExitedFlag", e.DecodeError<BadExitedFlagError>());
+        return null;
+    }
+}
