@@ -3,6 +3,7 @@ using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
+using OpmlNode.Tests.Support;
 
 namespace OpmlNode.Tests.Chain;
 
@@ -16,7 +17,7 @@ public sealed class AnvilFixture : IAsyncLifetime
 {
     public const string DeployerKey = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-    public string RepoRoot { get; } = FindRepoRoot();
+    public string RepoRoot => Repo.Root;
     public string ContractsDir => Path.Combine(RepoRoot, "contracts");
     public Anvil Anvil { get; private set; } = null!;
     public Web3 Web3 { get; private set; } = null!;
@@ -43,14 +44,6 @@ public sealed class AnvilFixture : IAsyncLifetime
     {
         Anvil?.Dispose();
         return Task.CompletedTask;
-    }
-
-    /// <summary>The directory holding OpmlNode.sln, walking up from the test binaries.</summary>
-    public static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "OpmlNode.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"OpmlNode.sln not found above {AppContext.BaseDirectory}");
     }
 
     private static void EnsureContractsBuilt(string contractsDir)

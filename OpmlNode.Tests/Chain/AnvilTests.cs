@@ -2,12 +2,14 @@ using System.Diagnostics;
 using Nethereum.Web3;
 using OpmlNode.Chain;
 
+using OpmlNode.Tests.Support;
+
 namespace OpmlNode.Tests.Chain;
 
 /// <summary>The anvil process wrapper: answers RPC, leaves no process behind, fails loudly.</summary>
 public class AnvilTests
 {
-    private static string ContractsDir => Path.Combine(AnvilFixture.FindRepoRoot(), "contracts");
+    private static string ContractsDir => Repo.Path("contracts");
 
     [Fact]
     public async Task StartsAnswersAndIsGoneAfterDispose()

@@ -19,6 +19,7 @@ public static class CommandLine
             "opml-node: optimistic machine learning node. Runs RV32IM fault-proof guests, writes step witnesses, benchmarks.\n" +
             "Spec: docs/PROTOCOL.md.");
         root.Subcommands.Add(VmCommands.Build());
+        root.Subcommands.Add(ChainCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());
         return root;
     }

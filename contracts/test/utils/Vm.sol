@@ -8,6 +8,7 @@ interface Vm {
     function writeFileBinary(string calldata path, bytes calldata data) external;
     function projectRoot() external view returns (string memory path);
     function envOr(string calldata name, string calldata defaultValue) external view returns (string memory value);
+    function envOr(string calldata name, bool defaultValue) external view returns (bool value);
     function expectRevert() external;
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;
