@@ -107,19 +107,20 @@ internal static class VmCommands
         var maxSteps = new Option<ulong>("--max-steps") { Description = "Witnesses per guest at most.", DefaultValueFactory = _ => 5000 };
         var random = new Option<int>("--random") { Description = "Also add every step of N seeded random programs (all instruction classes and traps).", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "Seed for --random.", DefaultValueFactory = _ => 1 };
+        var coverage = new Option<bool>("--coverage") { Description = "Also add the coverage programs: every RV32IM instruction on edge-case operands, every trap cause, exits, self-modifying stores." };
         var cmd = new Command("witness",
             "Write step witnesses with their expected post-state hashes (checked against the reference stepper) " +
             "as a binary fixture for the Solidity step's replay test.")
         {
-            files, output, maxSteps, random, seed,
+            files, output, maxSteps, random, seed, coverage,
         };
-        cmd.SetAction(p => Witness(p.GetValue(files) ?? [], p.GetValue(output)!, p.GetValue(maxSteps), p.GetValue(random), p.GetValue(seed)));
+        cmd.SetAction(p => Witness(p.GetValue(files) ?? [], p.GetValue(output)!, p.GetValue(maxSteps), p.GetValue(random), p.GetValue(seed), p.GetValue(coverage)));
         return cmd;
     }
 
-    private static int Witness(FileInfo[] files, FileInfo output, ulong maxSteps, int random, int seed)
+    private static int Witness(FileInfo[] files, FileInfo output, ulong maxSteps, int random, int seed, bool coverage)
     {
-        if (files.Length == 0 && random <= 0) return Fail("give at least one ELF or --random N");
+        if (files.Length == 0 && random <= 0 && !coverage) return Fail("give at least one ELF, --random N or --coverage");
         var machines = new List<(string Name, Func<Machine> Create)>();
         foreach (var f in files)
         {
@@ -132,6 +133,12 @@ internal static class VmCommands
         for (var i = 0; i < random; i++) machines.Add(($"random#{i}", () => RandomPrograms.Create(rng)));
 
         using var fixture = new WitnessFixtureWriter(output.FullName);
+        if (coverage)
+        {
+            var programs = 0;
+            foreach (var (_, m) in CoveragePrograms.All()) { fixture.RecordRun(m, maxSteps); programs++; }
+            Console.Error.WriteLine(Invariant($"coverage: {programs} programs, {fixture.Count} witnesses"));
+        }
         foreach (var (name, create) in machines)
         {
             var m = create();

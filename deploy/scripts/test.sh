@@ -20,7 +20,7 @@ echo "== witness fixture for the Solidity replay"
 fixture=contracts/test/fixtures/witnesses.bin
 mkdir -p contracts/test/fixtures
 small=$(ls guest/bin/*.elf | grep -v matmul8)
-if ! dotnet OpmlNode/bin/Release/net10.0/opml-node.dll vm witness $small --max-steps 1200 --random 40 --seed 1 --out "$fixture"; then
+if ! dotnet OpmlNode/bin/Release/net10.0/opml-node.dll vm witness $small --max-steps 1200 --random 40 --seed 1 --coverage --out "$fixture"; then
   failed=$((failed + 1))
 fi
 
