@@ -121,7 +121,7 @@ internal static class VmCommands
     private static int Witness(FileInfo[] files, FileInfo output, ulong maxSteps, int random, int seed, bool coverage)
     {
         if (files.Length == 0 && random <= 0 && !coverage) return Fail("give at least one ELF, --random N or --coverage");
-        var machines = new List<(string Name, Func<Machine> Create)>();
+        var machines = new List<(string Name, Func<Machine> Create)>(); // guests, loaded up front so a bad file fails before any work
         foreach (var f in files)
         {
             GuestImage image;
@@ -130,8 +130,6 @@ internal static class VmCommands
             machines.Add((f.Name, () => new Machine(image.Memory, image.Entry)));
         }
         var rng = new Random(seed);
-        for (var i = 0; i < random; i++) machines.Add(($"random#{i}", () => RandomPrograms.Create(rng)));
-
         using var fixture = new WitnessFixtureWriter(output.FullName);
         if (coverage)
         {
@@ -143,8 +141,13 @@ internal static class VmCommands
         {
             var m = create();
             var n = fixture.RecordRun(m, maxSteps);
-            if (files.Length > 0 || name == $"random#{random - 1}" || (random > 20 && name.EndsWith('0')))
-                Console.Error.WriteLine(Invariant($"{name}: {n} witnesses, ended {m.Exited}{(m.Exited == ExitKind.Trapped ? $" ({m.Trap})" : "")}"));
+            Console.Error.WriteLine(Invariant($"{name}: {n} witnesses, ended {m.Exited}{(m.Exited == ExitKind.Trapped ? $" ({m.Trap})" : "")}"));
+        }
+        if (random > 0)
+        {
+            var before = fixture.Count;
+            for (var i = 0; i < random; i++) fixture.RecordRun(RandomPrograms.Create(rng), maxSteps);
+            Console.Error.WriteLine(Invariant($"random: {random} programs (seed {seed}), {fixture.Count - before} witnesses"));
         }
         Console.WriteLine(Invariant($"{fixture.Count} witnesses written to {output.FullName}"));
         return 0;
