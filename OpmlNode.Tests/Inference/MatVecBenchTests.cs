@@ -20,6 +20,8 @@ public class MatVecBenchTests(ITestOutputHelper output)
     public void Int8MatVecAtLeastTwiceFloat32()
     {
         if (Environment.GetEnvironmentVariable("OPML_BENCH") != "1") return;
+        foreach (var (rows, cols) in new[] { (1024, 1024), (11008, 4096) })
+            output.WriteLine(MatVecBench.Run(rows, cols, rounds: 5).ToString());
         foreach (var level in new[] { SimdLevel.Avx512, SimdLevel.Avx2 })
         {
             var r = MatVecBench.Run(level: level);

@@ -54,7 +54,7 @@ public static class MatVecBench
         }
 
         // Warm-up: tiered JIT reaches optimised code for both sides before timing.
-        Measure(Int8, 0.2); Measure(Float32, 0.2);
+        Measure(Int8, 0.5); Measure(Float32, 0.5);
         double ops = 2.0 * rows * cols;
         var i8 = new List<double>(); var f32 = new List<double>();
         for (int k = 0; k < rounds; k++)
