@@ -46,12 +46,15 @@ public static class ModelWriter
         return (desc, table, data, offsets, end);
     }
 
-    public static void Write(string path, ModelDefinition m, IProgress<long>? bytesWritten = null)
+    public static void Write(string path, ModelDefinition m, IProgress<long>? bytesWritten = null) => Write(path, m, bytesWritten, validate: true);
+
+    /// <summary>validate: false writes even an inconsistent graph (tests of the reader's checks only).</summary>
+    internal static void Write(string path, ModelDefinition m, IProgress<long>? bytesWritten, bool validate)
     {
         if (Encoding.ASCII.GetByteCount(m.Architecture) > ModelFormat.ArchNameSize || m.Architecture.Any(c => c is < ' ' or > '~'))
             throw new InvalidModelException($"architecture name must be printable ASCII of at most {ModelFormat.ArchNameSize} bytes");
         var specs = m.Weights.Select(w => w.Spec).ToArray();
-        ModelFormat.ValidateGraph(m.Nodes, specs, m.OutputNode, m.InputSizeLimit);
+        if (validate) ModelFormat.ValidateGraph(m.Nodes, specs, m.OutputNode, m.InputSizeLimit);
         var (descOff, tableOff, dataOff, offsets, fileLength) = Layout(m.Nodes.Count, specs);
 
         var header = new byte[ModelFormat.HeaderSize];
