@@ -20,6 +20,7 @@ public static class CommandLine
             "Spec: docs/PROTOCOL.md.");
         root.Subcommands.Add(VmCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());
+        ModelCommands.Register(root);
         return root;
     }
 

@@ -58,8 +58,8 @@ public sealed class GraphRunner
 
     public static void CheckPasses(IModel model, long passes)
     {
-        if (passes < 1) throw new ArgumentOutOfRangeException(nameof(passes), passes, "at least one pass");
-        if (passes * model.Nodes.Count > 1L << SlotDepth) throw new ArgumentOutOfRangeException(nameof(passes), passes, $"P·n must be at most 2^{SlotDepth} slots");
+        if (passes < 1) throw new ArgumentException($"passes must be at least 1, got {passes}");
+        if (passes * model.Nodes.Count > 1L << SlotDepth) throw new ArgumentException($"{passes} passes × {model.Nodes.Count} nodes exceed 2^{SlotDepth} slots");
     }
 
     public GraphRun Run(ReadOnlyMemory<byte> taskInput, int passes, GraphRunOptions? options = null)
