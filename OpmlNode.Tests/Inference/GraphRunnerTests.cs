@@ -243,4 +243,23 @@ public class GraphRunnerTests : IDisposable
         full[3] = 9;
         Assert.Equal(new GraphRunner(m).Run(full, 1).FinalRoot, new GraphRunner(m).Run(shortIn, 1).FinalRoot);
     }
+
+    [Fact]
+    public void LagsBeyondThePassCountReadZerosWithoutAllocatingRings()
+    {
+        // counter = Position(NODE(self, 1)); echo = Add(NODE(counter, 3), NODE(counter, uint.MaxValue)) reads counter
+        // three passes back (zeros in passes 0..2) and zeros forever from the huge lag.
+        var i32x2 = new TensorSpec(ElemType.I32, 2);
+        var pos = new NodeDescriptor(OpCode.Position, i32x2, [InputRef.Node(0, 1, i32x2)]);
+        var echo = new NodeDescriptor(OpCode.Add, i32x2, [InputRef.Node(0, 3, i32x2), InputRef.Node(0, uint.MaxValue, i32x2)], [1 << 14, 14, int.MinValue, int.MaxValue, 1 << 14]);
+        var path = _dir.File("lag.opml");
+        ModelWriter.Write(path, new ModelDefinition("test/lag", [pos, echo], [], 1, 0, 1));
+        using var m = ModelReader.Open(path);
+        var outs = new List<int[]>();
+        new GraphRunner(m).Run(Array.Empty<byte>(), 6, new GraphRunOptions
+        {
+            SlotCompleted = (g, o) => { if (g % 2 == 1) outs.Add(MemoryMarshal.Cast<byte, int>(o).ToArray()); },
+        });
+        for (int p = 0; p < 6; p++) Assert.Equal(p < 3 ? [0, 0] : new[] { p - 3, p - 2 }, outs[p]);
+    }
 }

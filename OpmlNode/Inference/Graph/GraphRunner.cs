@@ -43,7 +43,7 @@ public sealed class GraphRunner
         foreach (var d in model.Nodes)
             foreach (var r in d.Inputs)
                 if (r.Kind == RefKind.Node)
-                    _ringSize[r.Index] = (int)Math.Max(_ringSize[r.Index], Math.Min(r.Lag, int.MaxValue - 1) + 1);
+                    _ringSize[r.Index] = (int)Math.Max(_ringSize[r.Index], Math.Min(r.Lag, (uint)int.MaxValue - 1) + 1);
     }
 
     public IOpBackend Backend { get; }
@@ -127,8 +127,10 @@ public sealed class GraphRunner
         int n = _model.Nodes.Count;
         var nodes = _model.Nodes;
         // Declared TASK_INPUT lengths are ≥ the input size limit (validated), so padding never truncates.
+        // A lag ≥ passes always reads zeros, so no ring needs more than `passes` entries (lags up to 2^32−1 are valid).
         var rings = new byte[n][][];
-        for (int k = 0; k < n; k++) rings[k] = new byte[_ringSize[k]][];
+        var ringSize = new int[n];
+        for (int k = 0; k < n; k++) rings[k] = new byte[ringSize[k] = Math.Min(_ringSize[k], passes)][];
         var weightMem = new ReadOnlyMemory<byte>[_model.Weights.Count];
         for (int w = 0; w < weightMem.Length; w++) weightMem[w] = _model.Weight(w);
         var ins = new ReadOnlyMemory<byte>[NodeDescriptor.MaxInputs];
@@ -148,7 +150,7 @@ public sealed class GraphRunner
                         RefKind.TaskInput => taskInput,
                         _ => p - (long)r.Lag < 0
                             ? Zeros(r.Spec.ByteLength)
-                            : rings[r.Index][(int)((p - (long)r.Lag) % _ringSize[r.Index])],
+                            : rings[r.Index][(int)((p - (long)r.Lag) % ringSize[r.Index])],
                     };
                 }
                 if (g == stopBefore)

@@ -101,6 +101,7 @@ public static class ModelWriter
                 written += len;
                 bytesWritten?.Report(written);
             }
+            Pad(fs, fileLength); // a model without weights ends at the (aligned) data offset
             if (fs.Position != fileLength) throw new InvalidOperationException("model layout mismatch");
         }
         File.Move(tmp, path, overwrite: true);
