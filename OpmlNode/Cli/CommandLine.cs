@@ -21,6 +21,7 @@ public static class CommandLine
         root.Subcommands.Add(VmCommands.Build());
         root.Subcommands.Add(ChainCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());
+        ModelCommands.Register(root);
         return root;
     }
 

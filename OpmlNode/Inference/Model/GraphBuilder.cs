@@ -1,0 +1,82 @@
+namespace OpmlNode.Inference.Models;
+
+/// <summary>
+/// Helper for converters and synthetic models: appends nodes and weights, applies the MatMul tiling rule (OPS §4)
+/// with a budget in multiply-accumulates per node, and joins tiles with (trees of) Concat.
+/// </summary>
+public sealed class GraphBuilder
+{
+    private readonly List<NodeDescriptor> _nodes = new();
+    private readonly List<WeightSource> _weights = new();
+
+    /// <param name="maxMacsPerNode">Tiling budget B (OPS §4) expressed as M·N·K multiply-accumulates per MatMul node.</param>
+    public GraphBuilder(long maxMacsPerNode) => MaxMacsPerNode = maxMacsPerNode;
+
+    public long MaxMacsPerNode { get; }
+    public IReadOnlyList<NodeDescriptor> Nodes => _nodes;
+    public IReadOnlyList<WeightSource> Weights => _weights;
+    public int NextNode => _nodes.Count;
+
+    public InputRef AddWeight(TensorSpec spec, Action<Span<byte>> fill)
+    {
+        _weights.Add(new WeightSource(spec, fill));
+        return InputRef.Weight((uint)(_weights.Count - 1), spec);
+    }
+
+    public InputRef AddWeight(QTensor t) => AddWeight(t.Spec, dst => t.Data.CopyTo(dst));
+
+    public InputRef Node(int k, uint lag = 0) => InputRef.Node((uint)k, lag, _nodes[k].Output);
+
+    public int Add(OpCode op, TensorSpec output, InputRef[] inputs, params int[] p)
+    {
+        _nodes.Add(new NodeDescriptor(op, output, inputs, p));
+        return _nodes.Count - 1;
+    }
+
+    /// <summary>Replaces node j (used to patch a forward lag reference once its producer's index is known).</summary>
+    public void Replace(int j, OpCode op, TensorSpec output, InputRef[] inputs, params int[] p) =>
+        _nodes[j] = new NodeDescriptor(op, output, inputs, p);
+
+    /// <summary>
+    /// y = A·Wᵀ (+ bias) requantised (or I32), tiled along output features when rows·N·K exceeds the budget; tiles
+    /// reference the same weight with n0 offsets and are joined by Concat. Returns the node holding [rows, N].
+    /// </summary>
+    public int MatMul(InputRef a, InputRef w, InputRef? bias, ElemType outType, (int M, int S) q, int qmin, int qmax)
+    {
+        int rows = a.Spec.Rows, n = w.Spec.Dims[0], k = w.Spec.Dims[1];
+        long macs = (long)rows * n * k;
+        int tiles = (int)Math.Clamp((macs + MaxMacsPerNode - 1) / MaxMacsPerNode, 1, n);
+        int flags = bias is null ? 0 : 1;
+        InputRef[] ins = bias is null ? [a, w] : [a, w, bias];
+        int[] P(int n0) => outType == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [q.M, q.S, qmin, qmax, n0, flags];
+        if (tiles == 1) return Add(OpCode.MatMul, new TensorSpec(outType, rows, n), ins, P(0));
+        int per = (n + tiles - 1) / tiles;
+        var parts = new List<int>();
+        for (int n0 = 0; n0 < n; n0 += per)
+            parts.Add(Add(OpCode.MatMul, new TensorSpec(outType, rows, Math.Min(per, n - n0)), ins, P(n0)));
+        return ConcatTree(parts);
+    }
+
+    /// <summary>Joins nodes along the last axis with Concat nodes of at most 8 inputs each.</summary>
+    public int ConcatTree(IReadOnlyList<int> parts)
+    {
+        var level = parts.ToList();
+        while (level.Count > 1)
+        {
+            var next = new List<int>();
+            for (int i = 0; i < level.Count; i += NodeDescriptor.MaxInputs)
+            {
+                var group = level.Skip(i).Take(NodeDescriptor.MaxInputs).ToList();
+                if (group.Count == 1) { next.Add(group[0]); continue; }
+                var first = _nodes[group[0]].Output;
+                int cols = group.Sum(g => _nodes[g].Output.Cols);
+                next.Add(Add(OpCode.Concat, new TensorSpec(first.Type, first.Rows, cols), group.Select(g => Node(g)).ToArray()));
+            }
+            level = next;
+        }
+        return level[0];
+    }
+
+    public ModelDefinition Build(string architecture, int outputNode, int inputSizeLimit, int defaultPasses) =>
+        new(architecture, _nodes.ToArray(), _weights.ToArray(), outputNode, inputSizeLimit, defaultPasses);
+}
