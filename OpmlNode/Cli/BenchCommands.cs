@@ -18,7 +18,25 @@ internal static class BenchCommands
         });
         bench.Subcommands.Add(keccak);
         bench.Subcommands.Add(VmBenchCommand());
+        bench.Subcommands.Add(MatVecBenchCommand());
         return bench;
+    }
+
+    private static Command MatVecBenchCommand()
+    {
+        var rows = new Option<int>("--rows") { Description = "Output features (matrix rows).", DefaultValueFactory = _ => 4096 };
+        var cols = new Option<int>("--cols") { Description = "Input features (matrix columns).", DefaultValueFactory = _ => 4096 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds (medians are reported).", DefaultValueFactory = _ => 7 };
+        var cmd = new Command("matvec", "int8 matrix-vector (CpuOps MatMul, widest SIMD path) against a float32 TensorPrimitives.Dot matrix-vector of the same shape, same run.")
+        {
+            rows, cols, rounds,
+        };
+        cmd.SetAction(p =>
+        {
+            Console.WriteLine(MatVecBench.Run(p.GetValue(rows), p.GetValue(cols), p.GetValue(rounds)));
+            return 0;
+        });
+        return cmd;
     }
 
     private static Command VmBenchCommand()
