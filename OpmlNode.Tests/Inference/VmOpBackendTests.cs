@@ -591,4 +591,38 @@ public class VmOpBackendTests(ITestOutputHelper log)
             Assert.True(spm <= 5.0, $"M={m} K={k} N={n}: {spm:F3} steps/MAC > 5");
         }
     }
+
+    /// <summary>Step costs of the other ops at typical sizes (printed; the graph builder's cost model, OPS §4).</summary>
+    [Fact]
+    public void OtherOpStepCosts()
+    {
+        var r = new Random(43);
+        int n = 4096;
+        var x8 = Rand(r, S(ElemType.I8, 1, n)); var y8 = Rand(r, S(ElemType.I8, 1, n));
+        var g = Rand(r, S(ElemType.I16, n)); var lut8 = Rand(r, S(ElemType.I8, 256)); var exp = ExpLut();
+        var cs = Rand(r, S(ElemType.I16, 256, 64, 2));
+        var kc = Rand(r, S(ElemType.I8, 256, 512)); var vc = Rand(r, S(ElemType.I8, 256, 512)); var q = Rand(r, S(ElemType.I8, 1, 512));
+        var pos = QTensor.I32([2], 255, 256);
+        var cases = new (string Name, long Elems, NodeDescriptor D, QTensor[] In)[]
+        {
+            ("Add I8 [1,4096]", n, new(OpCode.Add, S(ElemType.I8, 1, n), [N(0, x8.Spec), N(1, y8.Spec)], [1 << 29, 30, -128, 127, 1 << 29]), [x8, y8]),
+            ("Mul I8 [1,4096]", n, new(OpCode.Mul, S(ElemType.I8, 1, n), [N(0, x8.Spec), N(1, y8.Spec)], [1 << 30, 37, -128, 127]), [x8, y8]),
+            ("Requant I8 [1,4096]", n, new(OpCode.Requant, S(ElemType.I8, 1, n), [N(0, x8.Spec)], [1, 0, 0, 127]), [x8]),
+            ("Lut I8 [1,4096]", n, new(OpCode.Lut, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, lut8.Spec)]), [x8, lut8]),
+            ("Norm RMS [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, g.Spec)], [0, 20, -128, 127, 1, 0]), [x8, g]),
+            ("Softmax I8 [1,4096]", n, new(OpCode.Softmax, S(ElemType.I32, 1, n), [N(0, x8.Spec), W(0, exp.Spec)], [1, 0]), [x8, exp]),
+            ("Rope [1,4096] hd=128", n, new(OpCode.Rope, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, cs.Spec), N(1, pos.Spec)], [128]), [x8, cs, pos]),
+            ("Attention decode H=8 hd=64 Lk=256 (per Lk*H*hd)", 256L * 512, new(OpCode.Attention, S(ElemType.I8, 1, 512), [N(0, q.Spec), N(1, kc.Spec), N(2, vc.Spec), W(0, exp.Spec), N(3, pos.Spec)],
+                [1 << 30, 45, -128, 127, 8, 8, 1 << 30, 36, 5, 0]), [q, kc, vc, exp, pos]),
+            ("ScatterRow I8 [256,512]", 256L * 512, new(OpCode.ScatterRow, S(ElemType.I8, 256, 512), [N(0, kc.Spec, 1), N(1, q.Spec), N(2, pos.Spec)], [0]), [kc, q, pos]),
+            ("Concat I8 2x[1,2048]", n, new(OpCode.Concat, S(ElemType.I8, 1, n), [N(0, S(ElemType.I8, 1, n / 2)), N(1, S(ElemType.I8, 1, n / 2))]),
+                [new QTensor(S(ElemType.I8, 1, n / 2), x8.Data[..(n / 2)]), new QTensor(S(ElemType.I8, 1, n / 2), x8.Data[(n / 2)..])]),
+            ("Argmax I32 [1,4096]", n, new(OpCode.Argmax, S(ElemType.I32, 1), [N(0, S(ElemType.I32, 1, n))]), [Rand(r, S(ElemType.I32, 1, n))]),
+        };
+        foreach (var (name, elems, d, ins) in cases)
+        {
+            var (_, steps) = Agree(d, ins);
+            log.WriteLine($"{name}: {steps} steps, {(double)steps / elems:F2} steps/element");
+        }
+    }
 }
