@@ -72,6 +72,40 @@ public class VmOpBackendTests(ITestOutputHelper log)
         }
     }
 
+    /// <summary>
+    /// Small nodes stepped one instruction at a time against the reference stepper (every post-state hash equal), from a
+    /// start state whose memory root is the one computed from roots alone: what a fraud proof replays.
+    /// </summary>
+    [Fact]
+    public void SmallNodesAgreeStepByStepWithTheReferenceStepper()
+    {
+        var q = QTensor.I8([1, 2], 2, 0); var k = QTensor.I8([2, 2], 3, 0, 1, 0); var v = QTensor.I8([2, 2], 10, -10, 20, 40);
+        var lut = new int[256]; lut[0] = 32768; lut[4] = 12055;
+        var e = QTensor.I32([256], lut);
+        var x = QTensor.I8([4], 2, 4, 6, 8); var g = QTensor.I16([4], 1, 1, 1, 1); var beta = QTensor.I32([4], 0, 0, 0, 256);
+        var a = QTensor.I8([3, 5], 1, -2, 3, 4, 5, -128, 127, 0, 1, 2, 3, 4, 5, 6, 7); var w = QTensor.I8([5, 5], [.. Enumerable.Range(-12, 25)]);
+        var cases = new (NodeDescriptor D, QTensor[] In)[]
+        {
+            (new(OpCode.Attention, S(ElemType.I8, 1, 2), [N(0, q.Spec), N(1, k.Spec), N(2, v.Spec), W(0, e.Spec)], [1, 15, -128, 127, 1, 1, 1, 0, 0, 0]), [q, k, v, e]),
+            (new(OpCode.Norm, S(ElemType.I8, 4), [N(0, x.Spec), W(0, g.Spec), W(1, beta.Spec)], [1, 8, -128, 127, 1, 1]), [x, g, beta]),
+            (new(OpCode.MatMul, S(ElemType.I8, 3, 5), [N(0, a.Spec), W(0, w.Spec)], [1 << 30, 33, -128, 127, 0, 0]), [a, w]),
+        };
+        foreach (var (d, ins) in cases)
+        {
+            var mem = new PagedMemory();
+            uint entry = Vm.LoadStartMemory(mem, d.Encode(), ins.Select(t => (ReadOnlyMemory<byte>)t.Data).ToArray());
+            var m = new Machine(mem, entry);
+            Assert.Equal(NodeStartState.MemoryRoot(Vm.ProgramRoot(), d, ins.Select(t => t.Root).ToArray()), m.State().MemRoot);
+            OpmlNode.Tests.Vm.VmHarness.RunChecked(m, 200_000);
+            Assert.Equal(ExitKind.Exited, m.Exited);
+            Assert.Equal(0, m.ExitCode);
+            var output = new byte[d.Output.ByteLength];
+            mem.Read(VmOpBackend.OutputAddress, output);
+            Assert.Equal(ScalarOps.Instance.Run(d, ins).Data, output);
+            log.WriteLine($"{d.Op}: {m.Step} steps checked");
+        }
+    }
+
     // ---------------------------------------------------------------- worked examples (OPS §1.3, §5), expected by hand
 
     [Fact]
