@@ -61,6 +61,18 @@ for src in tests/*.c; do
         "$work/obj/start.o" "$work/obj/$name.o" "$work/obj/lib.o"
 done
 
+# The op-dispatch guest (docs/OPS.md): every guest/ops/*.c, in sorted order,
+# linked into one image guest/bin/opml-ops.elf. Object order: start, ops (sorted), lib.
+ops_objs=()
+for src in $(printf '%s\n' ops/*.c | sort); do
+    obj="$work/obj/ops_$(basename "$src" .c).o"
+    "$CC" "${CFLAGS[@]}" -I ops -c "$src" -o "$obj"
+    ops_objs+=("$obj")
+done
+"$LD" "${LDFLAGS[@]}" -o "$out/opml-ops.elf" \
+    "$work/obj/start.o" "${ops_objs[@]}" "$work/obj/lib.o"
+names+=(opml-ops)
+
 # Every output must satisfy the VM loader and strict decoder (no RVC, no CSRs).
 if command -v python3 >/dev/null 2>&1; then
     python3 tools/check_isa.py "$out"/*.elf >"$work/isa.log" ||
@@ -96,7 +108,7 @@ for f in bin/*.elf; do
     [[ -e "$f" ]] || continue
     b="$(basename "$f")"
     if [[ ! -f "$out/$b" ]]; then
-        echo "build.sh --check: guest/bin/$b has no source in guest/tests/" >&2
+        echo "build.sh --check: guest/bin/$b has no source in guest/tests/ or guest/ops/" >&2
         fail=1
     fi
 done
