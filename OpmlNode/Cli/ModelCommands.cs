@@ -132,16 +132,18 @@ internal static class ModelCommands
         var random = new Option<int?>("--input-random") { Description = "A seeded random valid input." };
         var passes = new Option<int?>("--passes") { Description = "Passes P (default: 1 for a classifier; prompt length + 8, at most the KV length, for llama)." };
         var backend = new Option<string>("--backend") { Description = "cpu | scalar", DefaultValueFactory = _ => "cpu" };
+        var vmSlots = new Option<long[]>("--vm-slot") { Description = "Also run slot G (repeatable, or 'all' via --vm-all) in the RV32IM VM from its committed inputs and check its output root equals the native one.", AllowMultipleArgumentsPerToken = true };
+        var vmAll = new Option<bool>("--vm-all") { Description = "Run every slot in the VM (slow for big models)." };
         var show = new Option<int>("--show") { Description = "Output elements printed at most.", DefaultValueFactory = _ => 64 };
         var cmd = new Command("infer", "Run a model on an input: prints the output tensor, the decoded tokens/class and the final graph root S_N (docs/GRAPH.md).")
         {
-            model, input, tokens, random, passes, backend, show,
+            model, input, tokens, random, passes, backend, show, vmSlots, vmAll,
         };
-        cmd.SetAction(p => Guard(() => Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend)!, p.GetValue(show))));
+        cmd.SetAction(p => Guard(() => Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend)!, p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll))));
         return cmd;
     }
 
-    private static int Infer(FileInfo modelFile, FileInfo? inputFile, string? tokens, int? random, int? passesOpt, string backendName, int show)
+    private static int Infer(FileInfo modelFile, FileInfo? inputFile, string? tokens, int? random, int? passesOpt, string backendName, int show, long[] vmSlots, bool vmAll)
     {
         if ((inputFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
             return Fail("give exactly one of --input FILE, --input-tokens LIST, --input-random SEED");
@@ -211,7 +213,27 @@ internal static class ModelCommands
         else Console.WriteLine($"class:        {values[0]}");
         Console.WriteLine($"output root:  {run.SlotRoot(run.OutputSlot)}");
         Console.WriteLine($"graph root:   S_N = {run.FinalRoot}");
-        return 0;
+        if (vmAll) vmSlots = Enumerable.Range(0, (int)run.SlotCount).Select(i => (long)i).ToArray();
+        return vmSlots.Length == 0 ? 0 : CheckSlotsInVm(runner, input, passes, run, roots, vmSlots);
+    }
+
+    private static int CheckSlotsInVm(GraphRunner runner, byte[] input, int passes, GraphRun run, ModelRoots roots, long[] slots)
+    {
+        var bad = slots.Where(g => g < 0 || g >= run.SlotCount).ToArray();
+        if (bad.Length > 0) return Fail($"--vm-slot {bad[0]} is out of range [0, {run.SlotCount})");
+        var vm = VmOpBackend.Embedded();
+        var program = vm.ProgramRoot();
+        Console.WriteLine($"vm guest:     opml-ops (embedded), program root {program}");
+        var failures = 0;
+        foreach (var g in slots)
+        {
+            var r = SlotVmCheck.Run(runner, input, passes, g, roots, vm, program, run.SlotRoot(g));
+            var ok = r.StartMatches && r.OutputMatches;
+            if (!ok) failures++;
+            Console.WriteLine(Invariant($"vm slot {g} (pass {r.Pass}, node {r.Node} {r.Op}): {r.Steps:N0} steps, exit {r.Exited} {r.ExitCode}; start root {(r.StartMatches ? "= composed" : "!= composed")}; output root {r.VmOutputRoot} {(r.OutputMatches ? "MATCHES native" : $"DIFFERS from native {r.NativeOutputRoot}")}"));
+        }
+        if (slots.Length > 1) Console.WriteLine($"vm slots:     {slots.Length - failures}/{slots.Length} match");
+        return failures == 0 ? 0 : 1;
     }
 
     private static Command DecodeBenchCommand()

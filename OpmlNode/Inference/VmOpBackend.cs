@@ -86,6 +86,18 @@ public sealed class VmOpBackend : IOpBackend
 
     public static VmOpBackend FromFile(string path, ulong maxSteps = DefaultMaxSteps) => new(File.ReadAllBytes(path), maxSteps);
 
+    /// <summary>The opml-ops guest embedded in this assembly (guest/bin/opml-ops.elf at build time).</summary>
+    public static VmOpBackend Embedded(ulong maxSteps = DefaultMaxSteps) => new(EmbeddedElf(), maxSteps);
+
+    public static byte[] EmbeddedElf()
+    {
+        using var s = typeof(VmOpBackend).Assembly.GetManifestResourceStream("opml-ops.elf")
+            ?? throw new InvalidOperationException("the opml-ops guest is not embedded in this build");
+        var bytes = new byte[s.Length];
+        s.ReadExactly(bytes);
+        return bytes;
+    }
+
     public string Name => "vm";
     public ulong MaxSteps { get; }
     public ReadOnlySpan<byte> Elf => _elf;

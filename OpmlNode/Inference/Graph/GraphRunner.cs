@@ -192,17 +192,6 @@ public sealed record SlotInput(InputRef Ref, byte[] Bytes, Hash256 Root, long So
 public sealed record SlotStart(long Slot, int Pass, int Node, byte[] Descriptor, Hash256 DescriptorRoot, MerkleProof DescriptorProof,
     Hash256 StateRoot, Hash256 InputRoot, IReadOnlyList<SlotInput> Inputs)
 {
-    /// <summary>Region roots 0..15 (PROTOCOL §3): program, descriptor, inputs 0..7, output (zero), reserved (zero).</summary>
-    public Hash256[] RegionRoots(Hash256 programRoot)
-    {
-        var r = new Hash256[16];
-        for (int i = 0; i < 16; i++) r[i] = ZeroHashes.At(MerkleMath.TensorDepth);
-        r[0] = programRoot;
-        r[1] = DescriptorRoot;
-        for (int i = 0; i < Inputs.Count; i++) r[2 + i] = Inputs[i].Root;
-        return r;
-    }
-
-    /// <summary>The initial VM memory root (depth 27) for this slot given the guest's program root.</summary>
-    public Hash256 MemoryRoot(Hash256 programRoot) => MerkleMath.RootOfNodes(RegionRoots(programRoot), MerkleMath.TensorDepth, 27);
+    public Hash256 MemoryRoot(Hash256 programRoot) =>
+        NodeStartState.MemoryRoot(programRoot, DescriptorRoot, Inputs.Select(i => i.Root).ToArray());
 }
