@@ -1,4 +1,9 @@
+using System.Runtime.CompilerServices;
 using ILGPU;
+
+// ILGPU's CPU accelerator emits the kernel launcher into a dynamic assembly named ILGPURuntime; it must see the internal
+// argument structs and kernels below.
+[assembly: InternalsVisibleTo("ILGPURuntime")]
 
 namespace OpmlNode.Inference.Gpu;
 
