@@ -12,47 +12,47 @@ namespace OpmlNode.Inference.Gpu;
 
 internal struct MatMulArgs
 {
-    public int N, K, N0, OutType, HasBias, HasPc, M, S, Lo, Hi;
+    public int Count, Stride, N, K, N0, OutType, HasBias, HasPc, M, S, Lo, Hi;
 }
 
 internal struct EltArgs
 {
-    public int TypeA, TypeB, OutType, M, S, Mb, Lo, Hi;
+    public int Count, Stride, TypeA, TypeB, OutType, M, S, Mb, Lo, Hi;
 }
 
 internal struct NormArgs
 {
-    public int D, Layer, HasBeta, S, Eps, OutType, Lo, Hi;
+    public int Count, Stride, D, Layer, HasBeta, S, Eps, OutType, Lo, Hi;
 }
 
 internal struct SoftmaxArgs
 {
-    public int C, InType, M, S;
+    public int Count, Stride, C, InType, M, S;
 }
 
 internal struct RopeArgs
 {
-    public int C, Hd, TableRows;
+    public int Count, Stride, C, Hd, TableRows;
 }
 
 internal struct AttnArgs
 {
-    public int Lk, H, Hkv, Hd, Qc, Kc, HasPos, HasMask, Causal, MaskType, PadValue, Ms, Ss, Mo, So, Lo, Hi, Pair0;
+    public int Count, Stride, Lk, H, Hkv, Hd, Qc, Kc, HasPos, HasMask, Causal, MaskType, PadValue, Ms, Ss, Mo, So, Lo, Hi, Pair0;
 }
 
 internal struct GatherArgs
 {
-    public int RowBytes, TableRows, First;
+    public int Count, Stride, RowBytes, TableRows, First;
 }
 
 internal struct ConcatArgs
 {
-    public int OutRowBytes, W0, W1, W2, W3, W4, W5, W6, W7;
+    public int Count, Stride, OutRowBytes, W0, W1, W2, W3, W4, W5, W6, W7;
 }
 
 internal struct ScatterArgs
 {
-    public int RowBytes, Rows, Offset;
+    public int Count, Stride, RowBytes, Rows, Offset;
 }
 
 /// <summary>
@@ -166,58 +166,70 @@ internal static class IlgpuKernels
 
     public static void MatMul(Index1D idx, ArrayView<byte> a, ArrayView<byte> w, ArrayView<byte> bias, ArrayView<byte> pc, ArrayView<byte> o, MatMulArgs p)
     {
-        int e = idx;
-        int m = e / p.N, j = e - m * p.N, row = p.N0 + j;
-        long ab = (long)m * p.K, wb = (long)row * p.K;
-        int acc = 0;
-        for (int x = 0; x < p.K; x++) acc += (sbyte)a[ab + x] * (sbyte)w[wb + x];
-        Wr(o, p.OutType, e, Finish(acc, row, bias, pc, p));
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int m = e / p.N, j = e - m * p.N, row = p.N0 + j;
+            long ab = (long)m * p.K, wb = (long)row * p.K;
+            int acc = 0;
+            for (int x = 0; x < p.K; x++) acc += (sbyte)a[ab + x] * (sbyte)w[wb + x];
+            Wr(o, p.OutType, e, Finish(acc, row, bias, pc, p));
+        }
     }
 
     /// <summary>MatMul for K % 4 == 0: A and W viewed as int32 words, four int8 lanes each (little-endian device).</summary>
     public static void MatMulK4(Index1D idx, ArrayView<int> a, ArrayView<int> w, ArrayView<byte> bias, ArrayView<byte> pc, ArrayView<byte> o, MatMulArgs p)
     {
-        int e = idx;
-        int m = e / p.N, j = e - m * p.N, row = p.N0 + j, k4 = p.K >> 2;
-        long ab = (long)m * k4, wb = (long)row * k4;
-        int acc = 0;
-        for (int x = 0; x < k4; x++)
+        for (int e = idx; e < p.Count; e += p.Stride)
         {
-            int av = a[ab + x], wv = w[wb + x];
-            acc += ((av << 24) >> 24) * ((wv << 24) >> 24)
-                 + ((av << 16) >> 24) * ((wv << 16) >> 24)
-                 + ((av << 8) >> 24) * ((wv << 8) >> 24)
-                 + (av >> 24) * (wv >> 24);
+            int m = e / p.N, j = e - m * p.N, row = p.N0 + j, k4 = p.K >> 2;
+            long ab = (long)m * k4, wb = (long)row * k4;
+            int acc = 0;
+            for (int x = 0; x < k4; x++)
+            {
+                int av = a[ab + x], wv = w[wb + x];
+                acc += ((av << 24) >> 24) * ((wv << 24) >> 24)
+                     + ((av << 16) >> 24) * ((wv << 16) >> 24)
+                     + ((av << 8) >> 24) * ((wv << 8) >> 24)
+                     + (av >> 24) * (wv >> 24);
+            }
+            Wr(o, p.OutType, e, Finish(acc, row, bias, pc, p));
         }
-        Wr(o, p.OutType, e, Finish(acc, row, bias, pc, p));
     }
 
     // ---- §5.2–5.5 elementwise: one thread per element ----
 
     public static void Add(Index1D idx, ArrayView<byte> a, ArrayView<byte> b, ArrayView<byte> o, EltArgs p)
     {
-        int i = idx;
-        long x = (long)Rd(a, p.TypeA, i) * p.M + (long)Rd(b, p.TypeB, i) * p.Mb;
-        Wr(o, p.OutType, i, ClampL(RoundShift(x, p.S), p.Lo, p.Hi));
+        for (int i = idx; i < p.Count; i += p.Stride)
+        {
+            long x = (long)Rd(a, p.TypeA, i) * p.M + (long)Rd(b, p.TypeB, i) * p.Mb;
+            Wr(o, p.OutType, i, ClampL(RoundShift(x, p.S), p.Lo, p.Hi));
+        }
     }
 
     public static void Mul(Index1D idx, ArrayView<byte> a, ArrayView<byte> b, ArrayView<byte> o, EltArgs p)
     {
-        int i = idx;
-        int prod = Rd(a, p.TypeA, i) * Rd(b, p.TypeB, i);
-        Wr(o, p.OutType, i, ClampL(RoundShift((long)prod * p.M, p.S), p.Lo, p.Hi));
+        for (int i = idx; i < p.Count; i += p.Stride)
+        {
+            int prod = Rd(a, p.TypeA, i) * Rd(b, p.TypeB, i);
+            Wr(o, p.OutType, i, ClampL(RoundShift((long)prod * p.M, p.S), p.Lo, p.Hi));
+        }
     }
 
     public static void Requant(Index1D idx, ArrayView<byte> a, ArrayView<byte> o, EltArgs p)
     {
-        int i = idx;
-        Wr(o, p.OutType, i, ClampL(RoundShift((long)Rd(a, p.TypeA, i) * p.M, p.S), p.Lo, p.Hi));
+        for (int i = idx; i < p.Count; i += p.Stride)
+        {
+            Wr(o, p.OutType, i, ClampL(RoundShift((long)Rd(a, p.TypeA, i) * p.M, p.S), p.Lo, p.Hi));
+        }
     }
 
     public static void Lut(Index1D idx, ArrayView<byte> x, ArrayView<byte> table, ArrayView<byte> o, EltArgs p)
     {
-        int i = idx;
-        Wr(o, p.OutType, i, Rd(table, p.OutType, (sbyte)x[i] + 128));
+        for (int i = idx; i < p.Count; i += p.Stride)
+        {
+            Wr(o, p.OutType, i, Rd(table, p.OutType, (sbyte)x[i] + 128));
+        }
     }
 
     // ---- §5.6 Norm: per-row statistics, then one thread per element ----
@@ -225,30 +237,34 @@ internal static class IlgpuKernels
     /// <summary>stats[2r] = S1, stats[2r+1] = inv = 2^30 / isqrt(V + eps).</summary>
     public static void NormStats(Index1D idx, ArrayView<byte> x, ArrayView<int> stats, NormArgs p)
     {
-        int r = idx;
-        long b = (long)r * p.D;
-        int s1 = 0, s2 = 0;
-        for (int i = 0; i < p.D; i++)
+        for (int r = idx; r < p.Count; r += p.Stride)
         {
-            int v = (sbyte)x[b + i];
-            s1 += v;
-            s2 += v * v;
+            long b = (long)r * p.D;
+            int s1 = 0, s2 = 0;
+            for (int i = 0; i < p.D; i++)
+            {
+                int v = (sbyte)x[b + i];
+                s1 += v;
+                s2 += v * v;
+            }
+            ulong var = p.Layer != 0 ? (ulong)((long)p.D * s2 - (long)s1 * s1) : (ulong)p.D * (ulong)s2;
+            ulong sd = Isqrt(var + (ulong)p.Eps);
+            stats[2 * r] = s1;
+            stats[2 * r + 1] = (int)((1UL << 30) / sd);
         }
-        ulong var = p.Layer != 0 ? (ulong)((long)p.D * s2 - (long)s1 * s1) : (ulong)p.D * (ulong)s2;
-        ulong sd = Isqrt(var + (ulong)p.Eps);
-        stats[2 * r] = s1;
-        stats[2 * r + 1] = (int)((1UL << 30) / sd);
     }
 
     public static void NormApply(Index1D idx, ArrayView<byte> x, ArrayView<byte> g, ArrayView<byte> beta, ArrayView<int> stats, ArrayView<byte> o, NormArgs p)
     {
-        int e = idx;
-        int r = e / p.D, i = e - r * p.D;
-        int xv = (sbyte)x[e];
-        int c = p.Layer != 0 ? p.D * xv - stats[2 * r] : p.D * xv;
-        long n = RoundShift((long)c * stats[2 * r + 1], 16);
-        long y = n * Rd(g, I16, i) + (p.HasBeta != 0 ? Rd32(beta, i) : 0);
-        Wr(o, p.OutType, e, ClampL(RoundShift(y, p.S), p.Lo, p.Hi));
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int r = e / p.D, i = e - r * p.D;
+            int xv = (sbyte)x[e];
+            int c = p.Layer != 0 ? p.D * xv - stats[2 * r] : p.D * xv;
+            long n = RoundShift((long)c * stats[2 * r + 1], 16);
+            long y = n * Rd(g, I16, i) + (p.HasBeta != 0 ? Rd32(beta, i) : 0);
+            Wr(o, p.OutType, e, ClampL(RoundShift(y, p.S), p.Lo, p.Hi));
+        }
     }
 
     // ---- §5.7 Softmax: per-row max and Z, then one thread per element ----
@@ -256,49 +272,55 @@ internal static class IlgpuKernels
     /// <summary>stats[2r] = m (max prescaled score), stats[2r+1] = Z (uint32 bits).</summary>
     public static void SoftmaxStats(Index1D idx, ArrayView<byte> x, ArrayView<byte> exp, ArrayView<int> stats, SoftmaxArgs p)
     {
-        int r = idx;
-        long b = (long)r * p.C;
-        int m = int.MinValue;
-        for (int j = 0; j < p.C; j++)
+        for (int r = idx; r < p.Count; r += p.Stride)
         {
-            int t = Prescale(Rd(x, p.InType, b + j), p.M, p.S);
-            if (t > m) m = t;
+            long b = (long)r * p.C;
+            int m = int.MinValue;
+            for (int j = 0; j < p.C; j++)
+            {
+                int t = Prescale(Rd(x, p.InType, b + j), p.M, p.S);
+                if (t > m) m = t;
+            }
+            uint z = 0;
+            for (int j = 0; j < p.C; j++) z += ExpOf(exp, m - Prescale(Rd(x, p.InType, b + j), p.M, p.S));
+            stats[2 * r] = m;
+            stats[2 * r + 1] = (int)z;
         }
-        uint z = 0;
-        for (int j = 0; j < p.C; j++) z += ExpOf(exp, m - Prescale(Rd(x, p.InType, b + j), p.M, p.S));
-        stats[2 * r] = m;
-        stats[2 * r + 1] = (int)z;
     }
 
     public static void SoftmaxApply(Index1D idx, ArrayView<byte> x, ArrayView<byte> exp, ArrayView<int> stats, ArrayView<byte> o, SoftmaxArgs p)
     {
-        int e = idx;
-        int r = e / p.C;
-        uint ev = ExpOf(exp, stats[2 * r] - Prescale(Rd(x, p.InType, e), p.M, p.S));
-        Wr32(o, e, Prob(ev, (uint)stats[2 * r + 1]));
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int r = e / p.C;
+            uint ev = ExpOf(exp, stats[2 * r] - Prescale(Rd(x, p.InType, e), p.M, p.S));
+            Wr32(o, e, Prob(ev, (uint)stats[2 * r + 1]));
+        }
     }
 
     // ---- §5.8 Rope: one thread per (row, pair) ----
 
     public static void Rope(Index1D idx, ArrayView<byte> x, ArrayView<byte> cs, ArrayView<byte> pos, ArrayView<byte> o, RopeArgs p)
     {
-        int e = idx;
-        int half = p.C >> 1;
-        int r = e / half, col = 2 * (e - r * half);
-        long at = (long)r * p.C + col;
-        int a = (sbyte)x[at], b = (sbyte)x[at + 1];
-        int q = Rd32(pos, 0) + r; // wrap32
-        int y0 = a, y1 = b;
-        if (q >= 0 && q < p.TableRows)
+        for (int e = idx; e < p.Count; e += p.Stride)
         {
-            int hh = p.Hd >> 1;
-            long t = ((long)q * hh + (col % p.Hd) / 2) * 2;
-            int c = Rd(cs, I16, t), s = Rd(cs, I16, t + 1);
-            y0 = ClampL(RoundShift(a * c - b * s, 14), -128, 127);
-            y1 = ClampL(RoundShift(a * s + b * c, 14), -128, 127);
+            int half = p.C >> 1;
+            int r = e / half, col = 2 * (e - r * half);
+            long at = (long)r * p.C + col;
+            int a = (sbyte)x[at], b = (sbyte)x[at + 1];
+            int q = Rd32(pos, 0) + r; // wrap32
+            int y0 = a, y1 = b;
+            if (q >= 0 && q < p.TableRows)
+            {
+                int hh = p.Hd >> 1;
+                long t = ((long)q * hh + (col % p.Hd) / 2) * 2;
+                int c = Rd(cs, I16, t), s = Rd(cs, I16, t + 1);
+                y0 = ClampL(RoundShift(a * c - b * s, 14), -128, 127);
+                y1 = ClampL(RoundShift(a * s + b * c, 14), -128, 127);
+            }
+            o[at] = (byte)y0;
+            o[at + 1] = (byte)y1;
         }
-        o[at] = (byte)y0;
-        o[at + 1] = (byte)y1;
     }
 
     // ---- §5.9 Attention: scores per (pair, key), stats per pair, output per (pair, channel) ----
@@ -313,55 +335,61 @@ internal static class IlgpuKernels
 
     public static void AttnScores(Index1D idx, ArrayView<byte> q, ArrayView<byte> k, ArrayView<int> scores, AttnArgs p)
     {
-        int e = idx;
-        int local = e / p.Lk, j = e - local * p.Lk;
-        int pair = p.Pair0 + local, i = pair / p.H, h = pair - i * p.H, g = h / (p.H / p.Hkv);
-        long qb = (long)i * p.Qc + (long)h * p.Hd, kb = (long)j * p.Kc + (long)g * p.Hd;
-        int x = 0;
-        for (int d = 0; d < p.Hd; d++) x += (sbyte)q[qb + d] * (sbyte)k[kb + d]; // wrap32 like the oracle
-        scores[e] = Prescale(x, p.Ms, p.Ss);
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int local = e / p.Lk, j = e - local * p.Lk;
+            int pair = p.Pair0 + local, i = pair / p.H, h = pair - i * p.H, g = h / (p.H / p.Hkv);
+            long qb = (long)i * p.Qc + (long)h * p.Hd, kb = (long)j * p.Kc + (long)g * p.Hd;
+            int x = 0;
+            for (int d = 0; d < p.Hd; d++) x += (sbyte)q[qb + d] * (sbyte)k[kb + d]; // wrap32 like the oracle
+            scores[e] = Prescale(x, p.Ms, p.Ss);
+        }
     }
 
     /// <summary>stats[2·local] = m over allowed keys, stats[2·local+1] = Z (0 when nothing is allowed).</summary>
     public static void AttnStats(Index1D idx, ArrayView<int> scores, ArrayView<byte> exp, ArrayView<byte> pos, ArrayView<byte> mask, ArrayView<int> stats, AttnArgs p)
     {
-        int local = idx;
-        int i = (p.Pair0 + local) / p.H;
-        long b = (long)local * p.Lk;
-        int m = int.MinValue;
-        bool any = false;
-        for (int j = 0; j < p.Lk; j++)
+        for (int local = idx; local < p.Count; local += p.Stride)
         {
-            if (!Allowed(i, j, pos, mask, p)) continue;
-            any = true;
-            int t = scores[b + j];
-            if (t > m) m = t;
-        }
-        uint z = 0;
-        if (any)
+            int i = (p.Pair0 + local) / p.H;
+            long b = (long)local * p.Lk;
+            int m = int.MinValue;
+            bool any = false;
             for (int j = 0; j < p.Lk; j++)
-                if (Allowed(i, j, pos, mask, p)) z += ExpOf(exp, m - scores[b + j]);
-        stats[2 * local] = m;
-        stats[2 * local + 1] = (int)z;
+            {
+                if (!Allowed(i, j, pos, mask, p)) continue;
+                any = true;
+                int t = scores[b + j];
+                if (t > m) m = t;
+            }
+            uint z = 0;
+            if (any)
+                for (int j = 0; j < p.Lk; j++)
+                    if (Allowed(i, j, pos, mask, p)) z += ExpOf(exp, m - scores[b + j]);
+            stats[2 * local] = m;
+            stats[2 * local + 1] = (int)z;
+        }
     }
 
     public static void AttnOut(Index1D idx, ArrayView<int> scores, ArrayView<byte> v, ArrayView<byte> exp, ArrayView<byte> pos, ArrayView<byte> mask, ArrayView<int> stats, ArrayView<byte> o, AttnArgs p)
     {
-        int e = idx;
-        int local = e / p.Hd, c = e - local * p.Hd;
-        int pair = p.Pair0 + local, i = pair / p.H, h = pair - i * p.H, g = h / (p.H / p.Hkv);
-        int m = stats[2 * local];
-        uint z = (uint)stats[2 * local + 1];
-        long b = (long)local * p.Lk, vb = (long)g * p.Hd + c;
-        int acc = 0;
-        if (z != 0)
-            for (int j = 0; j < p.Lk; j++)
-            {
-                if (!Allowed(i, j, pos, mask, p)) continue;
-                int pj = Prob(ExpOf(exp, m - scores[b + j]), z);
-                acc += pj * (sbyte)v[(long)j * p.Kc + vb];
-            }
-        o[(long)i * p.Qc + (long)h * p.Hd + c] = (byte)ClampL(RoundShift((long)acc * p.Mo, p.So), p.Lo, p.Hi);
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int local = e / p.Hd, c = e - local * p.Hd;
+            int pair = p.Pair0 + local, i = pair / p.H, h = pair - i * p.H, g = h / (p.H / p.Hkv);
+            int m = stats[2 * local];
+            uint z = (uint)stats[2 * local + 1];
+            long b = (long)local * p.Lk, vb = (long)g * p.Hd + c;
+            int acc = 0;
+            if (z != 0)
+                for (int j = 0; j < p.Lk; j++)
+                {
+                    if (!Allowed(i, j, pos, mask, p)) continue;
+                    int pj = Prob(ExpOf(exp, m - scores[b + j]), z);
+                    acc += pj * (sbyte)v[(long)j * p.Kc + vb];
+                }
+            o[(long)i * p.Qc + (long)h * p.Hd + c] = (byte)ClampL(RoundShift((long)acc * p.Mo, p.So), p.Lo, p.Hi);
+        }
     }
 
     // ---- §5.10–5.15 data movement ----
@@ -369,51 +397,59 @@ internal static class IlgpuKernels
     /// <summary>One thread per output byte.</summary>
     public static void Gather(Index1D idx, ArrayView<byte> table, ArrayView<byte> index, ArrayView<byte> o, GatherArgs p)
     {
-        int e = idx;
-        int r = e / p.RowBytes, b = e - r * p.RowBytes;
-        int t = Rd32(index, (long)p.First + r);
-        o[e] = t >= 0 && t < p.TableRows ? table[(long)t * p.RowBytes + b] : (byte)0;
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int r = e / p.RowBytes, b = e - r * p.RowBytes;
+            int t = Rd32(index, (long)p.First + r);
+            o[e] = t >= 0 && t < p.TableRows ? table[(long)t * p.RowBytes + b] : (byte)0;
+        }
     }
 
     /// <summary>One thread per row; lowest index on ties.</summary>
     public static void Argmax(Index1D idx, ArrayView<byte> x, ArrayView<byte> o, SoftmaxArgs p)
     {
-        int r = idx;
-        long b = (long)r * p.C;
-        int best = 0, bestV = Rd(x, p.InType, b);
-        for (int j = 1; j < p.C; j++)
+        for (int r = idx; r < p.Count; r += p.Stride)
         {
-            int v = Rd(x, p.InType, b + j);
-            if (v > bestV) { bestV = v; best = j; }
+            long b = (long)r * p.C;
+            int best = 0, bestV = Rd(x, p.InType, b);
+            for (int j = 1; j < p.C; j++)
+            {
+                int v = Rd(x, p.InType, b + j);
+                if (v > bestV) { bestV = v; best = j; }
+            }
+            Wr32(o, r, best);
         }
-        Wr32(o, r, best);
     }
 
     /// <summary>One thread per output byte; inputs beyond the node's count are never read (their width is 0).</summary>
     public static void Concat(Index1D idx, ArrayView<byte> i0, ArrayView<byte> i1, ArrayView<byte> i2, ArrayView<byte> i3,
         ArrayView<byte> i4, ArrayView<byte> i5, ArrayView<byte> i6, ArrayView<byte> i7, ArrayView<byte> o, ConcatArgs p)
     {
-        int e = idx;
-        int r = e / p.OutRowBytes, c = e - r * p.OutRowBytes;
-        byte v;
-        if (c < p.W0) v = i0[(long)r * p.W0 + c];
-        else if ((c -= p.W0) < p.W1) v = i1[(long)r * p.W1 + c];
-        else if ((c -= p.W1) < p.W2) v = i2[(long)r * p.W2 + c];
-        else if ((c -= p.W2) < p.W3) v = i3[(long)r * p.W3 + c];
-        else if ((c -= p.W3) < p.W4) v = i4[(long)r * p.W4 + c];
-        else if ((c -= p.W4) < p.W5) v = i5[(long)r * p.W5 + c];
-        else if ((c -= p.W5) < p.W6) v = i6[(long)r * p.W6 + c];
-        else { c -= p.W6; v = i7[(long)r * p.W7 + c]; }
-        o[e] = v;
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int r = e / p.OutRowBytes, c = e - r * p.OutRowBytes;
+            byte v;
+            if (c < p.W0) v = i0[(long)r * p.W0 + c];
+            else if ((c -= p.W0) < p.W1) v = i1[(long)r * p.W1 + c];
+            else if ((c -= p.W1) < p.W2) v = i2[(long)r * p.W2 + c];
+            else if ((c -= p.W2) < p.W3) v = i3[(long)r * p.W3 + c];
+            else if ((c -= p.W3) < p.W4) v = i4[(long)r * p.W4 + c];
+            else if ((c -= p.W4) < p.W5) v = i5[(long)r * p.W5 + c];
+            else if ((c -= p.W5) < p.W6) v = i6[(long)r * p.W6 + c];
+            else { c -= p.W6; v = i7[(long)r * p.W7 + c]; }
+            o[e] = v;
+        }
     }
 
     /// <summary>One thread per output byte: buf, except row pos[0] + offset (wrap32) when it is in range.</summary>
     public static void ScatterRow(Index1D idx, ArrayView<byte> buf, ArrayView<byte> row, ArrayView<byte> pos, ArrayView<byte> o, ScatterArgs p)
     {
-        int e = idx;
-        int target = Rd32(pos, 0) + p.Offset; // wrap32
-        int r = e / p.RowBytes;
-        o[e] = r == target ? row[e - r * p.RowBytes] : buf[e];
+        for (int e = idx; e < p.Count; e += p.Stride)
+        {
+            int target = Rd32(pos, 0) + p.Offset; // wrap32
+            int r = e / p.RowBytes;
+            o[e] = r == target ? row[e - r * p.RowBytes] : buf[e];
+        }
     }
 
     /// <summary>Single thread: Out = [prev[1], wrap32(prev[1] + 1)].</summary>

@@ -23,6 +23,7 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
     private readonly MemoryBuffer1D<byte, Stride1D.Dense>?[] _slots = new MemoryBuffer1D<byte, Stride1D.Dense>?[NodeDescriptor.MaxInputs + 1];
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _dummy;
     private MemoryBuffer1D<int, Stride1D.Dense>? _stats, _scores;
+    private readonly int _maxThreads;
     private bool _disposed;
 
     // Kernels, loaded on first use.
@@ -60,7 +61,11 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         }
         _dummy = _acc.Allocate1D<byte>(4);
         _dummy.MemSetToZero();
+        _maxThreads = MaxThreads(_acc);
     }
+
+    private static int MaxThreads(Accelerator acc) =>
+        acc.AcceleratorType == AcceleratorType.CPU ? acc.MaxNumThreads : (int)Math.Min(1 << 22, 4L * acc.MaxNumThreads);
 
     public string Name => $"ilgpu-{_acc.AcceleratorType}";
 
@@ -121,6 +126,13 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
 
     private ArrayView<byte> Dummy => _dummy.View;
 
+    /// <summary>
+    /// Threads to launch for <paramref name="count"/> work items. Every kernel is a grid-stride loop, so launches are
+    /// capped at a few waves of the device (<see cref="_maxThreads"/>): on a GPU that is full occupancy, and on ILGPU's CPU
+    /// accelerator it avoids paying its per-group thread synchronisation once per 16 elements.
+    /// </summary>
+    private int Th(int count) => Math.Max(1, Math.Min(count, _maxThreads));
+
     // ---- dispatch ----
 
     private static int Lo(NodeDescriptor d) => (int)Math.Max(d.P(2), d.Output.Type.Min());
@@ -134,19 +146,19 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
             case OpCode.MatMul: MatMul(d, v, o); break;
             case OpCode.Add:
                 (_add ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, EltArgs>(IlgpuKernels.Add))(
-                    count, v[0], v[1], o, Elt(d, bMul: d.P(4)));
+                    Th(count), v[0], v[1], o, Elt(d, bMul: d.P(4)) with { Count = count, Stride = Th(count) });
                 break;
             case OpCode.Mul:
                 (_mul ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, EltArgs>(IlgpuKernels.Mul))(
-                    count, v[0], v[1], o, Elt(d, bMul: 0));
+                    Th(count), v[0], v[1], o, Elt(d, bMul: 0) with { Count = count, Stride = Th(count) });
                 break;
             case OpCode.Requant:
                 (_requant ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, EltArgs>(IlgpuKernels.Requant))(
-                    count, v[0], o, Elt(d, bMul: 0));
+                    Th(count), v[0], o, Elt(d, bMul: 0) with { Count = count, Stride = Th(count) });
                 break;
             case OpCode.Lut:
                 (_lut ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, EltArgs>(IlgpuKernels.Lut))(
-                    count, v[0], v[1], o, new EltArgs { OutType = (int)d.Output.Type });
+                    Th(count), v[0], v[1], o, new EltArgs { OutType = (int)d.Output.Type, Count = count, Stride = Th(count) });
                 break;
             case OpCode.Norm: Norm(d, v, o); break;
             case OpCode.Softmax: Softmax(d, v, o); break;
@@ -154,7 +166,7 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
             {
                 var p = new RopeArgs { C = d.In(0).Cols, Hd = d.P(0), TableRows = d.In(1).Dims[0] };
                 (_rope ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, RopeArgs>(IlgpuKernels.Rope))(
-                    count / 2, v[0], v[1], v[2], o, p);
+                    Th(count / 2), v[0], v[1], v[2], o, p with { Count = count / 2, Stride = Th(count / 2) });
                 break;
             }
             case OpCode.Attention: Attention(d, v, o); break;
@@ -163,14 +175,14 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
                 var table = d.In(0);
                 var p = new GatherArgs { RowBytes = table.Cols * table.Type.Size(), TableRows = table.Rows, First = d.P(0) };
                 (_gather ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, GatherArgs>(IlgpuKernels.Gather))(
-                    d.Output.ByteLength, v[0], v[1], o, p);
+                    Th(d.Output.ByteLength), v[0], v[1], o, p with { Count = d.Output.ByteLength, Stride = Th(d.Output.ByteLength) });
                 break;
             }
             case OpCode.Argmax:
             {
                 var p = new SoftmaxArgs { C = d.In(0).Cols, InType = (int)d.In(0).Type };
                 (_argmax ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, SoftmaxArgs>(IlgpuKernels.Argmax))(
-                    d.In(0).Rows, v[0], o, p);
+                    Th(d.In(0).Rows), v[0], o, p with { Count = d.In(0).Rows, Stride = Th(d.In(0).Rows) });
                 break;
             }
             case OpCode.Concat: Concat(d, v, o); break;
@@ -178,7 +190,7 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
             {
                 var p = new ScatterArgs { RowBytes = d.Output.Cols * d.Output.Type.Size(), Rows = d.Output.Rows, Offset = d.P(0) };
                 (_scatterRow ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ScatterArgs>(IlgpuKernels.ScatterRow))(
-                    d.Output.ByteLength, v[0], v[1], v[2], o, p);
+                    Th(d.Output.ByteLength), v[0], v[1], v[2], o, p with { Count = d.Output.ByteLength, Stride = Th(d.Output.ByteLength) });
                 break;
             }
             case OpCode.Position:
@@ -218,10 +230,10 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         int count = d.Output.ElementCount;
         if (p.K % 4 == 0 && LittleEndianDevice)
             (_matMulK4 ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<int>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, MatMulArgs>(IlgpuKernels.MatMulK4))(
-                count, v[0].Cast<int>(), v[1].Cast<int>(), biasV, pcV, o, p);
+                Th(count), v[0].Cast<int>(), v[1].Cast<int>(), biasV, pcV, o, p with { Count = count, Stride = Th(count) });
         else
             (_matMul ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, MatMulArgs>(IlgpuKernels.MatMul))(
-                count, v[0], v[1], biasV, pcV, o, p);
+                Th(count), v[0], v[1], biasV, pcV, o, p with { Count = count, Stride = Th(count) });
     }
 
     private void Norm(NodeDescriptor d, ArrayView<byte>[] v, ArrayView<byte> o)
@@ -234,9 +246,9 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
             OutType = (int)d.Output.Type, Lo = Lo(d), Hi = Hi(d),
         };
         var stats = IntScratch(_acc, ref _stats, 2L * rows);
-        (_normStats ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<int>, NormArgs>(IlgpuKernels.NormStats))(rows, v[0], stats, p);
+        (_normStats ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<int>, NormArgs>(IlgpuKernels.NormStats))(Th(rows), v[0], stats, p with { Count = rows, Stride = Th(rows) });
         (_normApply ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<int>, ArrayView<byte>, NormArgs>(IlgpuKernels.NormApply))(
-            d.Output.ElementCount, v[0], v[1], beta ? v[2] : Dummy, stats, o, p);
+            Th(d.Output.ElementCount), v[0], v[1], beta ? v[2] : Dummy, stats, o, p with { Count = d.Output.ElementCount, Stride = Th(d.Output.ElementCount) });
     }
 
     private void Softmax(NodeDescriptor d, ArrayView<byte>[] v, ArrayView<byte> o)
@@ -244,9 +256,9 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         int rows = d.In(0).Rows;
         var p = new SoftmaxArgs { C = d.In(0).Cols, InType = (int)d.In(0).Type, M = d.P(0), S = d.P(1) };
         var stats = IntScratch(_acc, ref _stats, 2L * rows);
-        (_softmaxStats ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<int>, SoftmaxArgs>(IlgpuKernels.SoftmaxStats))(rows, v[0], v[1], stats, p);
+        (_softmaxStats ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<int>, SoftmaxArgs>(IlgpuKernels.SoftmaxStats))(Th(rows), v[0], v[1], stats, p with { Count = rows, Stride = Th(rows) });
         (_softmaxApply ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<int>, ArrayView<byte>, SoftmaxArgs>(IlgpuKernels.SoftmaxApply))(
-            d.Output.ElementCount, v[0], v[1], stats, o, p);
+            Th(d.Output.ElementCount), v[0], v[1], stats, o, p with { Count = d.Output.ElementCount, Stride = Th(d.Output.ElementCount) });
     }
 
     private void Attention(NodeDescriptor d, ArrayView<byte>[] v, ArrayView<byte> o)
@@ -275,9 +287,9 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         {
             int n = (int)Math.Min(chunk, pairs - p0);
             p.Pair0 = (int)p0;
-            scoresK(n * lk, v[0], v[1], scores, p);
-            statsK(n, scores, v[3], posV, maskV, stats, p);
-            outK(n * hd, scores, v[2], v[3], posV, maskV, stats, o, p);
+            scoresK(Th(n * lk), v[0], v[1], scores, p with { Count = n * lk, Stride = Th(n * lk) });
+            statsK(Th(n), scores, v[3], posV, maskV, stats, p with { Count = n, Stride = Th(n) });
+            outK(Th(n * hd), scores, v[2], v[3], posV, maskV, stats, o, p with { Count = n * hd, Stride = Th(n * hd) });
         }
     }
 
@@ -293,7 +305,7 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         }
         var p = new ConcatArgs { OutRowBytes = d.Output.Cols * es, W0 = w[0], W1 = w[1], W2 = w[2], W3 = w[3], W4 = w[4], W5 = w[5], W6 = w[6], W7 = w[7] };
         (_concat ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ConcatArgs>(IlgpuKernels.Concat))(
-            d.Output.ByteLength, views[0], views[1], views[2], views[3], views[4], views[5], views[6], views[7], o, p);
+            Th(d.Output.ByteLength), views[0], views[1], views[2], views[3], views[4], views[5], views[6], views[7], o, p with { Count = d.Output.ByteLength, Stride = Th(d.Output.ByteLength) });
     }
 
     public void Dispose()
