@@ -89,6 +89,22 @@ public class IlgpuOpBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
     }
 
     [Fact]
+    public void WeightCacheKeepsResultsExact()
+    {
+        // Budget fits one of the two weights: every call alternates hit/miss/evict paths.
+        using var cached = new IlgpuOpBackend(forceCpu: true, weightCacheBytes: 3000);
+        var r = new Random(21);
+        var w1 = Rand(r, S(ElemType.I8, 40, 64)); var w2 = Rand(r, S(ElemType.I8, 40, 64));
+        for (int i = 0; i < 6; i++)
+        {
+            var a = Rand(r, S(ElemType.I8, 2, 64));
+            var w = i % 3 == 2 ? w2 : w1;
+            var d = new NodeDescriptor(OpCode.MatMul, S(ElemType.I8, 2, 40), [N(0, a.Spec), W(0, w.Spec)], [1 << 30, 38, -128, 127, 0, 0]);
+            Assert.Equal(ScalarOps.Instance.Run(d, a, w).Root, cached.Run(d, a, w).Root);
+        }
+    }
+
+    [Fact]
     public void ShortInputIsZeroPadded()
     {
         var a = QTensor.I8([1, 8], 1, 2, 3, 4, 5, 6, 7, 8);

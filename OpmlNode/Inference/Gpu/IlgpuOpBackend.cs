@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
@@ -24,6 +26,9 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
     private readonly MemoryBuffer1D<byte, Stride1D.Dense> _dummy;
     private MemoryBuffer1D<int, Stride1D.Dense>? _stats, _scores;
     private readonly int _maxThreads;
+    private readonly long _weightCacheBytes;
+    private readonly Dictionary<(byte[] Array, int Offset, int Length), MemoryBuffer1D<byte, Stride1D.Dense>> _weights = new(WeightKeyComparer.Instance);
+    private long _weightBytes;
     private bool _disposed;
 
     // Kernels, loaded on first use.
@@ -47,8 +52,15 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
     private Action<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, int>? _tokenSelect;
 
     /// <param name="forceCpu">Use ILGPU's CPU accelerator even when a CUDA/OpenCL device exists.</param>
-    public IlgpuOpBackend(bool forceCpu = false)
+    /// <param name="weightCacheBytes">
+    /// Device bytes for keeping <see cref="RefKind.Weight"/> inputs resident between calls (0 = off). Weights are keyed
+    /// by the identity of their backing array, offset and length, so a cached weight array must never be mutated
+    /// (weights are immutable by protocol: they are committed in the model's weights root).
+    /// </param>
+    public IlgpuOpBackend(bool forceCpu = false, long weightCacheBytes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(weightCacheBytes);
+        _weightCacheBytes = weightCacheBytes;
         _context = forceCpu ? Context.Create(b => b.CPU().Optimize(OptimizationLevel.O1)) : Context.Create(b => b.Default().Optimize(OptimizationLevel.O1));
         try
         {
@@ -84,7 +96,8 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var views = new ArrayView<byte>[ins.Length];
-            for (int i = 0; i < ins.Length; i++) views[i] = Upload(i, ins[i].Span);
+            for (int i = 0; i < ins.Length; i++)
+                views[i] = d.Inputs[i].Kind == RefKind.Weight && CachedWeight(inputs[i], ins[i]) is { } w ? w : Upload(i, ins[i].Span);
             var o = Slot(OutputSlot, output.Length);
             Run(d, views, o);
             _acc.Synchronize();
@@ -112,6 +125,39 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
         var v = Slot(slot, data.Length).SubView(0, data.Length);
         v.CopyFromCPU(data);
         return v;
+    }
+
+    /// <summary>The resident copy of a weight input, uploading it on first use; null when caching is off or does not apply.</summary>
+    private ArrayView<byte>? CachedWeight(ReadOnlyMemory<byte> given, ReadOnlyMemory<byte> prepared)
+    {
+        if (_weightCacheBytes == 0 || given.Length != prepared.Length || !MemoryMarshal.TryGetArray(given, out var seg) || seg.Array is null) return null;
+        var key = (seg.Array, seg.Offset, seg.Count);
+        if (_weights.TryGetValue(key, out var buf)) return ((ArrayView<byte>)buf.View).SubView(0, seg.Count);
+        if (seg.Count > _weightCacheBytes) return null;
+        if (_weightBytes + seg.Count > _weightCacheBytes) ClearWeights();
+        buf = _acc.Allocate1D<byte>(Math.Max(seg.Count, 1));
+        ((ArrayView<byte>)buf.View).SubView(0, seg.Count).CopyFromCPU(prepared.Span);
+        _weights.Add(key, buf);
+        _weightBytes += seg.Count;
+        return ((ArrayView<byte>)buf.View).SubView(0, seg.Count);
+    }
+
+    private void ClearWeights()
+    {
+        foreach (var b in _weights.Values) b.Dispose();
+        _weights.Clear();
+        _weightBytes = 0;
+    }
+
+    /// <summary>Weight cache keys compare the array by reference.</summary>
+    private sealed class WeightKeyComparer : IEqualityComparer<(byte[] Array, int Offset, int Length)>
+    {
+        public static readonly WeightKeyComparer Instance = new();
+
+        public bool Equals((byte[] Array, int Offset, int Length) x, (byte[] Array, int Offset, int Length) y) =>
+            ReferenceEquals(x.Array, y.Array) && x.Offset == y.Offset && x.Length == y.Length;
+
+        public int GetHashCode((byte[] Array, int Offset, int Length) k) => HashCode.Combine(RuntimeHelpers.GetHashCode(k.Array), k.Offset, k.Length);
     }
 
     private static ArrayView<int> IntScratch(Accelerator acc, ref MemoryBuffer1D<int, Stride1D.Dense>? buf, long length)
@@ -315,6 +361,7 @@ public sealed class IlgpuOpBackend : IOpBackend, IDisposable
             if (_disposed) return;
             _disposed = true;
             foreach (var b in _slots) b?.Dispose();
+            ClearWeights();
             _stats?.Dispose();
             _scores?.Dispose();
             _dummy.Dispose();
