@@ -337,6 +337,19 @@ public class IlgpuOpBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
         }
     }
 
+    [Fact]
+    public void AttentionPositionNearInt32Max()
+    {
+        // qpos = pos[0] + i is not stated as wrap32 in OPS §5.9; the oracle evaluates it in int64 (no wrap), so with
+        // causal masking every key stays allowed for rows past int32.MaxValue. Pin the backend to the oracle here.
+        var r = new Random(17);
+        var q = Rand(r, S(ElemType.I8, 4, 8)); var k = Rand(r, S(ElemType.I8, 5, 4)); var v = Rand(r, S(ElemType.I8, 5, 4));
+        var lut = ExpLut(6);
+        foreach (int p0 in new[] { int.MaxValue - 1, int.MinValue, -2 })
+            Agree(new NodeDescriptor(OpCode.Attention, S(ElemType.I8, 4, 8), [N(0, q.Spec), N(1, k.Spec), N(2, v.Spec), W(0, lut.Spec), N(3, S(ElemType.I32, 2))],
+                [1 << 30, 45, -128, 127, 2, 1, 1 << 28, 30, OpRules.AttnPos | OpRules.AttnCausal, 0]), q, k, v, lut, QTensor.I32([2], p0, 0));
+    }
+
     // ---- §5.10 Gather, §5.12 Concat, §5.13 ScatterRow ----
 
     [Theory]
