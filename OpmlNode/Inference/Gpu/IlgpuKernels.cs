@@ -61,7 +61,8 @@ internal struct ScatterArgs
 /// endianness or on buffer alignment; the one exception, <see cref="MatMulK4"/>, reads int8 quadruples as int32 words
 /// and is only used on little-endian devices (every CUDA/OpenCL/x86/ARM device ILGPU supports).
 /// Every kernel is a direct transcription of the oracle (<see cref="ScalarOps"/>); all arithmetic is on int/long/uint/ulong
-/// with C#'s wrapping semantics, which ILGPU preserves on every backend.
+/// with C#'s wrapping semantics, which ILGPU preserves on every backend. Every kernel is a grid-stride loop over its work
+/// items ("one thread per X" below means one work item per X; the host caps the launch at a few device waves).
 /// </summary>
 internal static class IlgpuKernels
 {

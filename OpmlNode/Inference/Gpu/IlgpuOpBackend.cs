@@ -11,7 +11,7 @@ namespace OpmlNode.Inference.Gpu;
 /// else ILGPU's CPU accelerator, or the CPU accelerator when forced), loads each kernel once on first use, and for every
 /// node uploads the inputs, runs the op's kernels (<see cref="IlgpuKernels"/>) and downloads the output. Integer-only,
 /// bit-identical to <see cref="ScalarOps"/> (tested by tensor root). Device buffers are kept per input slot and grown on
-/// demand. Not thread-safe per call order, but calls are serialised by a lock.
+/// demand; weights can optionally stay resident. Thread-safe: calls are serialised by one lock (one device queue).
 /// </summary>
 public sealed class IlgpuOpBackend : IOpBackend, IDisposable
 {
