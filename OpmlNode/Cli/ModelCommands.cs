@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using OpmlNode.Bench;
 using OpmlNode.Inference;
+using OpmlNode.Inference.Gpu;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Models;
 using static OpmlNode.Cli.CommandLine;
@@ -131,7 +132,7 @@ internal static class ModelCommands
         var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0)." };
         var random = new Option<int?>("--input-random") { Description = "A seeded random valid input." };
         var passes = new Option<int?>("--passes") { Description = "Passes P (default: 1 for a classifier; prompt length + 8, at most the KV length, for llama)." };
-        var backend = new Option<string>("--backend") { Description = "cpu | scalar", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => "cpu" };
         var vmSlots = new Option<long[]>("--vm-slot") { Description = "Also run slot G (repeatable, or 'all' via --vm-all) in the RV32IM VM from its committed inputs and check its output root equals the native one.", AllowMultipleArgumentsPerToken = true };
         var vmAll = new Option<bool>("--vm-all") { Description = "Run every slot in the VM (slow for big models)." };
         var show = new Option<int>("--show") { Description = "Output elements printed at most.", DefaultValueFactory = _ => 64 };
@@ -147,11 +148,13 @@ internal static class ModelCommands
     {
         if ((inputFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
             return Fail("give exactly one of --input FILE, --input-tokens LIST, --input-random SEED");
+        using var gpu = backendName.Equals("ilgpu", StringComparison.OrdinalIgnoreCase) ? new IlgpuOpBackend(weightCacheBytes: 1L << 30) : null;
         IOpBackend backend = backendName.ToLowerInvariant() switch
         {
             "cpu" => CpuOps.Instance,
             "scalar" => ScalarOps.Instance,
-            _ => throw new ArgumentException($"unknown backend '{backendName}' (cpu, scalar)"),
+            "ilgpu" => gpu!,
+            _ => throw new ArgumentException($"unknown backend '{backendName}' (cpu, ilgpu, scalar)"),
         };
         using var m = ModelReader.Open(modelFile.FullName);
         string arch = m.Architecture.Split('/')[0];
