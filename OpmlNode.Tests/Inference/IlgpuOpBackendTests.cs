@@ -333,7 +333,7 @@ public class IlgpuOpBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
             if ((flags & 2) != 0) { ins.Add(mask); refs.Add(N(4, mask.Spec)); }
             int ms = r.Next(3) == 0 ? AnyInt(r) : r.Next(1, 1 << 30);
             Agree(new NodeDescriptor(OpCode.Attention, S(ElemType.I8, lq, h * hd), refs,
-                [r.Next(1 << 20, 1 << 30), r.Next(25, 50), r.Next(2) == 0 ? -128 : 0, 127, h, hkv, ms, r.Next(15, 45), flags, r.Next(-3, 3)]), [.. ins]);
+                [r.Next(1 << 20, 1 << 30), r.Next(25, 50), r.Next(2) == 0 ? -128 : 0, 127, h, hkv, ms, r.Next(15, 45), flags, (flags & 2) != 0 ? r.Next(-3, 3) : 0]), [.. ins]);
         }
     }
 

@@ -261,7 +261,7 @@ public class VmOpBackendTests(ITestOutputHelper log)
                 ins.Add(pc); refs.Add(W(2, pc.Spec));
             }
             int qmin = r.Next(-200, 50), qmax = r.Next(Math.Max(qmin, -100), 300);
-            Agree(new NodeDescriptor(OpCode.MatMul, S(ot, m, n), refs, [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), qmin, qmax, n0, flags]), [.. ins]);
+            Agree(new NodeDescriptor(OpCode.MatMul, S(ot, m, n), refs, ot == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), qmin, qmax, n0, flags]), [.. ins]);
         }
     }
 
@@ -403,7 +403,7 @@ public class VmOpBackendTests(ITestOutputHelper log)
                 var mask = Rand(r, S(mt, lk), 0, 0, 3);
                 ins.Add(mask); refs.Add(InputRef.TaskInput(mask.Spec));
             }
-            int pad = r.Next(0, 3);
+            int pad = (flags & 2) != 0 ? r.Next(0, 3) : 0; // padValue only with a mask (canonical encoding)
             Agree(new NodeDescriptor(OpCode.Attention, S(ElemType.I8, lq, h * hd), refs,
                 [r.Next(1 << 20, 1 << 30), r.Next(30, 50), -128, 127, h, hkv, r.Next(1, 1 << 30), r.Next(25, 40), flags, pad]), [.. ins]);
         }

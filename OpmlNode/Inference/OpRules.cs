@@ -54,6 +54,7 @@ public static class OpRules
                 if (bias) { Type(d, next, ElemType.I32); Check(d.In(next).ElementCount == nw, d, "bias must have Nw elements"); next++; }
                 if (pc) { Type(d, next, ElemType.I32); Check(d.In(next).Rank == 2 && d.In(next).Dims[0] == nw && d.In(next).Dims[1] == 2, d, "per-channel requant must be I32 [Nw, 2]"); }
                 if (o.Type != ElemType.I32) RequantParams(d, p[1], p[2], p[3]);
+                else Check(p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0, d, "MatMul with I32 output does not requantise: P[0..3] must be 0");
                 break;
             }
             case OpCode.Add:
@@ -140,6 +141,7 @@ public static class OpRules
                 SameDims(d, 0);
                 RequantParams(d, p[1], p[2], p[3]);
                 Shift(d, p[7]);
+                Check(hasMask || p[9] == 0, d, "padValue (P[9]) must be 0 without a mask");
                 break;
             }
             case OpCode.Gather:

@@ -138,6 +138,8 @@ static int op_rules(const Node *n)
         }
         if (o->type != T_I32)
             TRY(requant_params(n, p[1], p[2], p[3]));
+        else /* no requantisation: its params must be 0 (one encoding per node) */
+            REQ(p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0, E_PARAM);
         return E_OK;
     }
     case 2: /* Add */
@@ -233,6 +235,7 @@ static int op_rules(const Node *n)
         SAMEDIMS(0);
         TRY(requant_params(n, p[1], p[2], p[3]));
         REQ(shift_ok(p[7]), E_PARAM);
+        REQ(has_mask || p[9] == 0, E_PARAM); /* padValue only with a mask */
         return E_OK;
     }
     case 10: /* Gather */
