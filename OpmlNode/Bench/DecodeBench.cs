@@ -15,7 +15,7 @@ public sealed record DecodeBenchResult(
     public double WeightBandwidthNoRoots => WeightBytesPerToken * TokensPerSecondNoRoots;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"decode {Model} ({WeightBytes / 1e6:F1} MB of weights, {WeightBytesPerToken / 1e6:F1} MB read per token), {Backend}, single thread, {Tokens} tokens/round, medians of {Rounds} rounds:\n" +
+        $"decode {Model} ({WeightBytes / 1e6:F1} MB of weights, {WeightBytesPerToken / 1e6:F1} MB read per token), {Backend}, {Environment.ProcessorCount} cores for large MatMul rows, {Tokens} tokens/round, medians of {Rounds} rounds:\n" +
         $"  with slot roots + slot tree: {TokensPerSecond:F2} tokens/s  -> weight bandwidth {WeightBandwidth / 1e9:F2} GB/s\n" +
         $"  without roots:               {TokensPerSecondNoRoots:F2} tokens/s  -> weight bandwidth {WeightBandwidthNoRoots / 1e9:F2} GB/s\n" +
         $"  memcpy (Buffer.MemoryCopy of 256 MiB, single thread): {CopyBytesPerSecond / 1e9:F2} GB/s copied; " +

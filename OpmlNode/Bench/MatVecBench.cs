@@ -40,7 +40,7 @@ public static class MatVecBench
         for (int i = 0; i < xf.Length; i++) xf[i] = (sbyte)x8[i] / 64f;
         var yf = new float[rows];
 
-        var backend = new CpuOps(level);
+        var backend = new CpuOps(level, maxThreads: 1); // single-thread, like the float32 baseline
         var d = new NodeDescriptor(OpCode.MatMul, new TensorSpec(ElemType.I8, 1, rows),
             [InputRef.Node(0, 0, new TensorSpec(ElemType.I8, 1, cols)), InputRef.Weight(0, new TensorSpec(ElemType.I8, rows, cols))],
             [1 << 30, 40, -128, 127, 0, 0]);

@@ -12,12 +12,15 @@ namespace OpmlNode.Inference;
 /// ScatterRow, Position, TokenSelect, Argmax, Softmax, Rope) share the oracle's code. Tested equal to
 /// <see cref="ScalarOps"/> by tensor root at every <see cref="SimdLevel"/>.
 /// </summary>
-public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512) : IOpBackend
+public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512, int maxThreads = 0) : IOpBackend
 {
     public static readonly CpuOps Instance = new();
 
     /// <summary>The vector path actually used (requested level capped by the hardware).</summary>
     public SimdLevel Level { get; } = Int8Dot.Cap(level);
+
+    /// <summary>Cores a large MatMul row may use (0 = all); 1 for single-thread benchmarks.</summary>
+    public int MaxThreads { get; } = maxThreads > 0 ? maxThreads : Environment.ProcessorCount;
 
     public string Name => $"cpu-{Level}";
 
@@ -61,7 +64,6 @@ public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512) : IOpBackend
 
     private void MatMul(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
     {
-        var a = I8(ins[0]); var w = I8(ins[1]);
         int rows = d.Output.Rows, n = d.Output.Cols, k = d.In(1).Dims[1], n0 = d.P(4);
         bool bias = (d.P(5) & OpRules.MatMulBias) != 0, pc = (d.P(5) & OpRules.MatMulPerChannel) != 0;
         var biasSpan = bias ? MemoryMarshal.Cast<byte, int>(ins[2].Span) : default;
@@ -73,8 +75,7 @@ public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512) : IOpBackend
         {
             for (int m = 0; m < rows; m++)
             {
-                ref sbyte ar = ref Unsafe.AsRef(in a[m * k]);
-                MatVec(ref ar, ref Unsafe.AsRef(in w[n0 * k]), n, k, acc);
+                MatVecRow(ins[0], ins[1], m, k, n0, n, rented);
                 if (bias) for (int j = 0; j < n; j++) acc[j] = unchecked(acc[j] + biasSpan[n0 + j]);
                 var ot = d.Output.Type;
                 var orow = output.Slice(m * n * ot.Size(), n * ot.Size());
@@ -93,6 +94,32 @@ public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512) : IOpBackend
             }
         }
         finally { ArrayPool<int>.Shared.Return(rented); }
+    }
+
+    /// <summary>Below this many multiply-accumulates a row stays on one thread (fork/join costs more than it saves).</summary>
+    private const long ParallelMacs = 1 << 20;
+
+    /// <summary>
+    /// acc[j] = A[m]·W[n0 + j] for j &lt; n, split over cores by output columns when large. Integer sums do not depend on
+    /// the split, so the result is the same bits on any core count (OPS §1).
+    /// </summary>
+    private void MatVecRow(ReadOnlyMemory<byte> aMem, ReadOnlyMemory<byte> wMem, int m, int k, int n0, int n, int[] acc)
+    {
+        int chunks = (long)n * k >= ParallelMacs ? Math.Min(MaxThreads, n / 64) : 1;
+        if (chunks <= 1)
+        {
+            var a = I8(aMem); var w = I8(wMem);
+            MatVec(ref Unsafe.AsRef(in a[m * k]), ref Unsafe.AsRef(in w[n0 * k]), n, k, acc.AsSpan(0, n));
+            return;
+        }
+        int per = (n / chunks + 3) & ~3; // multiples of 4 keep the 4-row kernel busy
+        Parallel.For(0, chunks, c =>
+        {
+            int j0 = c * per, j1 = Math.Min(n, j0 + per);
+            if (j0 >= j1) return;
+            var a = I8(aMem); var w = I8(wMem);
+            MatVec(ref Unsafe.AsRef(in a[m * k]), ref Unsafe.AsRef(in w[(n0 + j0) * k]), j1 - j0, k, acc.AsSpan(j0, j1 - j0));
+        });
     }
 
     /// <summary>acc[j] = Σ_k a[k]·w[j, k] for j &lt; n (w rows contiguous, stride k).</summary>
