@@ -64,7 +64,7 @@ public static class DecodeBench
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: {noRoots[^1]:F2} tok/s (no roots), {withRoots[^1]:F2} tok/s (roots), memcpy {copy[^1] / 1e9:F2} GB/s"));
             }
             return new DecodeBenchResult(m.Architecture, m.Weights.Sum(w => w.Length), WeightBytesPerPass(m), tokens, rounds, CpuOps.Instance.Name,
-                Median(withRoots), Median(noRoots), Median(copy));
+                BenchStats.Median(withRoots), BenchStats.Median(noRoots), BenchStats.Median(copy));
         }
         finally
         {
@@ -113,13 +113,8 @@ public static class DecodeBench
                 Buffer.MemoryCopy(s, d, bytes, bytes);
                 times.Add(sw.Elapsed.TotalSeconds);
             }
-            return bytes / Median(times);
+            return bytes / BenchStats.Median(times);
         }
     }
 
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }

@@ -60,32 +60,19 @@ public static class IlgpuBench
         void Resident() => resident.Execute(d, inputs, yRes);
 
         // Warm-up: JIT tiers and ILGPU kernel compilation happen before timing; the weight upload is cached here.
-        Measure(Cpu, 0.3); Measure(Upload, 0.3); Measure(Resident, 0.3);
+        BenchStats.SecondsPerCall(Cpu, 0.3); BenchStats.SecondsPerCall(Upload, 0.3); BenchStats.SecondsPerCall(Resident, 0.3);
         if (!yCpu.AsSpan().SequenceEqual(yUp) || !yCpu.AsSpan().SequenceEqual(yRes))
             throw new InvalidOperationException("ILGPU matvec output differs from CpuOps");
 
         var c = new List<double>(); var u = new List<double>(); var r = new List<double>();
         for (int k = 0; k < rounds; k++)
         {
-            c.Add(1e3 * Measure(Cpu, secondsPerRound));
-            u.Add(1e3 * Measure(Upload, secondsPerRound));
-            r.Add(1e3 * Measure(Resident, secondsPerRound));
+            c.Add(1e3 * BenchStats.SecondsPerCall(Cpu, secondsPerRound));
+            u.Add(1e3 * BenchStats.SecondsPerCall(Upload, secondsPerRound));
+            r.Add(1e3 * BenchStats.SecondsPerCall(Resident, secondsPerRound));
         }
-        return new IlgpuBenchResult(rows, cols, $"{resident.AcceleratorType}:{resident.DeviceName}", cpu.Name, Median(c), Median(u), Median(r), c, u, r);
+        return new IlgpuBenchResult(rows, cols, $"{resident.AcceleratorType}:{resident.DeviceName}", cpu.Name, BenchStats.Median(c), BenchStats.Median(u), BenchStats.Median(r), c, u, r);
     }
 
-    /// <summary>Seconds per call, averaged over as many calls as fit in <paramref name="seconds"/> (at least one).</summary>
-    private static double Measure(Action a, double seconds)
-    {
-        var sw = Stopwatch.StartNew();
-        int n = 0;
-        do { a(); n++; } while (sw.Elapsed.TotalSeconds < seconds);
-        return sw.Elapsed.TotalSeconds / n;
-    }
 
-    private static double Median(List<double> v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }

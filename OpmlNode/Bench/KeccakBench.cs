@@ -50,7 +50,7 @@ public static class KeccakBench
             else { bc[r] = BouncyCastle(slice); ours[r] = Ours(slice); }
             batch[r] = OursBatch(slice / 4);
         }
-        return new KeccakBenchResult(Median(ours), Median(bc), Median(batch), ours, bc);
+        return new KeccakBenchResult(BenchStats.Median(ours), BenchStats.Median(bc), BenchStats.Median(batch), ours, bc);
     }
 
     private static double Ours(TimeSpan duration)
@@ -107,10 +107,4 @@ public static class KeccakBench
         return perSecond;
     }
 
-    private static double Median(double[] xs)
-    {
-        var s = (double[])xs.Clone();
-        Array.Sort(s);
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }

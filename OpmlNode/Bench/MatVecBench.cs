@@ -54,29 +54,16 @@ public static class MatVecBench
         }
 
         // Warm-up: tiered JIT reaches optimised code for both sides before timing.
-        Measure(Int8, 0.5); Measure(Float32, 0.5);
+        BenchStats.SecondsPerCall(Int8, 0.5); BenchStats.SecondsPerCall(Float32, 0.5);
         double ops = 2.0 * rows * cols;
         var i8 = new List<double>(); var f32 = new List<double>();
         for (int k = 0; k < rounds; k++)
         {
-            i8.Add(ops / Measure(Int8, secondsPerRound) / 1e9);
-            f32.Add(ops / Measure(Float32, secondsPerRound) / 1e9);
+            i8.Add(ops / BenchStats.SecondsPerCall(Int8, secondsPerRound) / 1e9);
+            f32.Add(ops / BenchStats.SecondsPerCall(Float32, secondsPerRound) / 1e9);
         }
-        return new MatVecBenchResult(rows, cols, backend.Name, Median(i8), Median(f32), i8, f32);
+        return new MatVecBenchResult(rows, cols, backend.Name, BenchStats.Median(i8), BenchStats.Median(f32), i8, f32);
     }
 
-    /// <summary>Seconds per call, averaged over as many calls as fit in <paramref name="seconds"/> (at least one).</summary>
-    private static double Measure(Action a, double seconds)
-    {
-        var sw = Stopwatch.StartNew();
-        int n = 0;
-        do { a(); n++; } while (sw.Elapsed.TotalSeconds < seconds);
-        return sw.Elapsed.TotalSeconds / n;
-    }
 
-    private static double Median(List<double> v)
-    {
-        var s = v.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
-    }
 }

@@ -37,7 +37,7 @@ public static class VmBench
             rooted.Add(steps / t / 1e6);
             if (withQemu && QemuSeconds(elfPath) is { } q) qemu.Add(steps / q / 1e6);
         }
-        return new VmBenchResult(name, steps, Median(plain), Median(rooted), rootEvery, qemu.Count > 0 ? Median(qemu) : null, plain, rooted);
+        return new VmBenchResult(name, steps, BenchStats.Median(plain), BenchStats.Median(rooted), rootEvery, qemu.Count > 0 ? BenchStats.Median(qemu) : null, plain, rooted);
     }
 
     private static (ulong Steps, double Seconds) RunOnce(byte[] elf, ulong rootEvery)
@@ -75,11 +75,5 @@ public static class VmBench
         {
             return null;
         }
-    }
-
-    internal static double Median(IReadOnlyList<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
     }
 }
