@@ -32,8 +32,9 @@ internal static class ModelCommands
         var output = new Option<FileInfo?>("--out") { Description = "Model file to write." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only report the shape and size; write nothing." };
         var force = new Option<bool>("--force") { Description = "Really write a 7b model." };
-        var cmd = new Command("synth", "Write a seeded random int8 model (OPS §6 sketches) to an .opml file.") { arch, preset, seed, output, dryRun, force };
-        cmd.SetAction(p => Guard(() => Synth(p.GetValue(arch)!, p.GetValue(preset)!, p.GetValue(seed), p.GetValue(output), p.GetValue(dryRun), p.GetValue(force))));
+        var maxSteps = new Option<long?>("--max-node-steps") { Description = "Tiling budget: VM steps one MatMul node may take in the guest (default: the preset's)." };
+        var cmd = new Command("synth", "Write a seeded random int8 model (OPS §6 sketches) to an .opml file.") { arch, preset, seed, output, dryRun, force, maxSteps };
+        cmd.SetAction(p => Guard(() => Synth(p.GetValue(arch)!, p.GetValue(preset)!, p.GetValue(seed), p.GetValue(output), p.GetValue(dryRun), p.GetValue(force), p.GetValue(maxSteps))));
         return cmd;
     }
 
@@ -45,17 +46,23 @@ internal static class ModelCommands
         _ => throw new ArgumentException($"unknown architecture '{s}' (mlp, llama, bert)"),
     };
 
-    private static int Synth(string archName, string presetName, int seed, FileInfo? output, bool dryRun, bool force)
+    private static int Synth(string archName, string presetName, int seed, FileInfo? output, bool dryRun, bool force, long? maxNodeSteps)
     {
         var arch = ParseArch(archName);
-        var def = ModelSynth.Build(arch, presetName.ToLowerInvariant(), seed);
+        var preset = ModelSynth.Preset(arch, presetName.ToLowerInvariant());
+        if (maxNodeSteps is { } budget)
+        {
+            if (budget <= GuestCost.FixedSteps) return Fail($"--max-node-steps must exceed {GuestCost.FixedSteps} (the guest's fixed cost per node)");
+            preset = preset with { MaxStepsPerNode = budget };
+        }
+        var def = ModelSynth.Build(arch, preset, seed);
         var specs = def.Weights.Select(w => w.Spec).ToArray();
         var layout = ModelWriter.Layout(def.Nodes.Count, specs);
         long paramBytes = specs.Sum(s => (long)s.ByteLength);
         long i8Params = specs.Where(s => s.Type == ElemType.I8).Sum(s => (long)s.ElementCount);
         long maxMacs = def.Nodes.Where(d => d.Op == OpCode.MatMul).Select(d => (long)d.Output.Rows * d.Output.Cols * d.In(1).Dims[1]).DefaultIfEmpty(0).Max();
         Console.WriteLine(Invariant($"{def.Architecture}: {def.Nodes.Count} nodes/pass, {specs.Length} weights, {i8Params:N0} int8 parameters, {paramBytes / 1048576.0:F1} MiB of weights, file {layout.FileLength / 1048576.0:F1} MiB"));
-        Console.WriteLine(Invariant($"  output node {def.OutputNode}, input size limit {def.InputSizeLimit} bytes, default passes {def.DefaultPasses}, largest MatMul node {maxMacs / 1e6:F2} M MACs"));
+        Console.WriteLine(Invariant($"  output node {def.OutputNode}, input size limit {def.InputSizeLimit} bytes, default passes {def.DefaultPasses}, largest MatMul node {maxMacs / 1e6:F2} M MACs (tiling budget {preset.MaxStepsPerNode:N0} VM steps per node)"));
         ModelFormat.ValidateGraph(def.Nodes, specs, def.OutputNode, def.InputSizeLimit);
         if (dryRun) { Console.WriteLine("dry run: graph valid, nothing written"); return 0; }
         if (output is null) return Fail("--out FILE is required (or --dry-run)");

@@ -2,17 +2,21 @@ namespace OpmlNode.Inference.Models;
 
 /// <summary>
 /// Helper for converters and synthetic models: appends nodes and weights, applies the MatMul tiling rule (OPS §4)
-/// with a budget in multiply-accumulates per node, and joins tiles with (trees of) Concat.
+/// with a budget in VM steps per node (estimated by <see cref="GuestCost"/>), and joins tiles with (trees of) Concat.
 /// </summary>
 public sealed class GraphBuilder
 {
     private readonly List<NodeDescriptor> _nodes = new();
     private readonly List<WeightSource> _weights = new();
 
-    /// <param name="maxMacsPerNode">Tiling budget B (OPS §4) expressed as M·N·K multiply-accumulates per MatMul node.</param>
-    public GraphBuilder(long maxMacsPerNode) => MaxMacsPerNode = maxMacsPerNode;
+    /// <param name="maxStepsPerNode">Tiling budget B (OPS §4): VM steps one MatMul node may take in the guest.</param>
+    public GraphBuilder(long maxStepsPerNode)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxStepsPerNode, GuestCost.FixedSteps + 1);
+        MaxStepsPerNode = maxStepsPerNode;
+    }
 
-    public long MaxMacsPerNode { get; }
+    public long MaxStepsPerNode { get; }
     public IReadOnlyList<NodeDescriptor> Nodes => _nodes;
     public IReadOnlyList<WeightSource> Weights => _weights;
     public int NextNode => _nodes.Count;
@@ -38,14 +42,15 @@ public sealed class GraphBuilder
         _nodes[j] = new NodeDescriptor(op, output, inputs, p);
 
     /// <summary>
-    /// y = A·Wᵀ (+ bias) requantised (or I32), tiled along output features when rows·N·K exceeds the budget; tiles
+    /// y = A·Wᵀ (+ bias) requantised (or I32), tiled along output features into the fewest equal tiles whose estimated
+    /// guest cost fits the step budget (K is never split, so a single output column is the smallest tile); tiles
     /// reference the same weight with n0 offsets and are joined by Concat. Returns the node holding [rows, N].
     /// </summary>
     public int MatMul(InputRef a, InputRef w, InputRef? bias, ElemType outType, (int M, int S) q, int qmin, int qmax)
     {
         int rows = a.Spec.Rows, n = w.Spec.Dims[0], k = w.Spec.Dims[1];
-        long macs = (long)rows * n * k;
-        int tiles = (int)Math.Clamp((macs + MaxMacsPerNode - 1) / MaxMacsPerNode, 1, n);
+        int tiles = 1;
+        while (tiles < n && GuestCost.MatMulSteps(rows, (n + tiles - 1) / tiles, k) > MaxStepsPerNode) tiles++;
         int flags = bias is null ? 0 : 1;
         InputRef[] ins = bias is null ? [a, w] : [a, w, bias];
         int[] P(int n0) => outType == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [q.M, q.S, qmin, qmax, n0, flags];

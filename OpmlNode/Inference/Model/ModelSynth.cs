@@ -7,7 +7,7 @@ public enum SynthArch { Mlp, Llama, Bert }
 
 /// <summary>Shape of a synthetic model. Fields not used by an architecture are 0.</summary>
 public sealed record SynthPreset(
-    string Name, int Vocab, int Dim, int Layers, int Heads, int KvHeads, int Ffn, int MaxSeq, long MaxMacsPerNode,
+    string Name, int Vocab, int Dim, int Layers, int Heads, int KvHeads, int Ffn, int MaxSeq, long MaxStepsPerNode,
     int Classes = 0, int[]? MlpHidden = null, int MlpInput = 784)
 {
     public int HeadDim => Heads == 0 ? 0 : Dim / Heads;
@@ -29,16 +29,16 @@ public static class ModelSynth
 
     public static SynthPreset Preset(SynthArch arch, string name) => (arch, name) switch
     {
-        (SynthArch.Mlp, "tiny") => new("tiny", 0, 0, 0, 0, 0, 0, 0, 1 << 14, Classes: 10, MlpHidden: [64, 32]),
-        (SynthArch.Mlp, "small") => new("small", 0, 0, 0, 0, 0, 0, 0, 1 << 20, Classes: 10, MlpHidden: [512, 256]),
-        (SynthArch.Mlp, "100m") => new("100m", 0, 0, 0, 0, 0, 0, 0, 1 << 24, Classes: 10, MlpHidden: [9216, 9216]),
-        (SynthArch.Llama, "tiny") => new("tiny", 64, 32, 2, 4, 2, 64, 16, 1024),
-        (SynthArch.Llama, "small") => new("small", 512, 128, 4, 4, 2, 384, 64, 1 << 16),
-        (SynthArch.Llama, "100m") => new("100m", 16384, 768, 12, 12, 4, 2048, 256, 1 << 22),
-        (SynthArch.Llama, "7b") => new("7b", 32000, 4096, 32, 32, 32, 11008, 2048, 1 << 25),
-        (SynthArch.Bert, "tiny") => new("tiny", 64, 32, 2, 4, 4, 64, 16, 1 << 12, Classes: 4),
-        (SynthArch.Bert, "small") => new("small", 1000, 128, 4, 4, 4, 512, 64, 1 << 20, Classes: 4),
-        (SynthArch.Bert, "100m") => new("100m", 30522, 768, 12, 12, 12, 3072, 128, 1 << 26, Classes: 4),
+        (SynthArch.Mlp, "tiny") => new("tiny", 0, 0, 0, 0, 0, 0, 0, 1 << 16, Classes: 10, MlpHidden: [64, 32]),
+        (SynthArch.Mlp, "small") => new("small", 0, 0, 0, 0, 0, 0, 0, 1 << 22, Classes: 10, MlpHidden: [512, 256]),
+        (SynthArch.Mlp, "100m") => new("100m", 0, 0, 0, 0, 0, 0, 0, 1 << 26, Classes: 10, MlpHidden: [9216, 9216]),
+        (SynthArch.Llama, "tiny") => new("tiny", 64, 32, 2, 4, 2, 64, 16, 8_000),
+        (SynthArch.Llama, "small") => new("small", 512, 128, 4, 4, 2, 384, 64, 1 << 18),
+        (SynthArch.Llama, "100m") => new("100m", 16384, 768, 12, 12, 4, 2048, 256, 1 << 24),
+        (SynthArch.Llama, "7b") => new("7b", 32000, 4096, 32, 32, 32, 11008, 2048, 1 << 27),
+        (SynthArch.Bert, "tiny") => new("tiny", 64, 32, 2, 4, 4, 64, 16, 1 << 14, Classes: 4),
+        (SynthArch.Bert, "small") => new("small", 1000, 128, 4, 4, 4, 512, 64, 1 << 22, Classes: 4),
+        (SynthArch.Bert, "100m") => new("100m", 30522, 768, 12, 12, 12, 3072, 128, 1 << 28, Classes: 4),
         _ => throw new ArgumentException($"no preset '{name}' for {arch.ToString().ToLowerInvariant()} (mlp/bert: tiny, small, 100m; llama: tiny, small, 100m, 7b)"),
     };
 
@@ -150,7 +150,7 @@ public static class ModelSynth
 
     private static ModelDefinition Mlp(SynthPreset p, int seed)
     {
-        var b = new GraphBuilder(p.MaxMacsPerNode);
+        var b = new GraphBuilder(p.MaxStepsPerNode);
         var w = new Weights(b, seed);
         var x = InputRef.TaskInput(new TensorSpec(ElemType.I8, 1, p.MlpInput));
         double inRms = WeightRms; // random int8 inputs, like a flattened image
@@ -178,7 +178,7 @@ public static class ModelSynth
     {
         int D = p.Dim, H = p.Heads, Hkv = p.KvHeads, hd = p.HeadDim, F = p.Ffn, S = p.MaxSeq, V = p.Vocab;
         if (hd * H != D || hd % 2 != 0 || H % Hkv != 0) throw new ArgumentException("inconsistent LLaMA preset");
-        var b = new GraphBuilder(p.MaxMacsPerNode);
+        var b = new GraphBuilder(p.MaxStepsPerNode);
         var w = new Weights(b, seed);
         var i32x2 = new TensorSpec(ElemType.I32, 2);
         var tokSpec = new TensorSpec(ElemType.I32, 1);
@@ -253,7 +253,7 @@ public static class ModelSynth
     private static ModelDefinition Bert(SynthPreset p, int seed)
     {
         int D = p.Dim, H = p.Heads, hd = p.HeadDim, F = p.Ffn, L = p.MaxSeq, V = p.Vocab;
-        var b = new GraphBuilder(p.MaxMacsPerNode);
+        var b = new GraphBuilder(p.MaxStepsPerNode);
         var w = new Weights(b, seed);
         var ids = InputRef.TaskInput(new TensorSpec(ElemType.I32, L));
         var expLut = b.AddWeight(ExpLut(SoftmaxDelta));

@@ -1,0 +1,31 @@
+using OpmlNode.Inference;
+using OpmlNode.Inference.Models;
+
+namespace OpmlNode.Tests.Inference;
+
+/// <summary>The graph builder's tiling keeps every MatMul node under its VM step budget (OPS §4), measured in the VM.</summary>
+public class TilingBudgetTests
+{
+    [Theory]
+    [InlineData(SynthArch.Llama, 60_000L)]
+    [InlineData(SynthArch.Mlp, 40_000L)]
+    [InlineData(SynthArch.Bert, 100_000L)]
+    public void EveryMatMulNodeRunsWithinTheStepBudget(SynthArch arch, long budget)
+    {
+        var preset = ModelSynth.Preset(arch, arch == SynthArch.Llama ? "small" : "tiny") with { MaxStepsPerNode = budget };
+        var def = ModelSynth.Build(arch, preset, seed: 5);
+        var vm = VmOpBackend.Embedded();
+        var r = new Random(1);
+        var matmuls = def.Nodes.Where(d => d.Op == OpCode.MatMul).ToArray();
+        var tiled = false;
+        foreach (var d in matmuls)
+        {
+            var inputs = d.Inputs.Select(i => T.Rand(r, i.Spec)).ToArray();
+            var run = vm.RunNode(d, inputs);
+            Assert.True(run.Steps <= (ulong)budget, $"{d.Output} MatMul took {run.Steps} steps > budget {budget}");
+            Assert.True(run.Steps <= (ulong)GuestCost.MatMulSteps(d.Output.Rows, d.Output.Cols, d.In(1).Dims[1]), $"the cost model must not underestimate: {d.Output.Rows}x{d.Output.Cols}x{d.In(1).Dims[1]} took {run.Steps}, estimate {GuestCost.MatMulSteps(d.Output.Rows, d.Output.Cols, d.In(1).Dims[1])}");
+            tiled |= d.P(4) != 0;
+        }
+        Assert.True(tiled, "the budget was meant to force tiling somewhere");
+    }
+}
