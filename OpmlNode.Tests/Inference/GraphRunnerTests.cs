@@ -123,6 +123,31 @@ public class GraphRunnerTests : IDisposable
     }
 
     [Theory]
+    [InlineData("tiny", 10)]
+    [InlineData("small", 5)]
+    public void IncrementalSlotRootsEqualFullRoots(string preset, int passes)
+    {
+        using var m = ModelReader.Open(_dir.Synth(SynthArch.Llama, preset));
+        int n = m.Nodes.Count;
+        var input = ModelSynth.PromptInput([3, 17]);
+        // Threshold 0: every self-reading node (KV caches, token buffer) goes through IncrementalTensorRoot.
+        Assert.Contains(Enumerable.Range(0, n), j => m.Nodes[j].Inputs.Any(r => r.Kind == RefKind.Node && r.Index == j));
+        var observed = new List<Hash256>();
+        var cached = new GraphRunner(m).Run(input, passes, new GraphRunOptions
+        {
+            IncrementalRootMinBytes = 0,
+            SlotCompleted = (g, output) => observed.Add(MerkleMath.TensorRoot(output)),
+        });
+        var full = new GraphRunner(m).Run(input, passes, new GraphRunOptions { IncrementalRootMinBytes = int.MaxValue });
+        var byDefault = new GraphRunner(m).Run(input, passes);
+        Assert.True(observed.SequenceEqual(cached.SlotRoots.ToArray()), "each slot root is the tensor root of its output");
+        Assert.True(full.SlotRoots.SequenceEqual(cached.SlotRoots));
+        Assert.Equal(full.FinalRoot, cached.FinalRoot);
+        Assert.Equal(full.FinalRoot, byDefault.FinalRoot);
+        Assert.Equal(full.StateRoot(n * passes / 2 + 1), cached.StateRoot(n * passes / 2 + 1));
+    }
+
+    [Theory]
     [InlineData(SynthArch.Llama, "tiny", 8)]
     [InlineData(SynthArch.Llama, "small", 6)]
     [InlineData(SynthArch.Bert, "tiny", 1)]

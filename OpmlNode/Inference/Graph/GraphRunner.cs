@@ -13,6 +13,12 @@ public sealed class GraphRunOptions
     public Action<int, int>? PassCompleted { get; init; }
     /// <summary>Called after each slot with (g, output bytes); the span is only valid during the call.</summary>
     public SlotObserver? SlotCompleted { get; init; }
+    /// <summary>
+    /// Template nodes that read their own previous output (KV caches, the token buffer) and whose output has at least
+    /// this many bytes get their slot roots from an <see cref="IncrementalTensorRoot"/> (same roots, rehashing only
+    /// changed leaves); it holds about 2× the output per such node for the run. int.MaxValue turns it off.
+    /// </summary>
+    public int IncrementalRootMinBytes { get; init; } = GraphRunner.DefaultIncrementalRootMinBytes;
 }
 
 public delegate void SlotObserver(long slot, ReadOnlySpan<byte> output);
@@ -28,6 +34,8 @@ public sealed class GraphRunner
     /// <summary>Depth of the slot tree (PROTOCOL §2.4 list of roots): N = P·n ≤ 2^32 slots.</summary>
     public const int SlotDepth = 32;
     private const int ParallelRootBytes = 4 << 20;
+    /// <summary>Default <see cref="GraphRunOptions.IncrementalRootMinBytes"/>.</summary>
+    public const int DefaultIncrementalRootMinBytes = 1 << 20;
 
     private readonly IModel _model;
     private readonly int[] _ringSize;
@@ -134,6 +142,12 @@ public sealed class GraphRunner
         var weightMem = new ReadOnlyMemory<byte>[_model.Weights.Count];
         for (int w = 0; w < weightMem.Length; w++) weightMem[w] = _model.Weight(w);
         var ins = new ReadOnlyMemory<byte>[NodeDescriptor.MaxInputs];
+        // Incremental roots only for self-reading nodes (their output changes little per pass); memory ≈ 2× their outputs.
+        var incremental = new IncrementalTensorRoot?[n];
+        if (run.RecordsRoots && passes > 1)
+            for (int k = 0; k < n; k++)
+                if (nodes[k].Output.ByteLength >= options.IncrementalRootMinBytes && nodes[k].Inputs.Any(r => r.Kind == RefKind.Node && r.Index == k))
+                    incremental[k] = new IncrementalTensorRoot();
 
         for (int p = 0; p < passes; p++)
         {
@@ -170,8 +184,8 @@ public sealed class GraphRunner
                 Backend.Execute(d, ins.AsSpan(0, d.Inputs.Count), output);
                 if (run.RecordsRoots)
                 {
-                    var root = output.Length >= ParallelRootBytes
-                        ? MerkleMath.RootOfBytesParallel(output, MerkleMath.TensorDepth)
+                    var root = incremental[j] is { } cache ? cache.Update(output)
+                        : output.Length >= ParallelRootBytes ? MerkleMath.RootOfBytesParallel(output, MerkleMath.TensorDepth)
                         : MerkleMath.TensorRoot(output);
                     run.RecordSlot(g, root);
                 }
