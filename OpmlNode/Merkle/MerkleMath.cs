@@ -33,6 +33,79 @@ public static class MerkleMath
     /// <summary>Tensor root = <c>root(bytes, 23)</c>.</summary>
     public static Hash256 TensorRoot(ReadOnlySpan<byte> data) => RootOfBytes(data, TensorDepth);
 
+    /// <summary>
+    /// Height of the smallest subtree holding <paramref name="length"/> bytes: the least h with length ≤ 32·2^h
+    /// (0 for lengths 0..32).
+    /// </summary>
+    public static int NaturalHeight(long length)
+    {
+        if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
+        long leaves = (length + 31) / 32;
+        return leaves <= 1 ? 0 : 64 - System.Numerics.BitOperations.LeadingZeroCount((ulong)(leaves - 1));
+    }
+
+    /// <summary>
+    /// Root of the smallest subtree holding <paramref name="data"/> (height <see cref="NaturalHeight"/>, zero-padded);
+    /// lifting it with <see cref="LiftToDepth"/> to depth d gives <c>root(data, d)</c>. An empty input is Z[0] at height 0.
+    /// </summary>
+    public static Hash256 NaturalRoot(ReadOnlySpan<byte> data, out int height)
+    {
+        height = NaturalHeight(data.Length);
+        CheckDepth(height);
+        return Subtree(data, height);
+    }
+
+    /// <summary>
+    /// Lifts each <c>roots[i]</c>, the root of a height-<c>heights[i]</c> subtree, to the root of the depth-<paramref name="depth"/>
+    /// tree holding that subtree leftmost and zeros elsewhere: <c>H(…H(H(r, Z[h]), Z[h+1])…, Z[depth−1])</c>, in place.
+    /// All roots are lifted together level by level, so each level is one batched <see cref="Keccak256.HashPairs"/> call
+    /// instead of a chain of single hashes per root. Roots already at <paramref name="depth"/> are left as they are.
+    /// </summary>
+    public static void LiftToDepth(Span<Hash256> roots, ReadOnlySpan<int> heights, int depth)
+    {
+        CheckDepth(depth);
+        if (heights.Length != roots.Length) throw new ArgumentException($"{roots.Length} roots but {heights.Length} heights", nameof(heights));
+        int n = roots.Length;
+        if (n == 0) return;
+        // Indices sorted by height: at level h the roots to lift (height ≤ h) are a prefix.
+        int[] order = System.Buffers.ArrayPool<int>.Shared.Rent(n);
+        int[] keys = System.Buffers.ArrayPool<int>.Shared.Rent(n);
+        Hash256[] pairs = System.Buffers.ArrayPool<Hash256>.Shared.Rent(2 * n);
+        try
+        {
+            int minHeight = depth;
+            for (int i = 0; i < n; i++)
+            {
+                if ((uint)heights[i] > (uint)depth)
+                    throw new ArgumentOutOfRangeException(nameof(heights), heights[i], $"height must be 0..{depth}");
+                order[i] = i;
+                keys[i] = heights[i];
+                minHeight = Math.Min(minHeight, heights[i]);
+            }
+            Array.Sort(keys, order, 0, n);
+            int active = 0;
+            var zeros = ZeroHashes.All;
+            for (int h = minHeight; h < depth; h++)
+            {
+                while (active < n && keys[active] <= h) active++;
+                for (int k = 0; k < active; k++)
+                {
+                    pairs[2 * k] = roots[order[k]];
+                    pairs[2 * k + 1] = zeros[h];
+                }
+                var lifted = pairs.AsSpan(0, active); // HashPairs in place: batch k reads [16k, 16k+16) before writing [8k, 8k+8)
+                Keccak256.HashPairs(pairs.AsSpan(0, 2 * active), lifted);
+                for (int k = 0; k < active; k++) roots[order[k]] = lifted[k];
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(order);
+            System.Buffers.ArrayPool<int>.Shared.Return(keys);
+            System.Buffers.ArrayPool<Hash256>.Shared.Return(pairs);
+        }
+    }
+
     /// <summary>Root of a list of 32-byte leaves at <paramref name="depth"/>, padded with Z[0] (PROTOCOL §2.4).</summary>
     public static Hash256 RootOfList(ReadOnlySpan<Hash256> leaves, int depth)
     {

@@ -11,7 +11,10 @@ public sealed class GraphRunOptions
     public bool RecordRoots { get; init; } = true;
     /// <summary>Called after each pass with (passes done, total passes).</summary>
     public Action<int, int>? PassCompleted { get; init; }
-    /// <summary>Called after each slot with (g, output bytes); the span is only valid during the call.</summary>
+    /// <summary>
+    /// Called after each slot with (g, output bytes); the span is only valid during the call. Slot roots are recorded in
+    /// the run per pass (after the pass's last slot, before <see cref="PassCompleted"/>), not per slot.
+    /// </summary>
     public SlotObserver? SlotCompleted { get; init; }
     /// <summary>
     /// Template nodes that read their own previous output (KV caches, the token buffer) and whose output has at least
@@ -127,6 +130,14 @@ public sealed class GraphRunner
         }
     }
 
+    // Lifts the pass's slot roots to tensor depth and records them as slots first, first+1, ….
+    private static void RecordPass(GraphRun run, long first, Span<Hash256> roots, ReadOnlySpan<int> heights)
+    {
+        if (roots.IsEmpty) return;
+        MerkleMath.LiftToDepth(roots, heights[..roots.Length], MerkleMath.TensorDepth);
+        for (int k = 0; k < roots.Length; k++) run.RecordSlot(first + k, roots[k]);
+    }
+
     private void Execute(ReadOnlyMemory<byte> taskInput, int passes, long stopBefore, GraphRunOptions options, GraphRun run, out byte[][]? captured)
     {
         CheckPasses(_model, passes);
@@ -148,6 +159,11 @@ public sealed class GraphRunner
             for (int k = 0; k < n; k++)
                 if (nodes[k].Output.ByteLength >= options.IncrementalRootMinBytes && nodes[k].Inputs.Any(r => r.Kind == RefKind.Node && r.Index == k))
                     incremental[k] = new IncrementalTensorRoot();
+        // A pass's slot roots are recorded together at its end (or where the run stops): most outputs are small, so their
+        // natural-height roots (NaturalRoot) are lifted to depth 23 in one batched LiftToDepth instead of a chain of
+        // ~18 single hashes each. Roots computed whole (parallel, incremental) wait at height 23, which LiftToDepth skips.
+        var passRoots = run.RecordsRoots ? new Hash256[n] : [];
+        var passHeights = run.RecordsRoots ? new int[n] : [];
 
         for (int p = 0; p < passes; p++)
         {
@@ -169,6 +185,7 @@ public sealed class GraphRunner
                 }
                 if (g == stopBefore)
                 {
+                    RecordPass(run, (long)p * n, passRoots.AsSpan(0, run.RecordsRoots ? j : 0), passHeights);
                     captured = new byte[d.Inputs.Count][];
                     for (int i = 0; i < d.Inputs.Count; i++)
                     {
@@ -184,14 +201,15 @@ public sealed class GraphRunner
                 Backend.Execute(d, ins.AsSpan(0, d.Inputs.Count), output);
                 if (run.RecordsRoots)
                 {
-                    var root = incremental[j] is { } cache ? cache.Update(output)
-                        : output.Length >= ParallelRootBytes ? MerkleMath.RootOfBytesParallel(output, MerkleMath.TensorDepth)
-                        : MerkleMath.TensorRoot(output);
-                    run.RecordSlot(g, root);
+                    if (incremental[j] is { } cache) (passRoots[j], passHeights[j]) = (cache.Update(output), MerkleMath.TensorDepth);
+                    else if (output.Length >= ParallelRootBytes)
+                        (passRoots[j], passHeights[j]) = (MerkleMath.RootOfBytesParallel(output, MerkleMath.TensorDepth), MerkleMath.TensorDepth);
+                    else passRoots[j] = MerkleMath.NaturalRoot(output, out passHeights[j]);
                 }
                 options.SlotCompleted?.Invoke(g, output);
                 if (p == passes - 1 && j == _model.OutputNode) run.Output = new QTensor(d.Output, (byte[])output.Clone());
             }
+            RecordPass(run, (long)p * n, passRoots, passHeights);
             options.PassCompleted?.Invoke(p + 1, passes);
         }
     }
