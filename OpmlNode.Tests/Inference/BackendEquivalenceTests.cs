@@ -140,6 +140,89 @@ public class BackendEquivalenceTests
             AssertAllAgree(new NodeDescriptor(OpCode.Rope, S(ElemType.I8, 3, 2 * c), [N(0, xr.Spec), W(0, cs.Spec), N(1, S(ElemType.I32, 2))], [hd]), xr, cs, QTensor.I32([2], p, p + 1));
     }
 
+    /// <summary>Rows of length c built to stress the vector max/compare paths: ties, max at start/end/late, constant rows, extremes.</summary>
+    private static QTensor ShapedRows(Random r, ElemType t, int c)
+    {
+        int min = (int)t.Min(), max = (int)t.Max();
+        List<int[]> rows =
+        [
+            [.. Enumerable.Range(0, c).Select(_ => r.Next(-2, 3))],                            // few values: many ties
+            [.. Enumerable.Repeat(min, c)], [.. Enumerable.Repeat(max, c)],                     // constant rows
+            [.. Enumerable.Range(0, c).Select(j => j == 0 ? max : r.Next(min, max))],           // max at the start
+            [.. Enumerable.Range(0, c).Select(j => j == c - 1 ? max : r.Next(min, max))],       // max at the end
+            [.. Enumerable.Range(0, c).Select(j => j >= c - 2 ? max - 1 : r.Next(min, max - 1))], // tie in the last two
+            [.. Enumerable.Range(0, c).Select(j => r.Next(2) == 0 ? min : max)],               // largest spread
+            [.. Enumerable.Range(0, c).Select(j => j == c / 2 ? min + 1 : min)],                // one bump in the middle
+        ];
+        return QTensor.FromInts(t, [rows.Count, c], [.. rows.SelectMany(x => x)]);
+    }
+
+    [Theory]
+    [MemberData(nameof(SizeData))]
+    public void ArgmaxSoftmaxShapedSweep(int c)
+    {
+        var r = new Random(7000 + c);
+        var clampLut = Rand(r, S(ElemType.I32, 256), 0.3); // negatives and > 2^15 exercise the exp-table clamp
+        var zeroLut = Const(S(ElemType.I32, 256), 0);       // Z = 0: all-zero output
+        foreach (var t in new[] { ElemType.I8, ElemType.I16, ElemType.I32 })
+        {
+            var x = ShapedRows(r, t, c);
+            var o = AssertAllAgree(new NodeDescriptor(OpCode.Argmax, S(ElemType.I32, x.Spec.Dims[0]), [N(0, x.Spec)]), x).ToInts();
+            Assert.Equal(0, o[1]); // constant rows: lowest index
+            Assert.Equal(c - 1, o[4]);
+            foreach (var (lut, m, s) in new[] { (ExpLut(3), 1, 0), (ExpLut(30), int.MaxValue, 0), (ExpLut(1), int.MinValue, 0), (clampLut, r.Next(), r.Next(0, 40)), (zeroLut, 1, 0) })
+                AssertAllAgree(new NodeDescriptor(OpCode.Softmax, S(ElemType.I32, x.Spec.Dims[0], c), [N(0, x.Spec), W(0, lut.Spec)], [m, s]), x, lut);
+        }
+    }
+
+    [Fact]
+    public void SoftmaxLongestRowHasZ2Pow31()
+    {
+        // 65536 equal scores with exp[0] = 2^15: Z = 2^31, the largest uint32 sum; each p = (2^30 + 2^30) / 2^31 = 1.
+        var x = Const(S(ElemType.I16, 1, 65536), -7);
+        var o = AssertAllAgree(new NodeDescriptor(OpCode.Softmax, S(ElemType.I32, 1, 65536), [N(0, x.Spec), W(0, S(ElemType.I32, 256))], [1, 0]), x, ExpLut(4));
+        Assert.All(o.ToInts(), p => Assert.Equal(1, p));
+    }
+
+    [Theory]
+    [InlineData(2, 3)]
+    [InlineData(14, 2)]
+    [InlineData(16, 1)]
+    [InlineData(32, 3)]
+    [InlineData(64, 2)]
+    [InlineData(96, 1)]
+    [InlineData(128, 4)]
+    [InlineData(130, 1)]
+    public void RopeSweep(int hd, int heads)
+    {
+        var r = new Random(8000 + hd * 10 + heads);
+        int rows = 4, tableRows = 6;
+        var x = Rand(r, S(ElemType.I8, rows, heads * hd), 0.4);
+        var cs = Rand(r, S(ElemType.I16, tableRows, hd / 2, 2), 0.3); // full int16 range, including -32768
+        var d = new NodeDescriptor(OpCode.Rope, x.Spec, [N(0, x.Spec), W(0, cs.Spec), N(1, S(ElemType.I32, 2))], [hd]);
+        foreach (int p in new[] { 0, 2, 3, -2, tableRows - 1, tableRows, int.MaxValue - 1, int.MinValue })
+        {
+            var o = AssertAllAgree(d, x, cs, QTensor.I32([2], p, 0));
+            if (p >= tableRows || p == int.MaxValue - 1) Assert.Equal(x.Data.ToArray(), o.Data.ToArray()); // every position out of range (or wrapped negative)
+        }
+    }
+
+    [Fact]
+    public void PositionAndTokenSelectEdges()
+    {
+        var posD = new NodeDescriptor(OpCode.Position, S(ElemType.I32, 2), [N(0, S(ElemType.I32, 2), 1)]);
+        foreach (int v in new[] { 0, -1, int.MaxValue, int.MinValue })
+            AssertAllAgree(posD, QTensor.I32([2], 5, v));
+        var pred = QTensor.I32([1], -9);
+        foreach (int n in new[] { 0, 2, 4, 7, -1, int.MaxValue })
+        {
+            var prompt = QTensor.I32([5], n, 11, 12, 13, 14);
+            var ts = new NodeDescriptor(OpCode.TokenSelect, S(ElemType.I32, 1), [InputRef.TaskInput(prompt.Spec), N(0, S(ElemType.I32, 2)), N(9, pred.Spec, 1)]);
+            foreach (int p in new[] { -1, 0, 1, 3, 4, int.MinValue, int.MaxValue })
+                AssertAllAgree(ts, prompt, QTensor.I32([2], p, 0), pred);
+        }
+    }
+
     [Theory]
     [InlineData(1, 1, 1, 16, 1)]
     [InlineData(4, 4, 2, 7, 1)]

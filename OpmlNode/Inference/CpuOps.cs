@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -8,9 +9,9 @@ namespace OpmlNode.Inference;
 
 /// <summary>
 /// Fast CPU backend. MatMul and Attention use the SIMD int8 dot kernels of <see cref="Int8Dot"/>; elementwise ops are
-/// operator structs run by one shared driver (<see cref="Elementwise"/>); the O(size) data-movement ops (Gather, Concat,
-/// ScatterRow, Position, TokenSelect, Argmax, Softmax, Rope) share the oracle's code. Tested equal to
-/// <see cref="ScalarOps"/> by tensor root at every <see cref="SimdLevel"/>.
+/// operator structs run by one shared driver (<see cref="Elementwise"/>); Softmax, Argmax and Rope use the vector kernels of
+/// <see cref="VecOps"/>; the data-movement ops are span copies. Tested equal to <see cref="ScalarOps"/> by tensor root at
+/// every <see cref="SimdLevel"/>.
 /// </summary>
 public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512, int maxThreads = 0) : IOpBackend
 {
@@ -42,25 +43,35 @@ public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512, int maxThreads = 
                 Elementwise.Binary(new RequantOp(d.P(0), d.P(1)), ins[0].Span, d.In(0).Type, ins[0].Span, d.In(0).Type, output, d.Output.Type, d.P(2), d.P(3));
                 break;
             case OpCode.Lut: Lut(d, ins, output); break;
-            default:
-                output.Clear();
-                switch (d.Op)
-                {
-                    case OpCode.Softmax: ScalarOps.Softmax(d, ins, output); break;
-                    case OpCode.Rope: ScalarOps.Rope(d, ins, output); break;
-                    case OpCode.Gather: ScalarOps.Gather(d, ins, output); break;
-                    case OpCode.Argmax: ScalarOps.Argmax(d, ins, output); break;
-                    case OpCode.Concat: ScalarOps.Concat(d, ins, output); break;
-                    case OpCode.ScatterRow: ScalarOps.ScatterRow(d, ins, output); break;
-                    case OpCode.Position: ScalarOps.Position(ins, output); break;
-                    case OpCode.TokenSelect: ScalarOps.TokenSelect(d, ins, output); break;
-                    default: throw new InvalidDescriptorException($"unknown op {d.Op}");
-                }
+            case OpCode.Softmax: Softmax(d, ins, output); break;
+            case OpCode.Rope: Rope(d, ins, output); break;
+            case OpCode.Argmax: Argmax(d, ins, output); break;
+            case OpCode.Gather: Gather(d, ins, output); break;
+            case OpCode.Concat: Concat(d, ins, output); break;
+            case OpCode.ScatterRow: ScatterRow(d, ins, output); break;
+            case OpCode.Position:
+            {
+                int prev1 = I32(ins[0])[1];
+                I32(output)[0] = prev1;
+                I32(output)[1] = unchecked(prev1 + 1);
                 break;
+            }
+            case OpCode.TokenSelect:
+            {
+                var prompt = I32(ins[0]);
+                int p = I32(ins[1])[0];
+                I32(output)[0] = p >= 0 && p < Math.Min(prompt[0], prompt.Length - 1) ? prompt[1 + p] : I32(ins[2])[0];
+                break;
+            }
+            default: throw new InvalidDescriptorException($"unknown op {d.Op}");
         }
     }
 
     private static ReadOnlySpan<sbyte> I8(ReadOnlyMemory<byte> m) => MemoryMarshal.Cast<byte, sbyte>(m.Span);
+
+    private static ReadOnlySpan<int> I32(ReadOnlyMemory<byte> m) => MemoryMarshal.Cast<byte, int>(m.Span);
+
+    private static Span<int> I32(Span<byte> b) => MemoryMarshal.Cast<byte, int>(b);
 
     private void MatMul(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
     {
@@ -206,6 +217,113 @@ public sealed class CpuOps(SimdLevel level = SimdLevel.Avx512, int maxThreads = 
                 ElemTypes.Write(output, ot, r * dim + i, QMath.Clamp(QMath.RoundShift(y, d.P(1)), d.P(2), d.P(3), ot));
             }
         }
+    }
+
+    private void Softmax(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
+    {
+        int rows = d.In(0).Rows, c = d.In(0).Cols, mul = d.P(0), s = d.P(1);
+        Span<int> lut = stackalloc int[256];
+        for (int i = 0; i < 256; i++) lut[i] = Math.Clamp(I32(ins[1])[i], 0, 32768);
+        var t = new int[c];
+        for (int r = 0; r < rows; r++)
+        {
+            switch (d.In(0).Type)
+            {
+                case ElemType.I8: Prescale(I8(ins[0]).Slice(r * c, c), t, mul, s); break;
+                case ElemType.I16: Prescale(MemoryMarshal.Cast<byte, short>(ins[0].Span).Slice(r * c, c), t, mul, s); break;
+                default: Prescale(I32(ins[0]).Slice(r * c, c), t, mul, s); break;
+            }
+            SoftmaxRow(t, lut, I32(output).Slice(r * c, c));
+        }
+    }
+
+    private static void Prescale<T>(ReadOnlySpan<T> x, Span<int> t, int mul, int s) where T : unmanaged, IBinaryInteger<T>
+    {
+        for (int j = 0; j < x.Length; j++) t[j] = QMath.SoftmaxPrescale(int.CreateTruncating(x[j]), mul, s);
+    }
+
+    /// <summary>OPS §5.7 with every position allowed; <paramref name="lut"/> is the exp table already clamped to [0, 2^15].</summary>
+    private void SoftmaxRow(ReadOnlySpan<int> t, ReadOnlySpan<int> lut, Span<int> p)
+    {
+        int m = VecOps.Max(t, Level);
+        uint z = 0; // ≤ 65536 · 2^15 = 2^31: exact in uint32
+        for (int j = 0; j < t.Length; j++)
+        {
+            uint dist = (uint)(m - t[j]); // in [0, 2^31 − 1]: t is clamped to ±2^30
+            int e = dist <= 255 ? lut[(int)dist] : 0;
+            p[j] = e;
+            z += (uint)e;
+        }
+        if (z == 0) return; // every e_j was 0, so p is already all zero
+        uint half = z / 2;
+        for (int j = 0; j < p.Length; j++) p[j] = (int)(((uint)p[j] * 32768u + half) / z);
+    }
+
+    private void Argmax(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
+    {
+        int rows = d.In(0).Rows, c = d.In(0).Cols;
+        var o = I32(output);
+        for (int r = 0; r < rows; r++)
+            o[r] = d.In(0).Type switch
+            {
+                ElemType.I8 => VecOps.Argmax(I8(ins[0]).Slice(r * c, c), Level),
+                ElemType.I16 => VecOps.Argmax(MemoryMarshal.Cast<byte, short>(ins[0].Span).Slice(r * c, c), Level),
+                _ => VecOps.Argmax(I32(ins[0]).Slice(r * c, c), Level),
+            };
+    }
+
+    private void Rope(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
+    {
+        int rows = d.In(0).Rows, c = d.In(0).Cols, hd = d.P(0), tableRows = d.In(1).Dims[0], pos0 = I32(ins[2])[0];
+        var x = I8(ins[0]); var o = MemoryMarshal.Cast<byte, sbyte>(output);
+        var cs = MemoryMarshal.Cast<byte, short>(ins[1].Span);
+        x.CopyTo(o); // rows whose position is outside the table stay the identity
+        var cc = new int[hd]; var ss = new int[hd];
+        for (int r = 0; r < rows; r++)
+        {
+            int q = unchecked(pos0 + r);
+            if (q < 0 || q >= tableRows) continue;
+            var row = cs.Slice(q * hd, hd); // [hd/2, 2] of (cos, sin)
+            for (int i = 0; i < hd; i += 2)
+            {
+                cc[i] = cc[i + 1] = row[i];
+                ss[i] = -row[i + 1];
+                ss[i + 1] = row[i + 1];
+            }
+            for (int h = r * c; h < (r + 1) * c; h += hd) VecOps.RopeHead(x.Slice(h, hd), cc, ss, o.Slice(h, hd), Level);
+        }
+    }
+
+    private static void Gather(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
+    {
+        var table = d.In(0);
+        int rowBytes = table.Cols * table.Type.Size();
+        var idx = I32(ins[1]).Slice(d.P(0), d.Output.Rows);
+        for (int r = 0; r < idx.Length; r++)
+        {
+            var dst = output.Slice(r * rowBytes, rowBytes);
+            if ((uint)idx[r] < (uint)table.Rows) ins[0].Span.Slice(idx[r] * rowBytes, rowBytes).CopyTo(dst);
+            else dst.Clear();
+        }
+    }
+
+    private static void Concat(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
+    {
+        int es = d.Output.Type.Size(), off = 0;
+        for (int r = 0; r < d.Output.Rows; r++)
+            for (int i = 0; i < ins.Length; i++)
+            {
+                int len = d.In(i).Cols * es;
+                ins[i].Span.Slice(r * len, len).CopyTo(output[off..]);
+                off += len;
+            }
+    }
+
+    private static void ScatterRow(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
+    {
+        ins[0].Span.CopyTo(output);
+        int r = unchecked(I32(ins[2])[0] + d.P(0)), rowBytes = d.Output.Cols * d.Output.Type.Size();
+        if ((uint)r < (uint)d.Output.Rows) ins[1].Span.CopyTo(output.Slice(r * rowBytes, rowBytes));
     }
 
     private static void Lut(NodeDescriptor d, ReadOnlyMemory<byte>[] ins, Span<byte> output)
