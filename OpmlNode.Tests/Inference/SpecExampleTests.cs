@@ -1,11 +1,26 @@
 using OpmlNode.Inference;
+using OpmlNode.Inference.Gpu;
 using static OpmlNode.Tests.Inference.T;
 
 namespace OpmlNode.Tests.Inference;
 
-/// <summary>The worked examples of docs/OPS.md, computed by hand there, checked on every backend.</summary>
+/// <summary>
+/// The worked examples of docs/OPS.md, computed by hand there, checked on every backend: the oracle, CpuOps at each
+/// SIMD level, ILGPU (CPU accelerator here) and the RV32IM guest in the VM.
+/// </summary>
 public class SpecExampleTests
 {
+    private static readonly IOpBackend[] SlowBackends = [new IlgpuOpBackend(forceCpu: true), VmOpBackend.Embedded()];
+
+    /// <summary>All fast backends agree with the oracle (<see cref="T.AssertAllAgree"/>), and so do ILGPU and the VM.</summary>
+    private static QTensor AssertAllAgree(NodeDescriptor d, params QTensor[] inputs)
+    {
+        var expected = T.AssertAllAgree(d, inputs);
+        foreach (var b in SlowBackends)
+            Assert.True(expected.Data.AsSpan().SequenceEqual(b.Run(NodeDescriptor.Decode(d.Encode()), inputs).Data), $"{b.Name} differs from the oracle for {d}");
+        return expected;
+    }
+
     [Theory]
     [InlineData(5L, 1, 3L)]
     [InlineData(-5L, 1, -2L)]
