@@ -9,10 +9,13 @@ namespace OpmlNode.Tests.Cli;
 /// <summary>The opml-node executable as a user runs it: exit codes, messages, files written.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    private static (int Code, string Out, string Err) Run(params string[] args) => RunIn(null, args);
+
+    private static (int Code, string Out, string Err) RunIn(string? workingDirectory, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "opml-node.dll");
         var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
@@ -117,5 +120,34 @@ public class CliTests
         Assert.Equal(0, code);
         Assert.Contains("--max-steps", stdout);
         Assert.Contains("134 if the guest trapped", stdout);
+    }
+
+    [Fact]
+    public void SettingsFromAppsettingsJsonAreValidatedAndUsed()
+    {
+        var dir = Directory.CreateTempSubdirectory("opml-settings-").FullName;
+        try
+        {
+            var settings = Path.Combine(dir, "appsettings.json");
+            File.WriteAllText(settings, """{ "OpmlNode": { "Inference": { "Backend": "tpu" }, "Chain": { "PrivateKey": "0x12" } } }""");
+            var (code, _, stderr) = RunIn(dir, "vm", "run", Repo.Guest("exit_code"));
+            Assert.Equal(2, code);
+            Assert.Contains("OpmlNode:Inference:Backend must be one of cpu, ilgpu, scalar, got 'tpu'", stderr);
+            Assert.Contains("OpmlNode:Chain:PrivateKey must be 0x followed by 64 hex digits", stderr);
+
+            File.WriteAllText(settings, "{ not json");
+            (code, _, stderr) = RunIn(dir, "vm", "run", Repo.Guest("exit_code"));
+            Assert.Equal(2, code);
+            Assert.Contains("appsettings.json", stderr);
+
+            File.WriteAllText(settings, """{ "OpmlNode": { "Inference": { "Backend": "scalar" } } }""");
+            var model = Path.Combine(dir, "m.opml");
+            Assert.Equal(0, RunIn(dir, "model", "synth", "--arch", "mlp", "--out", model).Code);
+            var (inferCode, stdout, _) = RunIn(dir, "infer", "--model", model, "--input-random", "1");
+            Assert.Equal(0, inferCode);
+            Assert.Contains("backend scalar", stdout);
+            Assert.Contains("backend cpu", RunIn(dir, "infer", "--model", model, "--input-random", "1", "--backend", "cpu").Out); // the command line wins
+        }
+        finally { Directory.Delete(dir, true); }
     }
 }

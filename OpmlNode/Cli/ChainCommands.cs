@@ -4,6 +4,7 @@ using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
+using OpmlNode.Configuration;
 using OpmlNode.Crypto;
 using OpmlNode.Vm;
 using static OpmlNode.Cli.CommandLine;
@@ -13,19 +14,20 @@ namespace OpmlNode.Cli;
 /// <summary>`opml-node chain ...`: on-chain parts of the fraud proof.</summary>
 internal static class ChainCommands
 {
-    public static Command Build()
+    public static Command Build(NodeOptions options)
     {
         var chain = new Command("chain", "On-chain verification (contracts/).");
-        chain.Subcommands.Add(VerifyStepCommand());
+        chain.Subcommands.Add(VerifyStepCommand(options));
         return chain;
     }
 
-    private static Command VerifyStepCommand()
+    private static Command VerifyStepCommand(NodeOptions options)
     {
+        static string? OrNull(string? s) => string.IsNullOrEmpty(s) ? null : s;
         var witness = new Option<FileInfo>("--witness") { Description = "Witness JSON written by `vm run --witness-at`.", Required = true };
-        var rpc = new Option<string?>("--rpc") { Description = "JSON-RPC URL of a chain to deploy to (default: start a local anvil from contracts/node_modules)." };
-        var key = new Option<string?>("--key") { Description = "Hex private key that deploys RiscvStep on --rpc (default: anvil's first dev key)." };
-        var contracts = new Option<DirectoryInfo>("--contracts") { Description = "The contracts/ Foundry project (for the compiled RiscvStep and anvil).", DefaultValueFactory = _ => new DirectoryInfo("contracts") };
+        var rpc = new Option<string?>("--rpc") { Description = "JSON-RPC URL of a chain to deploy to (default: OpmlNode:Chain:RpcUrl, else start a local anvil from contracts/node_modules).", DefaultValueFactory = _ => OrNull(options.Chain.RpcUrl) };
+        var key = new Option<string?>("--key") { Description = "Hex private key that deploys RiscvStep on --rpc (default: OpmlNode:Chain:PrivateKey, else anvil's first dev key).", DefaultValueFactory = _ => OrNull(options.Chain.PrivateKey) };
+        var contracts = new Option<DirectoryInfo>("--contracts") { Description = "The contracts/ Foundry project (for the compiled RiscvStep and anvil).", DefaultValueFactory = _ => new DirectoryInfo(options.Contracts.Directory) };
         var tamper = new Option<bool>("--tamper") { Description = "Flip one byte of the fetch proof first: the contract must reject the witness." };
         var cmd = new Command("verify-step",
             "Deploy the RiscvStep contract and execute one witnessed VM step on chain (eth_call), comparing the post-state hash " +

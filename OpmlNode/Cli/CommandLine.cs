@@ -1,4 +1,5 @@
 using System.CommandLine;
+using OpmlNode.Configuration;
 
 namespace OpmlNode.Cli;
 
@@ -13,17 +14,34 @@ public static class CommandLine
         public const int GuestTrapped = 134;
     }
 
-    public static RootCommand Build()
+    public static RootCommand Build(NodeOptions? options = null)
     {
+        options ??= new NodeOptions();
         var root = new RootCommand(
             "opml-node: optimistic machine learning node. Runs RV32IM fault-proof guests, writes step witnesses, benchmarks.\n" +
             "Spec: docs/PROTOCOL.md.");
         root.Subcommands.Add(VmCommands.Build());
-        root.Subcommands.Add(ChainCommands.Build());
+        root.Subcommands.Add(ChainCommands.Build(options));
         root.Subcommands.Add(BenchCommands.Build());
-        ModelCommands.Register(root);
+        ModelCommands.Register(root, options);
         return root;
     }
 
-    public static async Task<int> RunAsync(string[] args) => await Build().Parse(args).InvokeAsync();
+    public static async Task<int> RunAsync(string[] args)
+    {
+        NodeOptions options;
+        try { options = NodeOptions.Load(); }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.BadInput;
+        }
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors) Console.Error.WriteLine($"error: invalid setting: {e}");
+            return ExitCodes.BadInput;
+        }
+        return await Build(options).Parse(args).InvokeAsync();
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using OpmlNode.Bench;
+using OpmlNode.Configuration;
 using OpmlNode.Inference;
 using OpmlNode.Inference.Gpu;
 using OpmlNode.Inference.Graphs;
@@ -14,13 +15,13 @@ namespace OpmlNode.Cli;
 internal static class ModelCommands
 {
     /// <summary>Adds `model` and `infer` to the root and `decode` to the existing `bench` group.</summary>
-    public static void Register(RootCommand root)
+    public static void Register(RootCommand root, NodeOptions options)
     {
         var model = new Command("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect.");
         model.Subcommands.Add(SynthCommand());
         model.Subcommands.Add(InfoCommand());
         root.Subcommands.Add(model);
-        root.Subcommands.Add(InferCommand());
+        root.Subcommands.Add(InferCommand(options));
         if (root.Subcommands.FirstOrDefault(c => c.Name == "bench") is { } bench) bench.Subcommands.Add(DecodeBenchCommand());
     }
 
@@ -132,14 +133,14 @@ internal static class ModelCommands
         return 0;
     }
 
-    private static Command InferCommand()
+    private static Command InferCommand(NodeOptions options)
     {
         var model = new Option<FileInfo>("--model") { Description = "An .opml model file.", Required = true };
         var input = new Option<FileInfo?>("--input") { Description = "Task input: the raw little-endian bytes of the TASK_INPUT tensor (at most the input size limit; shorter = zero-padded)." };
         var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0)." };
         var random = new Option<int?>("--input-random") { Description = "A seeded random valid input." };
         var passes = new Option<int?>("--passes") { Description = "Passes P (default: 1 for a classifier; prompt length + 8, at most the KV length, for llama)." };
-        var backend = new Option<string>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => "cpu" };
+        var backend = new Option<string>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => options.Inference.Backend.ToLowerInvariant() };
         var vmSlots = new Option<long[]>("--vm-slot") { Description = "Also run slot G (repeatable, or 'all' via --vm-all) in the RV32IM VM from its committed inputs and check its output root equals the native one.", AllowMultipleArgumentsPerToken = true };
         var vmAll = new Option<bool>("--vm-all") { Description = "Run every slot in the VM (slow for big models)." };
         var show = new Option<int>("--show") { Description = "Output elements printed at most.", DefaultValueFactory = _ => 64 };
