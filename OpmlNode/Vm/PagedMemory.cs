@@ -73,43 +73,38 @@ public sealed class PagedMemory
 
     public void Read(uint address, Span<byte> destination)
     {
-        var done = 0;
-        while (done < destination.Length)
+        foreach (var (page, offset, done, count) in Chunks(address, (uint)destination.Length))
         {
-            var a = unchecked(address + (uint)done);
-            var off = (int)(a & (PageSize - 1));
-            var n = Math.Min(PageSize - off, destination.Length - done);
-            var page = Pages[a >> PageBits];
-            if (page is null) destination.Slice(done, n).Clear();
-            else page.AsSpan(off, n).CopyTo(destination.Slice(done, n));
-            done += n;
+            var p = Pages[page];
+            if (p is null) destination.Slice(done, count).Clear();
+            else p.AsSpan(offset, count).CopyTo(destination.Slice(done, count));
         }
     }
 
     public void Write(uint address, ReadOnlySpan<byte> source)
     {
-        var done = 0;
-        while (done < source.Length)
-        {
-            var a = unchecked(address + (uint)done);
-            var off = (int)(a & (PageSize - 1));
-            var n = Math.Min(PageSize - off, source.Length - done);
-            source.Slice(done, n).CopyTo(PageForWrite(a >> PageBits).AsSpan(off, n));
-            done += n;
-        }
+        foreach (var (page, offset, done, count) in Chunks(address, (uint)source.Length))
+            source.Slice(done, count).CopyTo(PageForWrite(page).AsSpan(offset, count));
     }
 
     /// <summary>Zeroes a range; pages never written stay unallocated (they already read as zero).</summary>
     public void Clear(uint address, uint length)
     {
-        var done = 0u;
-        while (done < length)
+        foreach (var (page, offset, _, count) in Chunks(address, length))
+            if (Pages[page] is not null) PageForWrite(page).AsSpan(offset, count).Clear();
+    }
+
+    /// <summary>Splits [address, address + length) (wrapping at 4 GiB) into per-page pieces: page index, offset in the page,
+    /// offset in the range, byte count.</summary>
+    private static IEnumerable<(uint Page, int Offset, int Done, int Count)> Chunks(uint address, uint length)
+    {
+        for (var done = 0u; done < length;)
         {
             var a = unchecked(address + done);
-            var off = (int)(a & (PageSize - 1));
-            var n = (int)Math.Min((uint)(PageSize - off), length - done);
-            if (Pages[a >> PageBits] is not null) PageForWrite(a >> PageBits).AsSpan(off, n).Clear();
-            done += (uint)n;
+            var offset = (int)(a & (PageSize - 1));
+            var count = (int)Math.Min((uint)(PageSize - offset), length - done);
+            yield return (a >> PageBits, offset, (int)done, count);
+            done += (uint)count;
         }
     }
 
