@@ -1,4 +1,5 @@
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Models;
 using OpmlNode.Tests.Inference;
@@ -48,14 +49,14 @@ public sealed class GoldenRootTests : IDisposable
     {
         using var m = ModelReader.Open(_dir.Synth(arch, preset, seed: 42));
         var roots = ModelRoots.Load(m, TextWriter.Null);
-        var run = new GraphRunner(m, CpuOps.Instance).Run(ModelSynth.RandomInput(m, 5), 3);
+        var run = new GraphRunner(m, CpuBackend.Instance).Run(ModelSynth.RandomInput(m, 5), 3);
         var got = $"{roots.WeightsRoot} {roots.DescriptorsRoot} {run.FinalRoot}";
         Assert.Equal($"{weightsRoot} {descriptorsRoot} {finalRoot}", got);
     }
 
     [Fact]
     public void OpsGuestProgramRootIsUnchanged() =>
-        Assert.Equal("0xc3864f5359881e8049bf15de1a077e96562dda3fc3a7c06467ce83e6c0349b27", VmOpBackend.Embedded().ProgramRoot().ToString());
+        Assert.Equal("0xc3864f5359881e8049bf15de1a077e96562dda3fc3a7c06467ce83e6c0349b27", VmBackend.Embedded().ProgramRoot().ToString());
 
     public void Dispose() => _dir.Dispose();
 }

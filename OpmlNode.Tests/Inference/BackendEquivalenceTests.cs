@@ -3,7 +3,7 @@ using static OpmlNode.Tests.Inference.T;
 
 namespace OpmlNode.Tests.Inference;
 
-/// <summary>CpuOps (every SIMD level) == ScalarOps by tensor root, swept over sizes, seeded random data with extremes.</summary>
+/// <summary>CpuBackend (every SIMD level) == ScalarBackend by tensor root, swept over sizes, seeded random data with extremes.</summary>
 public class BackendEquivalenceTests
 {
     public static TheoryData<int> SizeData() => [.. Sizes];

@@ -1,13 +1,14 @@
 using System.Buffers.Binary;
 using OpmlNode.Inference;
 using static OpmlNode.Tests.Inference.T;
+using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Tests.Inference;
 
 /// <summary>Params an op does not use must be zero (OPS §2: one encoding per node), in C# and in the guest alike.</summary>
 public class CanonicalEncodingTests
 {
-    private static readonly VmOpBackend Vm = VmOpBackend.Embedded();
+    private static readonly VmBackend Vm = VmBackend.Embedded();
 
     public static TheoryData<string, int, int> Cases() => new()
     {

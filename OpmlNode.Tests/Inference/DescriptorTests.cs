@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using OpmlNode.Inference;
 using static OpmlNode.Tests.Inference.T;
+using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Tests.Inference;
 
@@ -107,11 +108,11 @@ public class DescriptorTests
         BinaryPrimitives.WriteInt32LittleEndian(shortPrompt, 1);
         BinaryPrimitives.WriteInt32LittleEndian(shortPrompt.AsSpan(4), 5);
         var output = new byte[4];
-        foreach (var b in FastBackends.Append(ScalarOps.Instance))
+        foreach (var b in FastBackends.Append(ScalarBackend.Instance))
         {
             b.Execute(d, new ReadOnlyMemory<byte>[] { shortPrompt, new byte[8], new byte[4] }, output);
             Assert.Equal(5, BinaryPrimitives.ReadInt32LittleEndian(output));
         }
-        Assert.Throws<ArgumentException>(() => ScalarOps.Instance.Execute(d, new ReadOnlyMemory<byte>[] { new byte[40], new byte[8], new byte[4] }, output));
+        Assert.Throws<ArgumentException>(() => ScalarBackend.Instance.Execute(d, new ReadOnlyMemory<byte>[] { new byte[40], new byte[8], new byte[4] }, output));
     }
 }

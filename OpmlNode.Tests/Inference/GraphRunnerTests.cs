@@ -2,10 +2,12 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using OpmlNode.Crypto;
 using OpmlNode.Inference;
-using OpmlNode.Vm;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Models;
+using OpmlNode.Inference.Ops;
 using OpmlNode.Merkle;
+using OpmlNode.Vm;
 
 namespace OpmlNode.Tests.Inference;
 
@@ -29,8 +31,8 @@ public class GraphRunnerTests : IDisposable
     {
         using var m = ModelReader.Open(_dir.Synth(arch));
         var input = InputFor(m, arch);
-        var scalar = new GraphRunner(m, ScalarOps.Instance).Run(input, passes);
-        var cpu = new GraphRunner(m, CpuOps.Instance).Run(input, passes);
+        var scalar = new GraphRunner(m, ScalarBackend.Instance).Run(input, passes);
+        var cpu = new GraphRunner(m, CpuBackend.Instance).Run(input, passes);
         Assert.Equal((long)passes * m.Nodes.Count, scalar.SlotCount);
         Assert.True(scalar.SlotRoots.SequenceEqual(cpu.SlotRoots));
         Assert.Equal(scalar.FinalRoot, cpu.FinalRoot);
@@ -174,8 +176,8 @@ public class GraphRunnerTests : IDisposable
                     {
                         i8Count++;
                         if (v is 127 or -128) saturated++;
-                        if (d.P(2) < 0) signedCount++;
-                        if (v == 0 && d.P(2) < 0) zero++;
+                        if (QMin(d) < 0) signedCount++;
+                        if (v == 0 && QMin(d) < 0) zero++;
                     }
             },
         };
@@ -210,7 +212,7 @@ public class GraphRunnerTests : IDisposable
         var runner = new GraphRunner(m);
         var run = runner.Run(input, 3);
         int n = m.Nodes.Count;
-        var vm = VmOpBackend.Embedded();
+        var vm = VmBackend.Embedded();
         var program = vm.ProgramRoot();
         // Every node of pass 0 (lag reads before pass 0) and pass 2 (lag reads of pass 1).
         foreach (long g in Enumerable.Range(0, n).Select(j => (long)j).Concat(Enumerable.Range(2 * n, n).Select(j => (long)j)))
@@ -223,7 +225,7 @@ public class GraphRunnerTests : IDisposable
             Assert.Equal(run.StateRoot(g), s.StateRoot);
             Assert.Equal(run.InputRoot, s.InputRoot);
             var outBytes = new byte[m.Nodes[j].Output.ByteLength];
-            ScalarOps.Instance.Execute(m.Nodes[j], s.Inputs.Select(i => (ReadOnlyMemory<byte>)i.Bytes).ToArray(), outBytes);
+            ScalarBackend.Instance.Execute(m.Nodes[j], s.Inputs.Select(i => (ReadOnlyMemory<byte>)i.Bytes).ToArray(), outBytes);
             Assert.Equal(run.SlotRoot(g), MerkleMath.TensorRoot(outBytes)); // the inputs reproduce the slot's output
             foreach (var inp in s.Inputs)
             {
@@ -291,4 +293,14 @@ public class GraphRunnerTests : IDisposable
         });
         for (int p = 0; p < 6; p++) Assert.Equal(p < 3 ? [0, 0] : new[] { p - 3, p - 2 }, outs[p]);
     }
+
+    private static int QMin(NodeDescriptor d) => d.Parameters switch
+    {
+        MatMulParams p => p.QMin,
+        NormParams p => p.QMin,
+        AddParams p => p.QMin,
+        AttentionParams p => p.QMin,
+        MulParams p => p.QMin,
+        _ => throw new ArgumentException($"{d.Op} has no clamp"),
+    };
 }

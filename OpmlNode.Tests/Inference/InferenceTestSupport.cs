@@ -1,4 +1,5 @@
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Merkle;
 
 namespace OpmlNode.Tests.Inference;
@@ -8,7 +9,7 @@ internal static class T
     public static readonly int[] Sizes = [1, 2, 3, 7, 16, 33, 255, 4096];
 
     public static readonly IOpBackend[] FastBackends =
-        [.. Enum.GetValues<SimdLevel>().Select(l => new CpuOps(l)).DistinctBy(b => b.Level)];
+        [.. Enum.GetValues<SimdLevel>().Select(l => new CpuBackend(l)).DistinctBy(b => b.Level)];
 
     public static TensorSpec S(ElemType t, params int[] dims) => new(t, dims);
 
@@ -33,7 +34,7 @@ internal static class T
     {
         // Round-trip the descriptor through its bytes first: backends see exactly what the guest would.
         var dd = NodeDescriptor.Decode(d.Encode());
-        var expected = ScalarOps.Instance.Run(dd, inputs);
+        var expected = ScalarBackend.Instance.Run(dd, inputs);
         var root = MerkleMath.TensorRoot(expected.Data);
         foreach (var b in FastBackends)
         {

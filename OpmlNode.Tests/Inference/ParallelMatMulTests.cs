@@ -1,6 +1,7 @@
 using OpmlNode.Inference;
 using OpmlNode.Merkle;
 using static OpmlNode.Tests.Inference.T;
+using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Tests.Inference;
 
@@ -17,7 +18,7 @@ public class ParallelMatMulTests
         var w = Rand(r, S(ElemType.I8, n + 5, k));
         var bias = Rand(r, S(ElemType.I32, n + 5), 0.3);
         var d = new NodeDescriptor(OpCode.MatMul, S(ElemType.I8, m, n), [N(0, a.Spec), W(0, w.Spec), W(1, bias.Spec)], [1 << 30, 40, -128, 127, 3, 1]);
-        var roots = new IOpBackend[] { ScalarOps.Instance, new CpuOps(maxThreads: 1), new CpuOps(maxThreads: 2), new CpuOps(maxThreads: 7) }
+        var roots = new IOpBackend[] { ScalarBackend.Instance, new CpuBackend(maxThreads: 1), new CpuBackend(maxThreads: 2), new CpuBackend(maxThreads: 7) }
             .Select(b => MerkleMath.TensorRoot(b.Run(d, a, w, bias).Data)).ToArray();
         Assert.All(roots, x => Assert.Equal(roots[0], x));
     }

@@ -1,16 +1,18 @@
 using OpmlNode.Inference;
-using OpmlNode.Inference.Gpu;
+using OpmlNode.Inference.Backends.Gpu;
 using static OpmlNode.Tests.Inference.T;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Tests.Inference;
 
 /// <summary>
-/// The worked examples of docs/OPS.md, computed by hand there, checked on every backend: the oracle, CpuOps at each
+/// The worked examples of docs/OPS.md, computed by hand there, checked on every backend: the oracle, CpuBackend at each
 /// SIMD level, ILGPU (CPU accelerator here) and the RV32IM guest in the VM.
 /// </summary>
 public class SpecExampleTests
 {
-    private static readonly IOpBackend[] SlowBackends = [new IlgpuOpBackend(forceCpu: true), VmOpBackend.Embedded()];
+    private static readonly IOpBackend[] SlowBackends = [new IlgpuBackend(forceCpu: true), VmBackend.Embedded()];
 
     /// <summary>All fast backends agree with the oracle (<see cref="T.AssertAllAgree"/>), and so do ILGPU and the VM.</summary>
     private static QTensor AssertAllAgree(NodeDescriptor d, params QTensor[] inputs)
@@ -150,17 +152,17 @@ public class SpecExampleTests
         Assert.Equal([13, 3], plain.ToInts());
         var pos = QTensor.I32([2], 0, 1);
         var causal = AssertAllAgree(new NodeDescriptor(OpCode.Attention, S(ElemType.I8, 1, 2), [.. ins, N(3, pos.Spec)],
-            [1, 15, -128, 127, 1, 1, 1, 0, OpRules.AttnPos | OpRules.AttnCausal, 0]), q, k, v, lut, pos);
+            [1, 15, -128, 127, 1, 1, 1, 0, AttentionParams.PositionFlag | AttentionParams.CausalFlag, 0]), q, k, v, lut, pos);
         Assert.Equal([10, -10], causal.ToInts());
         // Padding mask: key 0 is padding (token id 0), only key 1 remains.
         var mask = QTensor.I32([2], 0, 5);
         var masked = AssertAllAgree(new NodeDescriptor(OpCode.Attention, S(ElemType.I8, 1, 2), [.. ins, N(4, mask.Spec)],
-            [1, 15, -128, 127, 1, 1, 1, 0, OpRules.AttnMask, 0]), q, k, v, lut, mask);
+            [1, 15, -128, 127, 1, 1, 1, 0, AttentionParams.MaskFlag, 0]), q, k, v, lut, mask);
         Assert.Equal([20, 40], masked.ToInts());
         // Everything masked: output Clamp(0).
         var allPad = QTensor.I32([2], 0, 0);
         Assert.Equal([0, 0], AssertAllAgree(new NodeDescriptor(OpCode.Attention, S(ElemType.I8, 1, 2), [.. ins, N(4, allPad.Spec)],
-            [1, 15, -128, 127, 1, 1, 1, 0, OpRules.AttnMask, 0]), q, k, v, lut, allPad).ToInts());
+            [1, 15, -128, 127, 1, 1, 1, 0, AttentionParams.MaskFlag, 0]), q, k, v, lut, allPad).ToInts());
     }
 
     [Fact]

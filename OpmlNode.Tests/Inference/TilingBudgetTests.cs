@@ -1,5 +1,7 @@
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Models;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Tests.Inference;
 
@@ -14,7 +16,7 @@ public class TilingBudgetTests
     {
         var preset = ModelSynth.Preset(arch, arch == SynthArch.Llama ? "small" : "tiny") with { MaxStepsPerNode = budget };
         var def = ModelSynth.Build(arch, preset, seed: 5);
-        var vm = VmOpBackend.Embedded();
+        var vm = VmBackend.Embedded();
         var r = new Random(1);
         var matmuls = def.Nodes.Where(d => d.Op == OpCode.MatMul).ToArray();
         var tiled = false;
@@ -24,7 +26,7 @@ public class TilingBudgetTests
             var run = vm.RunNode(d, inputs);
             Assert.True(run.Steps <= (ulong)budget, $"{d.Output} MatMul took {run.Steps} steps > budget {budget}");
             Assert.True(run.Steps <= (ulong)GuestCost.MatMulSteps(d.Output.Rows, d.Output.Cols, d.In(1).Dims[1]), $"the cost model must not underestimate: {d.Output.Rows}x{d.Output.Cols}x{d.In(1).Dims[1]} took {run.Steps}, estimate {GuestCost.MatMulSteps(d.Output.Rows, d.Output.Cols, d.In(1).Dims[1])}");
-            tiled |= d.P(4) != 0;
+            tiled |= d.ParamsAs<MatMulParams>().N0 != 0;
         }
         Assert.True(tiled, "the budget was meant to force tiling somewhere");
     }

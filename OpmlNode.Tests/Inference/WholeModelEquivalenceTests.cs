@@ -1,5 +1,6 @@
 using OpmlNode.Inference;
-using OpmlNode.Inference.Gpu;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Backends.Gpu;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Models;
 
@@ -12,7 +13,7 @@ namespace OpmlNode.Tests.Inference;
 public sealed class WholeModelEquivalenceTests : IDisposable
 {
     private readonly ModelTempDir _dir = new();
-    private readonly IlgpuOpBackend _gpu = new(forceCpu: true);
+    private readonly IlgpuBackend _gpu = new(forceCpu: true);
 
     public static TheoryData<SynthArch, int> Models() => new() { { SynthArch.Mlp, 1 }, { SynthArch.Bert, 1 }, { SynthArch.Llama, 5 } };
 
@@ -22,8 +23,8 @@ public sealed class WholeModelEquivalenceTests : IDisposable
     {
         using var m = ModelReader.Open(_dir.Synth(arch, seed: 7));
         var input = ModelSynth.RandomInput(m, 3);
-        var cpu = new GraphRunner(m, CpuOps.Instance).Run(input, passes);
-        foreach (var backend in new IOpBackend[] { ScalarOps.Instance, _gpu, VmOpBackend.Embedded() })
+        var cpu = new GraphRunner(m, CpuBackend.Instance).Run(input, passes);
+        foreach (var backend in new IOpBackend[] { ScalarBackend.Instance, _gpu, VmBackend.Embedded() })
         {
             var other = new GraphRunner(m, backend).Run(input, passes);
             Assert.Equal(cpu.SlotCount, other.SlotCount);
@@ -39,10 +40,10 @@ public sealed class WholeModelEquivalenceTests : IDisposable
     {
         using var m = ModelReader.Open(_dir.Synth(arch, seed: 9));
         var input = ModelSynth.RandomInput(m, 4);
-        var runner = new GraphRunner(m, CpuOps.Instance);
+        var runner = new GraphRunner(m, CpuBackend.Instance);
         var run = runner.Run(input, passes);
         var roots = ModelRoots.Load(m, TextWriter.Null);
-        var vm = VmOpBackend.Embedded();
+        var vm = VmBackend.Embedded();
         var program = vm.ProgramRoot();
         // Every slot of the first and last pass, and a stride through the rest.
         var slots = Enumerable.Range(0, (int)run.SlotCount).Where(g => g < m.Nodes.Count || g >= run.SlotCount - m.Nodes.Count || g % 5 == 0);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Models;
 
@@ -23,7 +24,7 @@ public sealed record DecodeBenchResult(
 }
 
 /// <summary>
-/// Decode throughput of a LLaMA model with CpuOps: tokens/s (one pass = one token), the weight bytes a pass reads
+/// Decode throughput of a LLaMA model with CpuBackend: tokens/s (one pass = one token), the weight bytes a pass reads
 /// (MatMul tiles: their N·K rows; Gather: one table row per index; other weights whole) times tokens/s, against the
 /// single-thread memcpy bandwidth measured in the same run.
 /// </summary>
@@ -45,7 +46,7 @@ public static class DecodeBench
             if (!m.Architecture.StartsWith("llama", StringComparison.Ordinal)) throw new ArgumentException($"decode bench needs a llama model, got {m.Architecture}");
             tokens = Math.Clamp(tokens, 1, m.DefaultPasses);
             var input = ModelSynth.PromptInput([1]);
-            var runner = new GraphRunner(m, CpuOps.Instance);
+            var runner = new GraphRunner(m, CpuBackend.Instance);
             // Warm-up: page in the weights and let tiered JIT settle.
             runner.Run(input, Math.Min(tokens, 4), new GraphRunOptions { RecordRoots = false });
             runner.Run(input, Math.Min(tokens, 4));
@@ -63,7 +64,7 @@ public static class DecodeBench
                 withRoots.Add(tokens / sw.Elapsed.TotalSeconds);
                 log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: {noRoots[^1]:F2} tok/s (no roots), {withRoots[^1]:F2} tok/s (roots), memcpy {copy[^1] / 1e9:F2} GB/s"));
             }
-            return new DecodeBenchResult(m.Architecture, m.Weights.Sum(w => w.Length), WeightBytesPerPass(m), tokens, rounds, CpuOps.Instance.Name,
+            return new DecodeBenchResult(m.Architecture, m.Weights.Sum(w => w.Length), WeightBytesPerPass(m), tokens, rounds, CpuBackend.Instance.Name,
                 BenchStats.Median(withRoots), BenchStats.Median(noRoots), BenchStats.Median(copy));
         }
         finally

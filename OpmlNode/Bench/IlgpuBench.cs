@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using OpmlNode.Inference;
-using OpmlNode.Inference.Gpu;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Backends.Gpu;
 
 namespace OpmlNode.Bench;
 
 /// <summary>
-/// int8 matvec MatMul node (int32 accumulate, requantise to int8) on the ILGPU accelerator vs <see cref="CpuOps"/>, same
+/// int8 matvec MatMul node (int32 accumulate, requantise to int8) on the ILGPU accelerator vs <see cref="CpuBackend"/>, same
 /// node, same bytes (checked equal). "Upload" times a full <see cref="IOpBackend.Execute"/> that ships W every call;
 /// "resident" keeps W on the device (the weight cache), which is what a real GPU node would do.
 /// </summary>
@@ -51,9 +52,9 @@ public static class IlgpuBench
         var yUp = new byte[rows];
         var yRes = new byte[rows];
 
-        var cpu = CpuOps.Instance;
-        using var upload = new IlgpuOpBackend(forceCpu);
-        using var resident = new IlgpuOpBackend(forceCpu, weightCacheBytes: (long)w.Length);
+        var cpu = CpuBackend.Instance;
+        using var upload = new IlgpuBackend(forceCpu);
+        using var resident = new IlgpuBackend(forceCpu, weightCacheBytes: (long)w.Length);
 
         void Cpu() => cpu.Execute(d, inputs, yCpu);
         void Upload() => upload.Execute(d, inputs, yUp);
@@ -62,7 +63,7 @@ public static class IlgpuBench
         // Warm-up: JIT tiers and ILGPU kernel compilation happen before timing; the weight upload is cached here.
         BenchStats.SecondsPerCall(Cpu, 0.3); BenchStats.SecondsPerCall(Upload, 0.3); BenchStats.SecondsPerCall(Resident, 0.3);
         if (!yCpu.AsSpan().SequenceEqual(yUp) || !yCpu.AsSpan().SequenceEqual(yRes))
-            throw new InvalidOperationException("ILGPU matvec output differs from CpuOps");
+            throw new InvalidOperationException("ILGPU matvec output differs from CpuBackend");
 
         var c = new List<double>(); var u = new List<double>(); var r = new List<double>();
         for (int k = 0; k < rounds; k++)

@@ -2,10 +2,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Bench;
 
-/// <summary>int8 matrix-vector (CpuOps MatMul node, int32 accumulate + requantise to int8) vs float32 TensorPrimitives.Dot per row, same shape, same run.</summary>
+/// <summary>int8 matrix-vector (CpuBackend MatMul node, int32 accumulate + requantise to int8) vs float32 TensorPrimitives.Dot per row, same shape, same run.</summary>
 public sealed record MatVecBenchResult(
     int Rows,
     int Cols,
@@ -40,7 +41,7 @@ public static class MatVecBench
         for (int i = 0; i < xf.Length; i++) xf[i] = (sbyte)x8[i] / 64f;
         var yf = new float[rows];
 
-        var backend = new CpuOps(level, maxThreads: 1); // single-thread, like the float32 baseline
+        var backend = new CpuBackend(level, maxThreads: 1); // single-thread, like the float32 baseline
         var d = new NodeDescriptor(OpCode.MatMul, new TensorSpec(ElemType.I8, 1, rows),
             [InputRef.Node(0, 0, new TensorSpec(ElemType.I8, 1, cols)), InputRef.Weight(0, new TensorSpec(ElemType.I8, rows, cols))],
             [1 << 30, 40, -128, 127, 0, 0]);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using OpmlNode.Bench;
+using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Cli;
 
@@ -27,7 +28,7 @@ internal static class BenchCommands
         var rows = new Option<int>("--rows") { Description = "Output features (matrix rows).", DefaultValueFactory = _ => 4096 };
         var cols = new Option<int>("--cols") { Description = "Input features (matrix columns).", DefaultValueFactory = _ => 4096 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds (medians are reported).", DefaultValueFactory = _ => 7 };
-        var cmd = new Command("matvec", "int8 matrix-vector (CpuOps MatMul, widest SIMD path) against a float32 TensorPrimitives.Dot matrix-vector of the same shape, same run.")
+        var cmd = new Command("matvec", "int8 matrix-vector (CpuBackend MatMul, widest SIMD path) against a float32 TensorPrimitives.Dot matrix-vector of the same shape, same run.")
         {
             rows, cols, rounds,
         };

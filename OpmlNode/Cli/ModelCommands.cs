@@ -4,10 +4,12 @@ using System.Globalization;
 using OpmlNode.Bench;
 using OpmlNode.Configuration;
 using OpmlNode.Inference;
-using OpmlNode.Inference.Gpu;
+using OpmlNode.Inference.Backends.Gpu;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Models;
 using static OpmlNode.Cli.CommandLine;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Cli;
 
@@ -112,8 +114,7 @@ internal static class ModelCommands
                 RefKind.TaskInput => "IN",
                 _ => r.Lag == 0 ? $"#{r.Index}" : $"#{r.Index}@{r.Lag}",
             }));
-            int used = OpRules.UsedParams(d.Op);
-            var ps = used == 0 ? "" : " [" + string.Join(",", d.Params[..used].ToArray()) + "]";
+            var ps = NamedParams(d.Parameters);
             Console.WriteLine(Invariant($"  {j,5} {d.Op,-11} {d.Output,-18} <- {ins}{ps}"));
         }
         if (m.Nodes.Count > limit) Console.WriteLine(Invariant($"  ... {m.Nodes.Count - limit} more"));
@@ -131,6 +132,15 @@ internal static class ModelCommands
             Console.WriteLine($"descriptors root:  {roots.DescriptorsRoot}   (list depth {ModelFormat.DescriptorsDepth})");
         }
         return 0;
+    }
+
+    /// <summary>" {Multiplier = 1, Shift = 30, …}" from a params record, or "" for an op without params.</summary>
+    private static string NamedParams(IOpParams p)
+    {
+        var text = p.ToString() ?? "";
+        int open = text.IndexOf('{');
+        var inner = open < 0 ? "" : text[(open + 1)..].TrimEnd('}').Trim();
+        return inner.Length == 0 ? "" : " {" + inner + "}";
     }
 
     private static Command InferCommand(NodeOptions options)
@@ -156,11 +166,11 @@ internal static class ModelCommands
     {
         if ((inputFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
             return Fail("give exactly one of --input FILE, --input-tokens LIST, --input-random SEED");
-        using var gpu = backendName.Equals("ilgpu", StringComparison.OrdinalIgnoreCase) ? new IlgpuOpBackend(weightCacheBytes: 1L << 30) : null;
+        using var gpu = backendName.Equals("ilgpu", StringComparison.OrdinalIgnoreCase) ? new IlgpuBackend(weightCacheBytes: 1L << 30) : null;
         IOpBackend backend = backendName.ToLowerInvariant() switch
         {
-            "cpu" => CpuOps.Instance,
-            "scalar" => ScalarOps.Instance,
+            "cpu" => CpuBackend.Instance,
+            "scalar" => ScalarBackend.Instance,
             "ilgpu" => gpu!,
             _ => throw new ArgumentException($"unknown backend '{backendName}' (cpu, ilgpu, scalar)"),
         };
@@ -232,7 +242,7 @@ internal static class ModelCommands
     {
         var bad = slots.Where(g => g < 0 || g >= run.SlotCount).ToArray();
         if (bad.Length > 0) return Fail($"--vm-slot {bad[0]} is out of range [0, {run.SlotCount})");
-        var vm = VmOpBackend.Embedded();
+        var vm = VmBackend.Embedded();
         var program = vm.ProgramRoot();
         Console.WriteLine($"vm guest:     opml-ops (embedded), program root {program}");
         var failures = 0;
@@ -252,7 +262,7 @@ internal static class ModelCommands
         var model = new Option<FileInfo?>("--model") { Description = "Model to decode with (default: synthesise llama 100m, seed 1, into a temp file)." };
         var tokens = new Option<int>("--tokens") { Description = "Tokens (passes) per round.", DefaultValueFactory = _ => 16 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds (medians are reported).", DefaultValueFactory = _ => 3 };
-        var cmd = new Command("decode", "Decode tokens/s of a LLaMA model with CpuOps (with and without graph roots), weight bandwidth vs memcpy bandwidth.") { model, tokens, rounds };
+        var cmd = new Command("decode", "Decode tokens/s of a LLaMA model with CpuBackend (with and without graph roots), weight bandwidth vs memcpy bandwidth.") { model, tokens, rounds };
         cmd.SetAction(p => Guard(() =>
         {
             Console.WriteLine(DecodeBench.Run(p.GetValue(model)?.FullName, p.GetValue(tokens), p.GetValue(rounds), Console.Error));

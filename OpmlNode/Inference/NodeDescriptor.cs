@@ -1,18 +1,12 @@
 using System.Buffers.Binary;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Inference;
 
-/// <summary>One input reference of a node (OPS §2): where the tensor comes from and its declared type and shape.</summary>
-public sealed record InputRef(RefKind Kind, uint Index, uint Lag, TensorSpec Spec)
-{
-    public static InputRef Weight(uint w, TensorSpec spec) => new(RefKind.Weight, w, 0, spec);
-    public static InputRef TaskInput(TensorSpec spec) => new(RefKind.TaskInput, 0, 0, spec);
-    public static InputRef Node(uint k, uint lag, TensorSpec spec) => new(RefKind.Node, k, lag, spec);
-}
-
 /// <summary>
 /// A node descriptor: the 352-byte little-endian record loaded into VM region 1 (OPS §2).
-/// Construction validates the op's shape rules (OPS §5); <see cref="Decode"/> also rejects non-canonical bytes.
+/// Construction decodes and validates the op's named parameters (<see cref="Parameters"/>, OPS §5, one file per op in
+/// <c>Inference/Ops/</c>); <see cref="Decode"/> also rejects non-canonical bytes.
 /// </summary>
 public sealed class NodeDescriptor
 {
@@ -28,6 +22,13 @@ public sealed class NodeDescriptor
     private readonly int[] _params;
     private readonly InputRef[] _inputs;
 
+    /// <summary>A descriptor from its op's named parameters.</summary>
+    public NodeDescriptor(TensorSpec output, IReadOnlyList<InputRef> inputs, IOpParams parameters)
+        : this(parameters.Op, output, inputs, parameters.Words())
+    {
+    }
+
+    /// <summary>A descriptor from the raw parameter words of OPS §2 (int32[16]), as decoded from bytes.</summary>
     public NodeDescriptor(OpCode op, TensorSpec output, IReadOnlyList<InputRef> inputs, ReadOnlySpan<int> parameters = default)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -45,14 +46,20 @@ public sealed class NodeDescriptor
             if (r.Kind != RefKind.Node && r.Lag != 0) throw new InvalidDescriptorException("lag is only allowed on NODE references");
             if (r.Kind == RefKind.TaskInput && r.Index != 0) throw new InvalidDescriptorException("TASK_INPUT index must be 0");
         }
-        OpRules.Validate(this);
+        Parameters = OpParams.Decode(this);
     }
 
     public OpCode Op { get; }
     public TensorSpec Output { get; }
     public IReadOnlyList<InputRef> Inputs => _inputs;
-    public ReadOnlySpan<int> Params => _params;
-    public int P(int k) => _params[k];
+    /// <summary>The op's named, validated parameters.</summary>
+    public IOpParams Parameters { get; }
+
+    /// <summary>The parameters as the op's struct; throws if the descriptor is of another op.</summary>
+    public T ParamsAs<T>() where T : IOpParams => Parameters is T p ? p : throw new InvalidOperationException($"{Op} node has no {typeof(T).Name}");
+
+    /// <summary>The raw parameter words; read only by the ops' <c>Decode</c> (named parameters everywhere else).</summary>
+    internal ReadOnlySpan<int> Words => _params;
     public TensorSpec In(int i) => _inputs[i].Spec;
 
     public byte[] Encode()
@@ -137,5 +144,5 @@ public sealed class NodeDescriptor
         return new NodeDescriptor((OpCode)op, output, inputs, p);
     }
 
-    public override string ToString() => $"{Op}({string.Join(", ", _inputs.Select(r => $"{r.Kind}{(r.Kind == RefKind.TaskInput ? "" : $"({r.Index}{(r.Lag != 0 ? $",lag {r.Lag}" : "")})")}:{r.Spec}"))}) -> {Output} params [{string.Join(",", _params)}]";
+    public override string ToString() => $"{Op}({string.Join(", ", _inputs.Select(r => $"{r.Kind}{(r.Kind == RefKind.TaskInput ? "" : $"({r.Index}{(r.Lag != 0 ? $",lag {r.Lag}" : "")})")}:{r.Spec}"))}) -> {Output} {Parameters}";
 }

@@ -1,4 +1,5 @@
 using OpmlNode.Crypto;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Merkle;
 using OpmlNode.Vm;
 
@@ -25,8 +26,8 @@ public static class NodeStartState
         var regions = new Hash256[RegionCount];
         regions.AsSpan().Fill(ZeroHashes.At(RegionDepth));
         regions[0] = programRoot;
-        regions[VmOpBackend.DescriptorRegion] = descriptorRoot;
-        for (int i = 0; i < inputRoots.Length; i++) regions[VmOpBackend.FirstInputRegion + i] = inputRoots[i];
+        regions[VmBackend.DescriptorRegion] = descriptorRoot;
+        for (int i = 0; i < inputRoots.Length; i++) regions[VmBackend.FirstInputRegion + i] = inputRoots[i];
         return MerkleMath.RootOfNodes(regions, RegionDepth, MemoryDepth);
     }
 

@@ -1,0 +1,230 @@
+using OpmlNode.Crypto;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Models;
+using OpmlNode.Merkle;
+
+namespace OpmlNode.Inference.Graphs;
+
+/// <summary>Options of one graph run.</summary>
+public sealed class GraphRunOptions
+{
+    /// <summary>Compute every slot's tensor root and the slot tree (needed for S_i and proofs). Off only for raw speed measurements.</summary>
+    public bool RecordRoots { get; init; } = true;
+    /// <summary>Called after each pass with (passes done, total passes).</summary>
+    public Action<int, int>? PassCompleted { get; init; }
+    /// <summary>
+    /// Called after each slot with (g, output bytes); the span is only valid during the call. Slot roots are recorded in
+    /// the run per pass (after the pass's last slot, before <see cref="PassCompleted"/>), not per slot.
+    /// </summary>
+    public SlotObserver? SlotCompleted { get; init; }
+    /// <summary>
+    /// Template nodes that read their own previous output (KV caches, the token buffer) and whose output has at least
+    /// this many bytes get their slot roots from an <see cref="IncrementalTensorRoot"/> (same roots, rehashing only
+    /// changed leaves); it holds about 2× the output per such node for the run. int.MaxValue turns it off.
+    /// </summary>
+    public int IncrementalRootMinBytes { get; init; } = GraphRunner.DefaultIncrementalRootMinBytes;
+}
+
+public delegate void SlotObserver(long slot, ReadOnlySpan<byte> output);
+
+/// <summary>
+/// Runs the unrolled graph of a model (docs/GRAPH.md §2): P passes of the n-node template, slot g = p·n + j, input
+/// references resolved as WEIGHT / TASK_INPUT / NODE(k, lag) with lag ≥ 1 before pass 0 reading the all-zero tensor.
+/// Only the outputs that later lags need are kept (a ring of maxLag(k)+1 buffers per node). Records each slot's
+/// output tensor root and the slot tree (depth <see cref="SlotDepth"/>) whose prefixes are the graph state roots S_i.
+/// </summary>
+public sealed class GraphRunner
+{
+    /// <summary>Depth of the slot tree (PROTOCOL §2.4 list of roots): N = P·n ≤ 2^32 slots.</summary>
+    public const int SlotDepth = 32;
+    private const int ParallelRootBytes = 4 << 20;
+    /// <summary>Default <see cref="GraphRunOptions.IncrementalRootMinBytes"/>.</summary>
+    public const int DefaultIncrementalRootMinBytes = 1 << 20;
+
+    private readonly IModel _model;
+    private readonly int[] _ringSize;
+    private readonly Dictionary<int, byte[]> _zeros = new();
+
+    public GraphRunner(IModel model, IOpBackend? backend = null)
+    {
+        _model = model;
+        Backend = backend ?? CpuBackend.Instance;
+        int n = model.Nodes.Count;
+        _ringSize = new int[n];
+        for (int k = 0; k < n; k++) _ringSize[k] = 1;
+        foreach (var d in model.Nodes)
+            foreach (var r in d.Inputs)
+                if (r.Kind == RefKind.Node)
+                    _ringSize[r.Index] = (int)Math.Max(_ringSize[r.Index], Math.Min(r.Lag, (uint)int.MaxValue - 1) + 1);
+    }
+
+    public IOpBackend Backend { get; }
+    public IModel Model => _model;
+
+    /// <summary>Largest byte length a task input may have: the input size limit (and no more than any TASK_INPUT declaration).</summary>
+    public void CheckTaskInput(ReadOnlySpan<byte> input)
+    {
+        if (input.Length > _model.InputSizeLimit)
+            throw new ArgumentException($"task input is {input.Length} bytes; the model's input size limit is {_model.InputSizeLimit}");
+    }
+
+    public static void CheckPasses(IModel model, long passes)
+    {
+        if (passes < 1) throw new ArgumentException($"passes must be at least 1, got {passes}");
+        if (passes * model.Nodes.Count > 1L << SlotDepth) throw new ArgumentException($"{passes} passes × {model.Nodes.Count} nodes exceed 2^{SlotDepth} slots");
+    }
+
+    public GraphRun Run(ReadOnlyMemory<byte> taskInput, int passes, GraphRunOptions? options = null)
+    {
+        options ??= new GraphRunOptions();
+        var run = new GraphRun(_model, passes, taskInput.ToArray(), options.RecordRoots);
+        Execute(taskInput, passes, long.MaxValue, options, run, out _);
+        return run;
+    }
+
+    /// <summary>
+    /// The VM start inputs of slot g (docs/GRAPH.md §4): re-runs the graph up to slot g, then returns node j's
+    /// descriptor and input tensors with their roots and proofs (weights against the weights root, earlier slots
+    /// against S_g, the task input by its root).
+    /// </summary>
+    public SlotStart ComposeSlotStart(ReadOnlyMemory<byte> taskInput, int passes, long g, ModelRoots roots)
+    {
+        CheckPasses(_model, passes);
+        int n = _model.Nodes.Count;
+        if (g < 0 || g >= (long)passes * n) throw new ArgumentOutOfRangeException(nameof(g), g, $"slot out of range [0, {(long)passes * n})");
+        var run = new GraphRun(_model, passes, taskInput.ToArray(), true);
+        Execute(taskInput, passes, g, new GraphRunOptions(), run, out var captured);
+        int p = (int)(g / n), j = (int)(g % n);
+        var d = _model.Nodes[j];
+        var sg = run.StateRoot(g);
+        var inputs = new List<SlotInput>();
+        for (int i = 0; i < d.Inputs.Count; i++)
+        {
+            var r = d.Inputs[i];
+            var bytes = captured![i];
+            var root = MerkleMath.TensorRoot(bytes);
+            switch (r.Kind)
+            {
+                case RefKind.Weight:
+                    inputs.Add(new SlotInput(r, bytes, root, -1, roots.WeightProof((int)r.Index)));
+                    break;
+                case RefKind.TaskInput:
+                    inputs.Add(new SlotInput(r, bytes, root, -1, null));
+                    break;
+                default:
+                    long src = (long)(p - (long)r.Lag) * n + r.Index;
+                    if (p - (long)r.Lag < 0) inputs.Add(new SlotInput(r, bytes, root, -1, null)); // before pass 0: zero tensor, root Z[23]
+                    else inputs.Add(new SlotInput(r, bytes, root, src, run.SlotProof(src, g)));
+                    break;
+            }
+        }
+        var desc = _model.DescriptorBytes(j).ToArray();
+        return new SlotStart(g, p, j, desc, MerkleMath.TensorRoot(desc), roots.DescriptorProof(j), sg, run.InputRoot, inputs);
+    }
+
+    private byte[] Zeros(int length)
+    {
+        lock (_zeros)
+        {
+            if (!_zeros.TryGetValue(length, out var z)) _zeros[length] = z = new byte[length];
+            return z;
+        }
+    }
+
+    // Lifts the pass's slot roots to tensor depth and records them as slots first, first+1, ….
+    private static void RecordPass(GraphRun run, long first, Span<Hash256> roots, ReadOnlySpan<int> heights)
+    {
+        if (roots.IsEmpty) return;
+        MerkleMath.LiftToDepth(roots, heights[..roots.Length], MerkleMath.TensorDepth);
+        for (int k = 0; k < roots.Length; k++) run.RecordSlot(first + k, roots[k]);
+    }
+
+    private void Execute(ReadOnlyMemory<byte> taskInput, int passes, long stopBefore, GraphRunOptions options, GraphRun run, out byte[][]? captured)
+    {
+        CheckPasses(_model, passes);
+        CheckTaskInput(taskInput.Span);
+        captured = null;
+        int n = _model.Nodes.Count;
+        var nodes = _model.Nodes;
+        // Declared TASK_INPUT lengths are ≥ the input size limit (validated), so padding never truncates.
+        // A lag ≥ passes always reads zeros, so no ring needs more than `passes` entries (lags up to 2^32−1 are valid).
+        var rings = new byte[n][][];
+        var ringSize = new int[n];
+        for (int k = 0; k < n; k++) rings[k] = new byte[ringSize[k] = Math.Min(_ringSize[k], passes)][];
+        var weightMem = new ReadOnlyMemory<byte>[_model.Weights.Count];
+        for (int w = 0; w < weightMem.Length; w++) weightMem[w] = _model.Weight(w);
+        var ins = new ReadOnlyMemory<byte>[NodeDescriptor.MaxInputs];
+        // Incremental roots only for self-reading nodes (their output changes little per pass); memory ≈ 2× their outputs.
+        var incremental = new IncrementalTensorRoot?[n];
+        if (run.RecordsRoots && passes > 1)
+            for (int k = 0; k < n; k++)
+                if (nodes[k].Output.ByteLength >= options.IncrementalRootMinBytes && nodes[k].Inputs.Any(r => r.Kind == RefKind.Node && r.Index == k))
+                    incremental[k] = new IncrementalTensorRoot();
+        // A pass's slot roots are recorded together at its end (or where the run stops): most outputs are small, so their
+        // natural-height roots (NaturalRoot) are lifted to depth 23 in one batched LiftToDepth instead of a chain of
+        // ~18 single hashes each. Roots computed whole (parallel, incremental) wait at height 23, which LiftToDepth skips.
+        var passRoots = run.RecordsRoots ? new Hash256[n] : [];
+        var passHeights = run.RecordsRoots ? new int[n] : [];
+
+        for (int p = 0; p < passes; p++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                long g = (long)p * n + j;
+                var d = nodes[j];
+                for (int i = 0; i < d.Inputs.Count; i++)
+                {
+                    var r = d.Inputs[i];
+                    ins[i] = r.Kind switch
+                    {
+                        RefKind.Weight => weightMem[r.Index],
+                        RefKind.TaskInput => taskInput,
+                        _ => p - (long)r.Lag < 0
+                            ? Zeros(r.Spec.ByteLength)
+                            : rings[r.Index][(int)((p - (long)r.Lag) % ringSize[r.Index])],
+                    };
+                }
+                if (g == stopBefore)
+                {
+                    RecordPass(run, (long)p * n, passRoots.AsSpan(0, run.RecordsRoots ? j : 0), passHeights);
+                    captured = new byte[d.Inputs.Count][];
+                    for (int i = 0; i < d.Inputs.Count; i++)
+                    {
+                        var b = new byte[d.In(i).ByteLength];
+                        ins[i].Span.CopyTo(b); // task input: zero-padded to its declared length, as its region holds it
+                        captured[i] = b;
+                    }
+                    return;
+                }
+                var ring = rings[j];
+                int slotIdx = p % ring.Length;
+                var output = ring[slotIdx] ??= new byte[d.Output.ByteLength];
+                Backend.Execute(d, ins.AsSpan(0, d.Inputs.Count), output);
+                if (run.RecordsRoots)
+                {
+                    if (incremental[j] is { } cache) (passRoots[j], passHeights[j]) = (cache.Update(output), MerkleMath.TensorDepth);
+                    else if (output.Length >= ParallelRootBytes)
+                        (passRoots[j], passHeights[j]) = (MerkleMath.RootOfBytesParallel(output, MerkleMath.TensorDepth), MerkleMath.TensorDepth);
+                    else passRoots[j] = MerkleMath.NaturalRoot(output, out passHeights[j]);
+                }
+                options.SlotCompleted?.Invoke(g, output);
+                if (p == passes - 1 && j == _model.OutputNode) run.Output = new QTensor(d.Output, (byte[])output.Clone());
+            }
+            RecordPass(run, (long)p * n, passRoots, passHeights);
+            options.PassCompleted?.Invoke(p + 1, passes);
+        }
+    }
+}
+
+/// <summary>One resolved input of a slot's VM start (docs/GRAPH.md §4).</summary>
+/// <param name="SourceSlot">For NODE references at or after pass 0: the slot whose output this is (proved against S_g); else −1.</param>
+/// <param name="Proof">WEIGHT: proof in the weights tree; NODE (SourceSlot ≥ 0): proof of the slot in S_g; else null.</param>
+public sealed record SlotInput(InputRef Ref, byte[] Bytes, Hash256 Root, long SourceSlot, MerkleProof? Proof);
+
+/// <summary>What the contract composes for the VM run of slot g = p·n + j (DESIGN §6 linking).</summary>
+public sealed record SlotStart(long Slot, int Pass, int Node, byte[] Descriptor, Hash256 DescriptorRoot, MerkleProof DescriptorProof,
+    Hash256 StateRoot, Hash256 InputRoot, IReadOnlyList<SlotInput> Inputs)
+{
+    public Hash256 MemoryRoot(Hash256 programRoot) =>
+        NodeStartState.MemoryRoot(programRoot, DescriptorRoot, Inputs.Select(i => i.Root).ToArray());
+}

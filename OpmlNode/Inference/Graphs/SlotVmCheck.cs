@@ -1,0 +1,36 @@
+using OpmlNode.Crypto;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Models;
+using OpmlNode.Vm;
+
+namespace OpmlNode.Inference.Graphs;
+
+/// <summary>How one slot's VM run compares with the native run (what phase 2 of a dispute re-executes).</summary>
+public sealed record SlotVmResult(
+    long Slot, int Pass, int Node, OpCode Op, ulong Steps, ExitKind Exited, byte ExitCode,
+    Hash256 ComposedStartRoot, Hash256 LoadedStartRoot, Hash256 VmOutputRoot, Hash256 NativeOutputRoot)
+{
+    /// <summary>The start memory composed from committed roots (as the contract does) is the memory the VM ran from.</summary>
+    public bool StartMatches => ComposedStartRoot == LoadedStartRoot;
+
+    /// <summary>The guest exited with 0 and its output region holds exactly the native slot output.</summary>
+    public bool OutputMatches => Exited == ExitKind.Exited && ExitCode == 0 && VmOutputRoot == NativeOutputRoot;
+}
+
+/// <summary>Runs slot g of a task in the RV32IM VM from its committed inputs (docs/GRAPH.md §4).</summary>
+public static class SlotVmCheck
+{
+    public static SlotVmResult Run(GraphRunner runner, ReadOnlyMemory<byte> taskInput, int passes, long g, ModelRoots roots,
+        VmBackend vm, Hash256 programRoot, Hash256 nativeOutputRoot)
+    {
+        var start = runner.ComposeSlotStart(taskInput, passes, g, roots);
+        var memory = new PagedMemory();
+        var entry = vm.LoadStartMemory(memory, start.Descriptor, start.Inputs.Select(i => (ReadOnlyMemory<byte>)i.Bytes).ToArray());
+        var loadedRoot = memory.Root();
+        var machine = new Machine(memory, entry);
+        machine.Run(vm.MaxSteps);
+        var d = runner.Model.Nodes[start.Node];
+        return new SlotVmResult(g, start.Pass, start.Node, d.Op, machine.Step, machine.Exited, machine.ExitCode,
+            start.MemoryRoot(programRoot), loadedRoot, memory.RegionRoot(VmBackend.OutputRegion), nativeOutputRoot);
+    }
+}
