@@ -16,18 +16,18 @@ public class GraphRunnerTests : IDisposable
     private readonly ModelTempDir _dir = new();
     public void Dispose() => _dir.Dispose();
 
-    private static byte[] InputFor(IModel m, SynthArch arch) => arch switch
+    private static byte[] InputFor(IModel m, ArchitectureKind arch) => arch switch
     {
-        SynthArch.Llama => ModelSynth.PromptInput([3, 17, 42]),
-        SynthArch.Bert => ModelSynth.IdsInput([1, 5, 9, 33, 2]),
+        ArchitectureKind.Llama => ModelSynth.PromptInput([3, 17, 42]),
+        ArchitectureKind.Bert => ModelSynth.IdsInput([1, 5, 9, 33, 2]),
         _ => ModelSynth.RandomInput(m, 3),
     };
 
     [Theory]
-    [InlineData(SynthArch.Mlp, 1)]
-    [InlineData(SynthArch.Llama, 6)]
-    [InlineData(SynthArch.Bert, 1)]
-    public void ScalarAndCpuBackendsAgreeOnEverySlot(SynthArch arch, int passes)
+    [InlineData(ArchitectureKind.Mlp, 1)]
+    [InlineData(ArchitectureKind.Llama, 6)]
+    [InlineData(ArchitectureKind.Bert, 1)]
+    public void ScalarAndCpuBackendsAgreeOnEverySlot(ArchitectureKind arch, int passes)
     {
         using var m = ModelReader.Open(_dir.Synth(arch));
         var input = InputFor(m, arch);
@@ -40,15 +40,15 @@ public class GraphRunnerTests : IDisposable
         Assert.Equal(MerkleMath.TensorRoot(scalar.Output.Data), scalar.SlotRoot(scalar.OutputSlot));
         // Deterministic: a second run gives the same root; another input gives another one.
         Assert.Equal(cpu.FinalRoot, new GraphRunner(m).Run(input, passes).FinalRoot);
-        var other = arch == SynthArch.Mlp ? ModelSynth.RandomInput(m, 4) : arch == SynthArch.Llama ? ModelSynth.PromptInput([5]) : ModelSynth.IdsInput([1, 7]);
+        var other = arch == ArchitectureKind.Mlp ? ModelSynth.RandomInput(m, 4) : arch == ArchitectureKind.Llama ? ModelSynth.PromptInput([5]) : ModelSynth.IdsInput([1, 7]);
         Assert.NotEqual(cpu.FinalRoot, new GraphRunner(m).Run(other, passes).FinalRoot);
     }
 
     [Fact]
     public void StateRootsAndSlotProofs()
     {
-        using var m = ModelReader.Open(_dir.Synth(SynthArch.Llama));
-        var run = new GraphRunner(m).Run(InputFor(m, SynthArch.Llama), 3);
+        using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Llama));
+        var run = new GraphRunner(m).Run(InputFor(m, ArchitectureKind.Llama), 3);
         long N = run.SlotCount;
         Assert.Equal(ZeroHashes.At(GraphRunner.SlotDepth), run.StateRoot(0));
         Assert.Equal(run.FinalRoot, run.StateRoot(N));
@@ -83,7 +83,7 @@ public class GraphRunnerTests : IDisposable
     [Fact]
     public void LagSemanticsPositionCounterAndKvCacheRows()
     {
-        using var m = ModelReader.Open(_dir.Synth(SynthArch.Llama));
+        using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Llama));
         int n = m.Nodes.Count, passes = 5;
         int posNode = Enumerable.Range(0, n).Single(j => m.Nodes[j].Op == OpCode.Position);
         int kvNode = Enumerable.Range(0, n).First(j => m.Nodes[j].Op == OpCode.ScatterRow && m.Nodes[j].Output.Type == ElemType.I8);
@@ -129,7 +129,7 @@ public class GraphRunnerTests : IDisposable
     [InlineData("small", 5)]
     public void IncrementalSlotRootsEqualFullRoots(string preset, int passes)
     {
-        using var m = ModelReader.Open(_dir.Synth(SynthArch.Llama, preset));
+        using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Llama, preset));
         int n = m.Nodes.Count;
         var input = ModelSynth.PromptInput([3, 17]);
         // Threshold 0: every self-reading node (KV caches, token buffer) goes through IncrementalTensorRoot.
@@ -150,13 +150,13 @@ public class GraphRunnerTests : IDisposable
     }
 
     [Theory]
-    [InlineData(SynthArch.Llama, "tiny", 8)]
-    [InlineData(SynthArch.Llama, "small", 6)]
-    [InlineData(SynthArch.Bert, "tiny", 1)]
-    [InlineData(SynthArch.Bert, "small", 1)]
-    [InlineData(SynthArch.Mlp, "tiny", 1)]
-    [InlineData(SynthArch.Mlp, "small", 1)]
-    public void ActivationsAreNeitherSaturatedNorDeadAndLogitsVary(SynthArch arch, string preset, int passes)
+    [InlineData(ArchitectureKind.Llama, "tiny", 8)]
+    [InlineData(ArchitectureKind.Llama, "small", 6)]
+    [InlineData(ArchitectureKind.Bert, "tiny", 1)]
+    [InlineData(ArchitectureKind.Bert, "small", 1)]
+    [InlineData(ArchitectureKind.Mlp, "tiny", 1)]
+    [InlineData(ArchitectureKind.Mlp, "small", 1)]
+    public void ActivationsAreNeitherSaturatedNorDeadAndLogitsVary(ArchitectureKind arch, string preset, int passes)
     {
         using var m = ModelReader.Open(_dir.Synth(arch, preset, seed: 11));
         int n = m.Nodes.Count;
@@ -181,7 +181,7 @@ public class GraphRunnerTests : IDisposable
                     }
             },
         };
-        var input = arch == SynthArch.Llama ? ModelSynth.PromptInput([1, 2, 3, 4]) : ModelSynth.RandomInput(m, 5);
+        var input = arch == ArchitectureKind.Llama ? ModelSynth.PromptInput([1, 2, 3, 4]) : ModelSynth.RandomInput(m, 5);
         var run = new GraphRunner(m).Run(input, passes, opts);
         Assert.Equal(ElemType.I32, m.Nodes[logitNode].Output.Type);
         Assert.True(i8Count > 0);
@@ -189,7 +189,7 @@ public class GraphRunnerTests : IDisposable
         Assert.True(zero <= signedCount / 4, $"{zero}/{signedCount} signed activations zero");
         foreach (var l in logits) Assert.True(l.Distinct().Count() > l.Length / 2, "logits are (nearly) constant");
         Assert.True(logits.Select(l => string.Join(",", l)).Distinct().Count() == logits.Count, "logits differ between passes");
-        if (arch == SynthArch.Llama) Assert.True(run.Output.ToInts().Take(passes).Distinct().Count() > 1, "the model predicts more than one token");
+        if (arch == ArchitectureKind.Llama) Assert.True(run.Output.ToInts().Take(passes).Distinct().Count() > 1, "the model predicts more than one token");
         else
         {
             // Another input gives other logits.
@@ -205,7 +205,7 @@ public class GraphRunnerTests : IDisposable
     [Fact]
     public void SlotStartComposition()
     {
-        var path = _dir.Synth(SynthArch.Llama);
+        var path = _dir.Synth(ArchitectureKind.Llama);
         using var m = ModelReader.Open(path);
         var roots = ModelRoots.Load(m);
         var input = ModelSynth.PromptInput([3, 17, 42]);
@@ -265,7 +265,7 @@ public class GraphRunnerTests : IDisposable
     [Fact]
     public void TaskInputLongerThanTheLimitIsRejected()
     {
-        using var m = ModelReader.Open(_dir.Synth(SynthArch.Mlp));
+        using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Mlp));
         Assert.Throws<ArgumentException>(() => new GraphRunner(m).Run(new byte[m.InputSizeLimit + 1], 1));
         // Shorter is zero-padded, which is the same as explicit zeros (same root).
         var shortIn = new byte[10];

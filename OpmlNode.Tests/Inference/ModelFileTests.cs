@@ -12,10 +12,10 @@ public class ModelFileTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Theory]
-    [InlineData(SynthArch.Mlp)]
-    [InlineData(SynthArch.Llama)]
-    [InlineData(SynthArch.Bert)]
-    public void WriteReadRoundTrip(SynthArch arch)
+    [InlineData(ArchitectureKind.Mlp)]
+    [InlineData(ArchitectureKind.Llama)]
+    [InlineData(ArchitectureKind.Bert)]
+    public void WriteReadRoundTrip(ArchitectureKind arch)
     {
         var def = ModelSynth.Build(arch, "tiny", 7);
         var path = _dir.File("m.opml");
@@ -52,7 +52,7 @@ public class ModelFileTests : IDisposable
     [Fact]
     public void RootsMatchDefinitionsAndListDepths()
     {
-        var path = _dir.Synth(SynthArch.Llama);
+        var path = _dir.Synth(ArchitectureKind.Llama);
         using var m = ModelReader.Open(path);
         var roots = ModelRoots.Load(m);
         for (int w = 0; w < m.Weights.Count; w++) Assert.Equal(MerkleMath.TensorRoot(m.WeightSpan(w)), roots.WeightRoots[w]);
@@ -67,7 +67,7 @@ public class ModelFileTests : IDisposable
     [Fact]
     public void RootCacheIsReusedAndInvalidated()
     {
-        var path = _dir.Synth(SynthArch.Mlp);
+        var path = _dir.Synth(ArchitectureKind.Mlp);
         ModelRoots first;
         using (var m = ModelReader.Open(path)) first = ModelRoots.Load(m);
         Assert.False(first.FromCache);
@@ -114,7 +114,7 @@ public class ModelFileTests : IDisposable
     [Fact]
     public void BadFilesGiveClearErrors()
     {
-        var good = _dir.Synth(SynthArch.Llama);
+        var good = _dir.Synth(ArchitectureKind.Llama);
         var bytes = File.ReadAllBytes(good);
         using var m = ModelReader.Open(good);
         int n = m.Nodes.Count;

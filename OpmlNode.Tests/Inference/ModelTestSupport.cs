@@ -12,7 +12,7 @@ public sealed class ModelTempDir : IDisposable
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Writes a synthetic model and returns its path.</summary>
-    public string Synth(SynthArch arch, string preset = "tiny", int seed = 1, string? name = null)
+    public string Synth(ArchitectureKind arch, string preset = "tiny", int seed = 1, string? name = null)
     {
         var path = File(name ?? $"{arch}-{preset}-{seed}.opml");
         ModelWriter.Write(path, ModelSynth.Build(arch, preset, seed));

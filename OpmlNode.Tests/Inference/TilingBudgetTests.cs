@@ -9,12 +9,12 @@ namespace OpmlNode.Tests.Inference;
 public class TilingBudgetTests
 {
     [Theory]
-    [InlineData(SynthArch.Llama, 60_000L)]
-    [InlineData(SynthArch.Mlp, 40_000L)]
-    [InlineData(SynthArch.Bert, 100_000L)]
-    public void EveryMatMulNodeRunsWithinTheStepBudget(SynthArch arch, long budget)
+    [InlineData(ArchitectureKind.Llama, 60_000L)]
+    [InlineData(ArchitectureKind.Mlp, 40_000L)]
+    [InlineData(ArchitectureKind.Bert, 100_000L)]
+    public void EveryMatMulNodeRunsWithinTheStepBudget(ArchitectureKind arch, long budget)
     {
-        var preset = ModelSynth.Preset(arch, arch == SynthArch.Llama ? "small" : "tiny") with { MaxStepsPerNode = budget };
+        var preset = ModelSynth.Preset(arch, arch == ArchitectureKind.Llama ? "small" : "tiny") with { MaxStepsPerNode = budget };
         var def = ModelSynth.Build(arch, preset, seed: 5);
         var vm = VmBackend.Embedded();
         var r = new Random(1);

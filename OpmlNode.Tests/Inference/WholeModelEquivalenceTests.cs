@@ -15,11 +15,11 @@ public sealed class WholeModelEquivalenceTests : IDisposable
     private readonly ModelTempDir _dir = new();
     private readonly IlgpuBackend _gpu = new(forceCpu: true);
 
-    public static TheoryData<SynthArch, int> Models() => new() { { SynthArch.Mlp, 1 }, { SynthArch.Bert, 1 }, { SynthArch.Llama, 5 } };
+    public static TheoryData<ArchitectureKind, int> Models() => new() { { ArchitectureKind.Mlp, 1 }, { ArchitectureKind.Bert, 1 }, { ArchitectureKind.Llama, 5 } };
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void CpuIlgpuScalarAndVmAgreeOnEverySlot(SynthArch arch, int passes)
+    public void CpuIlgpuScalarAndVmAgreeOnEverySlot(ArchitectureKind arch, int passes)
     {
         using var m = ModelReader.Open(_dir.Synth(arch, seed: 7));
         var input = ModelSynth.RandomInput(m, 3);
@@ -36,7 +36,7 @@ public sealed class WholeModelEquivalenceTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void SlotsRunInTheVmFromTheirCommittedStart(SynthArch arch, int passes)
+    public void SlotsRunInTheVmFromTheirCommittedStart(ArchitectureKind arch, int passes)
     {
         using var m = ModelReader.Open(_dir.Synth(arch, seed: 9));
         var input = ModelSynth.RandomInput(m, 4);

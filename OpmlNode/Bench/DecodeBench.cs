@@ -37,7 +37,7 @@ public static class DecodeBench
         {
             temp = Path.Combine(Path.GetTempPath(), $"opml-decode-bench-{Environment.ProcessId}.opml");
             log?.WriteLine("synthesising llama/100m (seed 1) ...");
-            ModelWriter.Write(temp, ModelSynth.Build(SynthArch.Llama, "100m", 1));
+            ModelWriter.Write(temp, ModelSynth.Build(ArchitectureKind.Llama, "100m", 1));
             modelPath = temp;
         }
         try

@@ -10,7 +10,7 @@ internal static class BenchCommands
     public static Command Build()
     {
         var bench = new Command("bench", "Benchmarks (medians of several rounds; ratios against a baseline measured in the same run).");
-        var seconds = new Option<int>("--seconds") { Description = "Time budget for the keccak rounds.", DefaultValueFactory = _ => 10 };
+        var seconds = new Option<int>("--seconds") { HelpName = "SECONDS", Description = "Time budget for the keccak rounds.", DefaultValueFactory = _ => 10 };
         var keccak = new Command("keccak", "64-byte keccak256 hashes per second: ours vs BouncyCastle's KeccakDigest.") { seconds };
         keccak.SetAction(p =>
         {
@@ -20,6 +20,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(keccak);
         bench.Subcommands.Add(VmBenchCommand());
         bench.Subcommands.Add(MatVecBenchCommand());
+        bench.Subcommands.Add(DecodeBenchCommand());
         return bench;
     }
 
@@ -44,7 +45,7 @@ internal static class BenchCommands
     {
         var file = new Argument<FileInfo>("FILE.elf") { Description = "Guest to run (default guest/bin/matmul8.elf).", Arity = ArgumentArity.ZeroOrOne };
         var rounds = new Option<int>("--rounds") { Description = "Rounds per configuration.", DefaultValueFactory = _ => 5 };
-        var rootEvery = new Option<int>("--root-every-log2") { Description = "Checkpoint configuration: a state root every 2^N steps.", DefaultValueFactory = _ => 20 };
+        var rootEvery = new Option<int>("--root-every-log2") { HelpName = "LOG2", Description = "Checkpoint configuration: a state root every 2^N steps.", DefaultValueFactory = _ => 20 };
         var noQemu = new Option<bool>("--no-qemu") { Description = "Skip the qemu-riscv32 baseline." };
         var cmd = new Command("vm", "VM speed in MIPS with no roots and with periodic state roots, against qemu-riscv32 running the same ELF.")
         {
@@ -56,9 +57,23 @@ internal static class BenchCommands
             if (!File.Exists(path))
             {
                 Console.Error.WriteLine($"error: {path} not found (run from the repository root or pass FILE.elf)");
-                return CommandLine.ExitCodes.BadInput;
+                return ExitCodes.BadInput;
             }
             Console.WriteLine(VmBench.Run(path, p.GetValue(rounds), 1ul << p.GetValue(rootEvery), !p.GetValue(noQemu)));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command DecodeBenchCommand()
+    {
+        var model = new Option<FileInfo?>("--model") { Description = "Model to decode with (default: synthesise llama 100m, seed 1, into a temp file)." };
+        var tokens = new Option<int>("--tokens") { Description = "Tokens (passes) per round.", DefaultValueFactory = _ => 16 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds (medians are reported).", DefaultValueFactory = _ => 3 };
+        var cmd = new Command("decode", "Decode tokens/s of a LLaMA model with CpuBackend (with and without graph roots), weight bandwidth vs memcpy bandwidth.") { model, tokens, rounds };
+        cmd.SetAction(p =>
+        {
+            Console.WriteLine(DecodeBench.Run(p.GetValue(model)?.FullName, p.GetValue(tokens), p.GetValue(rounds), Console.Error));
             return 0;
         });
         return cmd;

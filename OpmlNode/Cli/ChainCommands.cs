@@ -7,7 +7,7 @@ using OpmlNode.Chain.Contracts;
 using OpmlNode.Configuration;
 using OpmlNode.Crypto;
 using OpmlNode.Vm;
-using static OpmlNode.Cli.CommandLine;
+using static OpmlNode.Cli.CliErrors;
 
 namespace OpmlNode.Cli;
 
@@ -24,9 +24,9 @@ internal static class ChainCommands
     private static Command VerifyStepCommand(NodeOptions options)
     {
         static string? OrNull(string? s) => string.IsNullOrEmpty(s) ? null : s;
-        var witness = new Option<FileInfo>("--witness") { Description = "Witness JSON written by `vm run --witness-at`.", Required = true };
-        var rpc = new Option<string?>("--rpc") { Description = "JSON-RPC URL of a chain to deploy to (default: OpmlNode:Chain:RpcUrl, else start a local anvil from contracts/node_modules).", DefaultValueFactory = _ => OrNull(options.Chain.RpcUrl) };
-        var key = new Option<string?>("--key") { Description = "Hex private key that deploys RiscvStep on --rpc (default: OpmlNode:Chain:PrivateKey, else anvil's first dev key).", DefaultValueFactory = _ => OrNull(options.Chain.PrivateKey) };
+        var witness = new Option<FileInfo>("--witness") { HelpName = "W.json", Description = "Witness JSON written by `vm run --witness-at`.", Required = true };
+        var rpc = new Option<string?>("--rpc") { HelpName = "URL", Description = "JSON-RPC URL of a chain to deploy to (default: OpmlNode:Chain:RpcUrl, else start a local anvil from contracts/node_modules).", DefaultValueFactory = _ => OrNull(options.Chain.RpcUrl) };
+        var key = new Option<string?>("--key") { HelpName = "HEX", Description = "Hex private key that deploys RiscvStep on --rpc (default: OpmlNode:Chain:PrivateKey, else anvil's first dev key).", DefaultValueFactory = _ => OrNull(options.Chain.PrivateKey) };
         var contracts = new Option<DirectoryInfo>("--contracts") { Description = "The contracts/ Foundry project (for the compiled RiscvStep and anvil).", DefaultValueFactory = _ => new DirectoryInfo(options.Contracts.Directory) };
         var tamper = new Option<bool>("--tamper") { Description = "Flip one byte of the fetch proof first: the contract must reject the witness." };
         var cmd = new Command("verify-step",

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using OpmlNode.Vm;
-using static OpmlNode.Cli.CommandLine;
+using static OpmlNode.Cli.CliErrors;
 
 namespace OpmlNode.Cli;
 
@@ -21,8 +21,8 @@ internal static class VmCommands
     private static Command RunCommand()
     {
         var file = new Argument<FileInfo>("FILE.elf") { Description = "A bare-metal RV32IM ELF32 executable (see guest/)." };
-        var maxSteps = new Option<ulong?>("--max-steps") { Description = "Stop after this many steps (default: run until the guest exits)." };
-        var witnessAt = new Option<ulong?>("--witness-at") { Description = "Write the witness of the step taken from the state after STEP steps (needs --out)." };
+        var maxSteps = new Option<ulong?>("--max-steps") { HelpName = "N", Description = "Stop after this many steps (default: run until the guest exits)." };
+        var witnessAt = new Option<ulong?>("--witness-at") { HelpName = "STEP", Description = "Write the witness of the step taken from the state after STEP steps (needs --out)." };
         var output = new Option<FileInfo?>("--out") { Description = "JSON file for --witness-at." };
         var rootEvery = new Option<ulong>("--root-every") { Description = "Compute the state root every N steps (0 = only at the end), as a checkpointing node does." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the final line." };
@@ -104,9 +104,9 @@ internal static class VmCommands
     {
         var files = new Argument<FileInfo[]>("FILE.elf") { Description = "Guests whose every step (up to --max-steps each) becomes a witness.", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<FileInfo>("--out") { Description = "Binary fixture file (PROTOCOL §4.7).", Required = true };
-        var maxSteps = new Option<ulong>("--max-steps") { Description = "Witnesses per guest at most.", DefaultValueFactory = _ => 5000 };
+        var maxSteps = new Option<ulong>("--max-steps") { HelpName = "N", Description = "Witnesses per guest at most.", DefaultValueFactory = _ => 5000 };
         var random = new Option<int>("--random") { Description = "Also add every step of N seeded random programs (all instruction classes and traps).", DefaultValueFactory = _ => 0 };
-        var seed = new Option<int>("--seed") { Description = "Seed for --random.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { HelpName = "SEED", Description = "Seed for --random.", DefaultValueFactory = _ => 1 };
         var coverage = new Option<bool>("--coverage") { Description = "Also add the coverage programs: every RV32IM instruction on edge-case operands, every trap cause, exits, self-modifying stores." };
         var cmd = new Command("witness",
             "Write step witnesses with their expected post-state hashes (checked against the reference stepper) " +
@@ -164,11 +164,5 @@ internal static class VmCommands
         _ => cause.ToString(),
     };
 
-    private static int Fail(string message)
-    {
-        Console.Error.WriteLine($"error: {message}");
-        return ExitCodes.BadInput;
-    }
 
-    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

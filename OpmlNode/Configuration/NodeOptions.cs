@@ -1,3 +1,4 @@
+using OpmlNode.Inference.Backends;
 using Microsoft.Extensions.Configuration;
 
 namespace OpmlNode.Configuration;
@@ -32,10 +33,11 @@ public sealed class NodeOptions
 
     public sealed class InferenceOptions
     {
-        public static readonly string[] Backends = ["cpu", "ilgpu", "scalar"];
-
         /// <summary>Native backend for inference: cpu (SIMD), ilgpu (GPU; its CPU accelerator without one) or scalar (the reference).</summary>
         public string Backend { get; init; } = "cpu";
+
+        /// <summary>The validated <see cref="Backend"/> (call after <see cref="Validate"/>).</summary>
+        public BackendKind BackendKind => OpBackends.TryParse(Backend, out var k) ? k : BackendKind.Cpu;
     }
 
     /// <summary>Every problem with these settings, each naming its key; empty when valid.</summary>
@@ -50,8 +52,8 @@ public sealed class NodeOptions
             errors.Add($"{SectionName}:Chain:PrivateKey must be 0x followed by 64 hex digits");
         if (string.IsNullOrWhiteSpace(Contracts.Directory))
             errors.Add($"{SectionName}:Contracts:Directory must not be empty");
-        if (!InferenceOptions.Backends.Contains(Inference.Backend, StringComparer.OrdinalIgnoreCase))
-            errors.Add($"{SectionName}:Inference:Backend must be one of {string.Join(", ", InferenceOptions.Backends)}, got '{Inference.Backend}'");
+        if (!OpBackends.TryParse(Inference.Backend, out _))
+            errors.Add($"{SectionName}:Inference:Backend must be one of {OpBackends.Names}, got '{Inference.Backend}'");
         return errors;
     }
 

@@ -144,5 +144,5 @@ public sealed class NodeDescriptor
         return new NodeDescriptor((OpCode)op, output, inputs, p);
     }
 
-    public override string ToString() => $"{Op}({string.Join(", ", _inputs.Select(r => $"{r.Kind}{(r.Kind == RefKind.TaskInput ? "" : $"({r.Index}{(r.Lag != 0 ? $",lag {r.Lag}" : "")})")}:{r.Spec}"))}) -> {Output} {Parameters}";
+    public override string ToString() => $"{Op}({string.Join(", ", _inputs.Select(r => $"{r.Kind}{(r.Kind == RefKind.TaskInput ? "" : $"({r.Index}{(r.Lag != 0 ? $",lag {r.Lag}" : "")})")}:{r.Spec}"))}) -> {Output} {{{Parameters.Describe()}}}";
 }

@@ -9,25 +9,6 @@ public sealed class InvalidModelException(string message) : Exception(message);
 /// <summary>One weight tensor of a model: its registered spec and where its bytes lie in the model file.</summary>
 public sealed record WeightInfo(TensorSpec Spec, long Offset, long Length);
 
-/// <summary>
-/// A model as the graph runner needs it: the template graph (n node descriptors for one pass), the weight tensors,
-/// the output node and the task-input size limit (DESIGN §5, docs/GRAPH.md).
-/// </summary>
-public interface IModel
-{
-    string Architecture { get; }
-    IReadOnlyList<NodeDescriptor> Nodes { get; }
-    /// <summary>The 352-byte encoding of node j (what VM region 1 holds).</summary>
-    ReadOnlySpan<byte> DescriptorBytes(int j);
-    int OutputNode { get; }
-    int InputSizeLimit { get; }
-    /// <summary>Suggested number of passes (1 for a classifier, the KV-cache length for a decoder); informative.</summary>
-    int DefaultPasses { get; }
-    IReadOnlyList<WeightInfo> Weights { get; }
-    /// <summary>Weight w's bytes (exactly its spec's byte length), without copying for a mapped file.</summary>
-    ReadOnlyMemory<byte> Weight(int w);
-}
-
 /// <summary>Constants and shared checks of the `.opml` model file format (docs/GRAPH.md §5). All integers little-endian.</summary>
 public static class ModelFormat
 {

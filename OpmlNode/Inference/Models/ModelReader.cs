@@ -55,6 +55,7 @@ public sealed unsafe class ModelReader : IModel, IDisposable
     public long FileLength => _length;
     public byte[] Header { get; }
     public string Architecture { get; private set; } = "";
+    public ArchitectureKind Kind => ArchitectureKinds.Of(Architecture);
     public IReadOnlyList<NodeDescriptor> Nodes => _nodes;
     public int OutputNode { get; private set; }
     public int InputSizeLimit { get; private set; }

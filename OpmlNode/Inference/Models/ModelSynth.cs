@@ -4,7 +4,6 @@ using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Inference.Models;
 
-public enum SynthArch { Mlp, Llama, Bert }
 
 /// <summary>Shape of a synthetic model. Fields not used by an architecture are 0.</summary>
 public sealed record SynthPreset(
@@ -28,27 +27,27 @@ public static class ModelSynth
     /// <summary>Real value of one unit of the prescaled attention score t (OPS §5.7: Δ).</summary>
     private const double SoftmaxDelta = 1.0 / 16;
 
-    public static SynthPreset Preset(SynthArch arch, string name) => (arch, name) switch
+    public static SynthPreset Preset(ArchitectureKind arch, string name) => (arch, name) switch
     {
-        (SynthArch.Mlp, "tiny") => new("tiny", 0, 0, 0, 0, 0, 0, 0, 1 << 16, Classes: 10, MlpHidden: [64, 32]),
-        (SynthArch.Mlp, "small") => new("small", 0, 0, 0, 0, 0, 0, 0, 1 << 22, Classes: 10, MlpHidden: [512, 256]),
-        (SynthArch.Mlp, "100m") => new("100m", 0, 0, 0, 0, 0, 0, 0, 1 << 26, Classes: 10, MlpHidden: [9216, 9216]),
-        (SynthArch.Llama, "tiny") => new("tiny", 64, 32, 2, 4, 2, 64, 16, 8_000),
-        (SynthArch.Llama, "small") => new("small", 512, 128, 4, 4, 2, 384, 64, 1 << 18),
-        (SynthArch.Llama, "100m") => new("100m", 16384, 768, 12, 12, 4, 2048, 256, 1 << 24),
-        (SynthArch.Llama, "7b") => new("7b", 32000, 4096, 32, 32, 32, 11008, 2048, 1 << 27),
-        (SynthArch.Bert, "tiny") => new("tiny", 64, 32, 2, 4, 4, 64, 16, 1 << 14, Classes: 4),
-        (SynthArch.Bert, "small") => new("small", 1000, 128, 4, 4, 4, 512, 64, 1 << 22, Classes: 4),
-        (SynthArch.Bert, "100m") => new("100m", 30522, 768, 12, 12, 12, 3072, 128, 1 << 28, Classes: 4),
+        (ArchitectureKind.Mlp, "tiny") => new("tiny", 0, 0, 0, 0, 0, 0, 0, 1 << 16, Classes: 10, MlpHidden: [64, 32]),
+        (ArchitectureKind.Mlp, "small") => new("small", 0, 0, 0, 0, 0, 0, 0, 1 << 22, Classes: 10, MlpHidden: [512, 256]),
+        (ArchitectureKind.Mlp, "100m") => new("100m", 0, 0, 0, 0, 0, 0, 0, 1 << 26, Classes: 10, MlpHidden: [9216, 9216]),
+        (ArchitectureKind.Llama, "tiny") => new("tiny", 64, 32, 2, 4, 2, 64, 16, 8_000),
+        (ArchitectureKind.Llama, "small") => new("small", 512, 128, 4, 4, 2, 384, 64, 1 << 18),
+        (ArchitectureKind.Llama, "100m") => new("100m", 16384, 768, 12, 12, 4, 2048, 256, 1 << 24),
+        (ArchitectureKind.Llama, "7b") => new("7b", 32000, 4096, 32, 32, 32, 11008, 2048, 1 << 27),
+        (ArchitectureKind.Bert, "tiny") => new("tiny", 64, 32, 2, 4, 4, 64, 16, 1 << 14, Classes: 4),
+        (ArchitectureKind.Bert, "small") => new("small", 1000, 128, 4, 4, 4, 512, 64, 1 << 22, Classes: 4),
+        (ArchitectureKind.Bert, "100m") => new("100m", 30522, 768, 12, 12, 12, 3072, 128, 1 << 28, Classes: 4),
         _ => throw new ArgumentException($"no preset '{name}' for {arch.ToString().ToLowerInvariant()} (mlp/bert: tiny, small, 100m; llama: tiny, small, 100m, 7b)"),
     };
 
-    public static ModelDefinition Build(SynthArch arch, string preset, int seed) => Build(arch, Preset(arch, preset), seed);
+    public static ModelDefinition Build(ArchitectureKind arch, string preset, int seed) => Build(arch, Preset(arch, preset), seed);
 
-    public static ModelDefinition Build(SynthArch arch, SynthPreset p, int seed) => arch switch
+    public static ModelDefinition Build(ArchitectureKind arch, SynthPreset p, int seed) => arch switch
     {
-        SynthArch.Mlp => Mlp(p, seed),
-        SynthArch.Llama => Llama(p, seed),
+        ArchitectureKind.Mlp => Mlp(p, seed),
+        ArchitectureKind.Llama => Llama(p, seed),
         _ => Bert(p, seed),
     };
 
@@ -320,18 +319,17 @@ public static class ModelSynth
     public static byte[] RandomInput(IModel model, int seed)
     {
         var rng = new Random(seed);
-        string arch = model.Architecture.Split('/')[0];
         var taskSpec = model.Nodes.SelectMany(d => d.Inputs).First(r => r.Kind == RefKind.TaskInput).Spec;
-        switch (arch)
+        switch (model.Kind)
         {
-            case "llama":
+            case ArchitectureKind.Llama:
             {
                 int vocab = VocabOf(model);
                 int maxLen = Math.Max(1, Math.Min(8, taskSpec.ElementCount - 1));
                 var toks = Enumerable.Range(0, rng.Next(1, maxLen + 1)).Select(_ => rng.Next(vocab)).ToArray();
                 return PromptInput(toks);
             }
-            case "bert":
+            case ArchitectureKind.Bert:
             {
                 int vocab = VocabOf(model), len = rng.Next(2, taskSpec.ElementCount + 1);
                 return IdsInput(Enumerable.Range(0, len).Select(i => i == 0 ? 1 : rng.Next(1, vocab)).ToArray());

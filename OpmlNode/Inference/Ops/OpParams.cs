@@ -36,6 +36,14 @@ public static class OpParams
         return p;
     }
 
+    /// <summary>"Multiplier = 1, Shift = 30, …": the named parameters (the record's constructor parameters), "" for none.</summary>
+    public static string Describe(this IOpParams p)
+    {
+        var ctor = p.GetType().GetConstructors().MaxBy(c => c.GetParameters().Length);
+        var names = ctor?.GetParameters().Select(a => a.Name!).ToArray() ?? [];
+        return string.Join(", ", names.Select(n => $"{n} = {p.GetType().GetProperty(n)?.GetValue(p)}"));
+    }
+
     /// <summary>The 16 parameter words of <paramref name="p"/>.</summary>
     public static int[] Words(this IOpParams p)
     {

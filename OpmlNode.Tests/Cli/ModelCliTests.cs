@@ -1,7 +1,8 @@
 using OpmlNode.Cli;
 using OpmlNode.Inference.Models;
+using OpmlNode.Tests.Inference;
 
-namespace OpmlNode.Tests.Inference;
+namespace OpmlNode.Tests.Cli;
 
 [Collection("Console")]
 public class ModelCliTests : IDisposable
@@ -15,7 +16,7 @@ public class ModelCliTests : IDisposable
         var (o, e) = (new StringWriter(), new StringWriter());
         Console.SetOut(o);
         Console.SetError(e);
-        try { return (CommandLine.Build().Parse(args).Invoke(), o.ToString(), e.ToString()); }
+        try { return (CommandLine.Invoke(args), o.ToString(), e.ToString()); }
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 

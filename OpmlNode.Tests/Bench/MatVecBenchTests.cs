@@ -1,7 +1,7 @@
 using OpmlNode.Bench;
 using Xunit.Abstractions;
 
-namespace OpmlNode.Tests.Inference;
+namespace OpmlNode.Tests.Bench;
 
 public class MatVecBenchTests(ITestOutputHelper output)
 {

@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Diagnostics;
+using OpmlNode.Configuration;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Graphs;
+using OpmlNode.Inference.Models;
+using static OpmlNode.Cli.CliErrors;
+
+namespace OpmlNode.Cli;
+
+/// <summary>`opml-node infer`: run a model natively (and optionally slots in the VM) on one task input (docs/GRAPH.md).</summary>
+internal static class InferCommand
+{
+    public static Command Build(NodeOptions options)
+    {
+        var model = new Option<FileInfo>("--model") { Description = "An .opml model file.", Required = true };
+        var input = new Option<FileInfo?>("--input") { Description = "Task input: the raw little-endian bytes of the TASK_INPUT tensor (at most the input size limit; shorter = zero-padded)." };
+        var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0).", HelpName = "LIST" };
+        var random = new Option<int?>("--input-random") { Description = "A seeded random valid input.", HelpName = "SEED" };
+        var passes = new Option<int?>("--passes") { Description = $"Passes P (default: 1 for a classifier; prompt length + {TaskInput.DefaultNewTokens}, at most the KV length, for llama).", HelpName = "P" };
+        var backend = new Option<BackendKind>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => options.Inference.BackendKind, HelpName = "cpu|ilgpu|scalar" };
+        var vmSlots = new Option<long[]>("--vm-slot") { Description = "Also run slot G (repeatable) in the RV32IM VM from its committed inputs and check its output root equals the native one.", AllowMultipleArgumentsPerToken = true, HelpName = "G" };
+        var vmAll = new Option<bool>("--vm-all") { Description = "Run every slot in the VM (slow for big models)." };
+        var show = new Option<int>("--show") { Description = "Output elements printed at most.", DefaultValueFactory = _ => 64 };
+        var cmd = new Command("infer", "Run a model on an input: prints the output tensor, the decoded tokens/class and the final graph root S_N (docs/GRAPH.md).\n" +
+            $"Exit code: 0; 1 if a --vm-slot check differs; {ExitCodes.BadInput} for bad files or options.")
+        {
+            model, input, tokens, random, passes, backend, show, vmSlots, vmAll,
+        };
+        cmd.SetAction(p => Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
+        return cmd;
+    }
+
+    private static int Infer(FileInfo modelFile, FileInfo? inputFile, string? tokens, int? random, int? passesOpt, BackendKind backendKind, int show, long[] vmSlots, bool vmAll)
+    {
+        if ((inputFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
+            return Fail("give exactly one of --input FILE, --input-tokens LIST, --input-random SEED");
+        using var m = ModelReader.Open(modelFile.FullName);
+        var input = inputFile is not null ? TaskInput.FromBytes(m, File.ReadAllBytes(inputFile.FullName))
+            : tokens is not null ? TaskInput.FromTokens(m, TaskInput.ParseTokens(tokens))
+            : TaskInput.Random(m, random!.Value);
+        int passes = passesOpt ?? input.DefaultPasses;
+        GraphRunner.CheckPasses(m, passes);
+
+        var backend = OpBackends.Create(backendKind);
+        using var owned = backend as IDisposable;
+        var roots = ModelRoots.Load(m, Console.Error);
+        var runner = new GraphRunner(m, backend);
+        var sw = Stopwatch.StartNew();
+        var last = TimeSpan.Zero;
+        var run = runner.Run(input.Bytes, passes, new GraphRunOptions
+        {
+            PassCompleted = (done, total) =>
+            {
+                if (sw.Elapsed - last < TimeSpan.FromSeconds(1) || done == total) return;
+                last = sw.Elapsed;
+                Console.Error.WriteLine(Invariant($"  pass {done}/{total} ({done / sw.Elapsed.TotalSeconds:F2} passes/s)"));
+            },
+        });
+        var elapsed = sw.Elapsed;
+        var values = run.Output.ToInts();
+        Console.WriteLine($"model:        {m.Architecture} ({Path.GetFileName(m.Path)}), backend {backend.Name}");
+        Console.WriteLine($"weights root: {roots.WeightsRoot}\ndescr. root:  {roots.DescriptorsRoot}\ninput root:   {run.InputRoot} ({input.Bytes.Length} bytes)");
+        Console.WriteLine(Invariant($"passes:       {passes} × {m.Nodes.Count} nodes = {run.SlotCount} slots in {elapsed.TotalSeconds:F3} s ({passes / elapsed.TotalSeconds:F2} passes/s)"));
+        Console.WriteLine(Invariant($"output:       node {m.OutputNode} = slot {run.OutputSlot}: {run.Output.Spec} = [{string.Join(", ", values.Take(show))}{(values.Length > show ? ", ..." : "")}]"));
+        if (m.Kind == ArchitectureKind.Llama)
+            Console.WriteLine($"tokens:       predictions per pass {string.Join(",", values.Take(passes))}; generated after the prompt: {string.Join(",", input.GeneratedTokens(values, passes))}");
+        else Console.WriteLine($"class:        {values[0]}");
+        Console.WriteLine($"output root:  {run.SlotRoot(run.OutputSlot)}");
+        Console.WriteLine($"graph root:   S_N = {run.FinalRoot}");
+        if (vmAll) vmSlots = Enumerable.Range(0, (int)run.SlotCount).Select(i => (long)i).ToArray();
+        return vmSlots.Length == 0 ? 0 : CheckSlotsInVm(runner, input.Bytes, passes, run, roots, vmSlots);
+    }
+
+    private static int CheckSlotsInVm(GraphRunner runner, byte[] input, int passes, GraphRun run, ModelRoots roots, long[] slots)
+    {
+        var bad = slots.Where(g => g < 0 || g >= run.SlotCount).ToArray();
+        if (bad.Length > 0) return Fail($"--vm-slot {bad[0]} is out of range [0, {run.SlotCount})");
+        var vm = VmBackend.Embedded();
+        var program = vm.ProgramRoot();
+        Console.WriteLine($"vm guest:     opml-ops (embedded), program root {program}");
+        var failures = 0;
+        foreach (var g in slots)
+        {
+            var r = SlotVmCheck.Run(runner, input, passes, g, roots, vm, program, run.SlotRoot(g));
+            var ok = r.StartMatches && r.OutputMatches;
+            if (!ok) failures++;
+            Console.WriteLine(Invariant($"vm slot {g} (pass {r.Pass}, node {r.Node} {r.Op}): {r.Steps:N0} steps, exit {r.Exited} {r.ExitCode}; start root {(r.StartMatches ? "= composed" : "!= composed")}; output root {r.VmOutputRoot} {(r.OutputMatches ? "MATCHES native" : $"DIFFERS from native {r.NativeOutputRoot}")}"));
+        }
+        if (slots.Length > 1) Console.WriteLine($"vm slots:     {slots.Length - failures}/{slots.Length} match");
+        return failures == 0 ? 0 : ExitCodes.CheckFailed;
+    }
+}
