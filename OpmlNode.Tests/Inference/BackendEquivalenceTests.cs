@@ -14,22 +14,22 @@ public class BackendEquivalenceTests
     {
         var r = new Random(1000 + k);
         foreach (int n in new[] { 1, 3, 5, 8 })
-        foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I8, 1), (ElemType.I16, 3), (ElemType.I32, 1), (ElemType.I8, 2) })
-        {
-            int nw = n + 2, n0 = r.Next(0, 3);
-            var a = Rand(r, S(ElemType.I8, 2, k));
-            var w = Rand(r, S(ElemType.I8, nw, k));
-            var ins = new List<QTensor> { a, w };
-            var refs = new List<InputRef> { N(0, a.Spec), W(0, w.Spec) };
-            if ((flags & 1) != 0) { var b = Rand(r, S(ElemType.I32, nw), 0.3); ins.Add(b); refs.Add(W(1, b.Spec)); }
-            if ((flags & 2) != 0)
+            foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I8, 1), (ElemType.I16, 3), (ElemType.I32, 1), (ElemType.I8, 2) })
             {
-                var pc = QTensor.I32([nw, 2], [.. Enumerable.Range(0, nw).SelectMany(_ => new[] { r.Next(), r.Next(-5, 70) })]);
-                ins.Add(pc); refs.Add(W(2, pc.Spec));
+                int nw = n + 2, n0 = r.Next(0, 3);
+                var a = Rand(r, S(ElemType.I8, 2, k));
+                var w = Rand(r, S(ElemType.I8, nw, k));
+                var ins = new List<QTensor> { a, w };
+                var refs = new List<InputRef> { N(0, a.Spec), W(0, w.Spec) };
+                if ((flags & 1) != 0) { var b = Rand(r, S(ElemType.I32, nw), 0.3); ins.Add(b); refs.Add(W(1, b.Spec)); }
+                if ((flags & 2) != 0)
+                {
+                    var pc = QTensor.I32([nw, 2], [.. Enumerable.Range(0, nw).SelectMany(_ => new[] { r.Next(), r.Next(-5, 70) })]);
+                    ins.Add(pc); refs.Add(W(2, pc.Spec));
+                }
+                int s = r.Next(0, 63);
+                AssertAllAgree(new NodeDescriptor(OpCode.MatMul, S(ot, 2, n), refs, ot == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [r.Next(int.MinValue, int.MaxValue), s, -100, 120, n0, flags]), [.. ins]);
             }
-            int s = r.Next(0, 63);
-            AssertAllAgree(new NodeDescriptor(OpCode.MatMul, S(ot, 2, n), refs, ot == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [r.Next(int.MinValue, int.MaxValue), s, -100, 120, n0, flags]), [.. ins]);
-        }
     }
 
     [Theory]
@@ -70,21 +70,21 @@ public class BackendEquivalenceTests
         var r = new Random(3000 + size);
         var types = new[] { ElemType.I8, ElemType.I16, ElemType.I32 };
         foreach (var ta in types)
-        foreach (var tb in types)
-        foreach (var to in types)
-        {
-            var a = Rand(r, S(ta, size)); var b = Rand(r, S(tb, size));
-            int ma = r.Next(-(1 << 30), (1 << 30) + 1), mb = r.Next(-(1 << 30), (1 << 30) + 1);
-            AssertAllAgree(new NodeDescriptor(OpCode.Add, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [ma, r.Next(0, 63), int.MinValue, int.MaxValue, mb]), a, b);
-            AssertAllAgree(new NodeDescriptor(OpCode.Requant, S(to, size), [N(0, a.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -1000, 1000]), a);
-            if (ta != ElemType.I32 && tb != ElemType.I32)
-                AssertAllAgree(new NodeDescriptor(OpCode.Mul, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -50, int.MaxValue]), a, b);
-            if (ta == ElemType.I8)
-            {
-                var table = Rand(r, S(to, 256));
-                AssertAllAgree(new NodeDescriptor(OpCode.Lut, S(to, size), [N(0, a.Spec), W(0, table.Spec)]), a, table);
-            }
-        }
+            foreach (var tb in types)
+                foreach (var to in types)
+                {
+                    var a = Rand(r, S(ta, size)); var b = Rand(r, S(tb, size));
+                    int ma = r.Next(-(1 << 30), (1 << 30) + 1), mb = r.Next(-(1 << 30), (1 << 30) + 1);
+                    AssertAllAgree(new NodeDescriptor(OpCode.Add, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [ma, r.Next(0, 63), int.MinValue, int.MaxValue, mb]), a, b);
+                    AssertAllAgree(new NodeDescriptor(OpCode.Requant, S(to, size), [N(0, a.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -1000, 1000]), a);
+                    if (ta != ElemType.I32 && tb != ElemType.I32)
+                        AssertAllAgree(new NodeDescriptor(OpCode.Mul, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -50, int.MaxValue]), a, b);
+                    if (ta == ElemType.I8)
+                    {
+                        var table = Rand(r, S(to, 256));
+                        AssertAllAgree(new NodeDescriptor(OpCode.Lut, S(to, size), [N(0, a.Spec), W(0, table.Spec)]), a, table);
+                    }
+                }
     }
 
     [Theory]
@@ -93,16 +93,16 @@ public class BackendEquivalenceTests
     {
         var r = new Random(4000 + dim);
         foreach (int mode in new[] { 0, 1 })
-        foreach (int flags in new[] { 0, 1 })
-        foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
-        {
-            var x = Rand(r, S(ElemType.I8, 3, dim), 0.3);
-            var g = Rand(r, S(ElemType.I16, dim));
-            var ins = new List<QTensor> { x, g };
-            var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-            if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim)); ins.Add(b); refs.Add(W(1, b.Spec)); }
-            AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ot, 3, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
-        }
+            foreach (int flags in new[] { 0, 1 })
+                foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
+                {
+                    var x = Rand(r, S(ElemType.I8, 3, dim), 0.3);
+                    var g = Rand(r, S(ElemType.I16, dim));
+                    var ins = new List<QTensor> { x, g };
+                    var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+                    if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim)); ins.Add(b); refs.Add(W(1, b.Spec)); }
+                    AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ot, 3, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
+                }
         // Constant rows (variance 0) and the largest D.
         var c = Const(S(ElemType.I8, 1, dim), -128);
         var g1 = Const(S(ElemType.I16, dim), short.MaxValue);

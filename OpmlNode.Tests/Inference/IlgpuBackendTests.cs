@@ -182,24 +182,24 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
     {
         var r = new Random(3000 + size);
         foreach (var ta in Types)
-        foreach (var tb in Types)
-        foreach (var to in Types)
-        {
-            var dims = size % 2 == 1 || size == 2 ? new[] { size } : new[] { 2, size / 2 };
-            var a = Rand(r, S(ta, dims)); var b = Rand(r, S(tb, size));
-            int ma = r.Next(4) == 0 ? (r.Next(2) == 0 ? 1 << 30 : -(1 << 30)) : r.Next(-(1 << 30), (1 << 30) + 1);
-            int mb = r.Next(-(1 << 30), (1 << 30) + 1);
-            var (qmin, qmax) = Clamp(r, to);
-            Agree(new NodeDescriptor(OpCode.Add, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [ma, r.Next(0, 63), qmin, qmax, mb]), a, b);
-            Agree(new NodeDescriptor(OpCode.Requant, S(to, dims), [N(0, a.Spec)], [AnyInt(r), r.Next(0, 63), qmin, qmax]), a);
-            if (ta != ElemType.I32 && tb != ElemType.I32)
-                Agree(new NodeDescriptor(OpCode.Mul, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [AnyInt(r), r.Next(0, 63), qmin, qmax]), a, b);
-            if (ta == ElemType.I8)
-            {
-                var table = Rand(r, S(to, 256));
-                Agree(new NodeDescriptor(OpCode.Lut, S(to, size), [N(0, a.Spec), W(0, table.Spec)]), a, table);
-            }
-        }
+            foreach (var tb in Types)
+                foreach (var to in Types)
+                {
+                    var dims = size % 2 == 1 || size == 2 ? new[] { size } : new[] { 2, size / 2 };
+                    var a = Rand(r, S(ta, dims)); var b = Rand(r, S(tb, size));
+                    int ma = r.Next(4) == 0 ? (r.Next(2) == 0 ? 1 << 30 : -(1 << 30)) : r.Next(-(1 << 30), (1 << 30) + 1);
+                    int mb = r.Next(-(1 << 30), (1 << 30) + 1);
+                    var (qmin, qmax) = Clamp(r, to);
+                    Agree(new NodeDescriptor(OpCode.Add, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [ma, r.Next(0, 63), qmin, qmax, mb]), a, b);
+                    Agree(new NodeDescriptor(OpCode.Requant, S(to, dims), [N(0, a.Spec)], [AnyInt(r), r.Next(0, 63), qmin, qmax]), a);
+                    if (ta != ElemType.I32 && tb != ElemType.I32)
+                        Agree(new NodeDescriptor(OpCode.Mul, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [AnyInt(r), r.Next(0, 63), qmin, qmax]), a, b);
+                    if (ta == ElemType.I8)
+                    {
+                        var table = Rand(r, S(to, 256));
+                        Agree(new NodeDescriptor(OpCode.Lut, S(to, size), [N(0, a.Spec), W(0, table.Spec)]), a, table);
+                    }
+                }
     }
 
     [Fact]
@@ -223,19 +223,19 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
     {
         var r = new Random(4000 + dim);
         foreach (int rows in new[] { 1, 3, 16 })
-        foreach (int mode in new[] { 0, 1 })
-        foreach (int flags in new[] { 0, 1 })
-        foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
-        {
-            var x = Rand(r, S(ElemType.I8, rows, dim), 0.3);
-            var g = Rand(r, S(ElemType.I16, dim), 0.1);
-            var ins = new List<QTensor> { x, g };
-            var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-            if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim), 0.2); ins.Add(b); refs.Add(W(1, b.Spec)); }
-            var (qmin, qmax) = Clamp(r, ot);
-            int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1 << 20) };
-            Agree(new NodeDescriptor(OpCode.Norm, S(ot, rows, dim), refs, [mode, r.Next(0, 40), qmin, qmax, eps, flags]), [.. ins]);
-        }
+            foreach (int mode in new[] { 0, 1 })
+                foreach (int flags in new[] { 0, 1 })
+                    foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
+                    {
+                        var x = Rand(r, S(ElemType.I8, rows, dim), 0.3);
+                        var g = Rand(r, S(ElemType.I16, dim), 0.1);
+                        var ins = new List<QTensor> { x, g };
+                        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+                        if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim), 0.2); ins.Add(b); refs.Add(W(1, b.Spec)); }
+                        var (qmin, qmax) = Clamp(r, ot);
+                        int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1 << 20) };
+                        Agree(new NodeDescriptor(OpCode.Norm, S(ot, rows, dim), refs, [mode, r.Next(0, 40), qmin, qmax, eps, flags]), [.. ins]);
+                    }
         // Constant rows: variance 0 (LayerNorm) and the largest |x|.
         var c = Const(S(ElemType.I8, 2, dim), -128);
         var g1 = Const(S(ElemType.I16, dim), short.MaxValue);
@@ -261,18 +261,18 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
     {
         var r = new Random(5000 + c);
         foreach (int rows in new[] { 1, 3, 33 })
-        foreach (var t in Types)
-        {
-            var x = Rand(r, S(t, rows, c), 0.3);
-            // Realistic table, and one with out-of-range entries (clamped to [0, 2^15]).
-            var lut = r.Next(2) == 0 ? ExpLut(r.Next(1, 40)) : Rand(r, S(ElemType.I32, 256), 0.3, -70000, 70000);
-            int mul = r.Next(3) switch { 0 => 1, 1 => AnyInt(r), _ => r.Next(1 << 20, 1 << 30) };
-            Agree(new NodeDescriptor(OpCode.Softmax, S(ElemType.I32, rows, c), [N(0, x.Spec), W(0, lut.Spec)], [mul, r.Next(0, 63)]), x, lut);
-            Agree(new NodeDescriptor(OpCode.Argmax, S(ElemType.I32, rows), [N(0, x.Spec)]), x);
-            // Many ties: argmax must pick the lowest index.
-            var ties = Rand(r, S(t, rows, c), 0, -2, 1);
-            Agree(new NodeDescriptor(OpCode.Argmax, S(ElemType.I32, 1, rows), [N(0, ties.Spec)]), ties);
-        }
+            foreach (var t in Types)
+            {
+                var x = Rand(r, S(t, rows, c), 0.3);
+                // Realistic table, and one with out-of-range entries (clamped to [0, 2^15]).
+                var lut = r.Next(2) == 0 ? ExpLut(r.Next(1, 40)) : Rand(r, S(ElemType.I32, 256), 0.3, -70000, 70000);
+                int mul = r.Next(3) switch { 0 => 1, 1 => AnyInt(r), _ => r.Next(1 << 20, 1 << 30) };
+                Agree(new NodeDescriptor(OpCode.Softmax, S(ElemType.I32, rows, c), [N(0, x.Spec), W(0, lut.Spec)], [mul, r.Next(0, 63)]), x, lut);
+                Agree(new NodeDescriptor(OpCode.Argmax, S(ElemType.I32, rows), [N(0, x.Spec)]), x);
+                // Many ties: argmax must pick the lowest index.
+                var ties = Rand(r, S(t, rows, c), 0, -2, 1);
+                Agree(new NodeDescriptor(OpCode.Argmax, S(ElemType.I32, 1, rows), [N(0, ties.Spec)]), ties);
+            }
     }
 
     [Fact]
@@ -293,14 +293,14 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
     {
         var r = new Random(6000 + rows);
         foreach (int hd in new[] { 2, 4, 16, 64 })
-        foreach (int heads in new[] { 1, 3 })
-        {
-            int c = hd * heads, p = r.Next(1, 40);
-            var x = Rand(r, S(ElemType.I8, rows, c), 0.3);
-            var cs = Rand(r, S(ElemType.I16, p, hd / 2, 2), 0.3);
-            foreach (int pos in new[] { 0, -1, -rows, p - 1, p, r.Next(-5, p + 5), int.MaxValue, int.MinValue })
-                Agree(new NodeDescriptor(OpCode.Rope, S(ElemType.I8, rows, c), [N(0, x.Spec), W(0, cs.Spec), N(1, S(ElemType.I32, 2))], [hd]), x, cs, QTensor.I32([2], pos, 0));
-        }
+            foreach (int heads in new[] { 1, 3 })
+            {
+                int c = hd * heads, p = r.Next(1, 40);
+                var x = Rand(r, S(ElemType.I8, rows, c), 0.3);
+                var cs = Rand(r, S(ElemType.I16, p, hd / 2, 2), 0.3);
+                foreach (int pos in new[] { 0, -1, -rows, p - 1, p, r.Next(-5, p + 5), int.MaxValue, int.MinValue })
+                    Agree(new NodeDescriptor(OpCode.Rope, S(ElemType.I8, rows, c), [N(0, x.Spec), W(0, cs.Spec), N(1, S(ElemType.I32, 2))], [hd]), x, cs, QTensor.I32([2], pos, 0));
+            }
     }
 
     // ---- §5.9 Attention ----
@@ -377,8 +377,8 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
             var buf = Rand(r, S(t, vr, c));
             var row = Rand(r, S(t, c));
             foreach (int p in new[] { -1, 0, vr - 1, vr, int.MaxValue })
-            foreach (int off in new[] { 0, 1, int.MinValue + 1 })
-                Agree(new NodeDescriptor(OpCode.ScatterRow, buf.Spec, [N(9, buf.Spec, 1), N(0, row.Spec), N(1, S(ElemType.I32, 2))], [off]), buf, row, QTensor.I32([2], p, 0));
+                foreach (int off in new[] { 0, 1, int.MinValue + 1 })
+                    Agree(new NodeDescriptor(OpCode.ScatterRow, buf.Spec, [N(9, buf.Spec, 1), N(0, row.Spec), N(1, S(ElemType.I32, 2))], [off]), buf, row, QTensor.I32([2], p, 0));
         }
     }
 
@@ -407,15 +407,15 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
 
         var pred = QTensor.I32([1], 99);
         foreach (int lmax in new[] { 1, 4, 16 })
-        foreach (int n in new[] { int.MinValue, -1, 0, 2, lmax, lmax + 3, int.MaxValue })
-        {
-            var prompt = QTensor.I32([1 + lmax], [n, .. Enumerable.Range(0, lmax).Select(i => 1000 + i)]);
-            var ts = new NodeDescriptor(OpCode.TokenSelect, S(ElemType.I32, 1), [InputRef.TaskInput(prompt.Spec), N(0, S(ElemType.I32, 2)), N(9, pred.Spec, 1)]);
-            foreach (int pos in new[] { int.MinValue, -1, 0, 1, lmax - 1, lmax, int.MaxValue })
+            foreach (int n in new[] { int.MinValue, -1, 0, 2, lmax, lmax + 3, int.MaxValue })
             {
-                int expected = pos >= 0 && pos < Math.Min(n, lmax) ? 1000 + pos : 99;
-                Assert.Equal([expected], Agree(ts, prompt, QTensor.I32([2], pos, 0), pred).ToInts());
+                var prompt = QTensor.I32([1 + lmax], [n, .. Enumerable.Range(0, lmax).Select(i => 1000 + i)]);
+                var ts = new NodeDescriptor(OpCode.TokenSelect, S(ElemType.I32, 1), [InputRef.TaskInput(prompt.Spec), N(0, S(ElemType.I32, 2)), N(9, pred.Spec, 1)]);
+                foreach (int pos in new[] { int.MinValue, -1, 0, 1, lmax - 1, lmax, int.MaxValue })
+                {
+                    int expected = pos >= 0 && pos < Math.Min(n, lmax) ? 1000 + pos : 99;
+                    Assert.Equal([expected], Agree(ts, prompt, QTensor.I32([2], pos, 0), pred).ToInts());
+                }
             }
-        }
     }
 }

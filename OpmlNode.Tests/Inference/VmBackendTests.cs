@@ -145,23 +145,23 @@ public class VmBackendTests(ITestOutputHelper log)
     {
         var r = new Random(100 + k);
         foreach (int m in new[] { 1, 2, 3 })
-        foreach (int n in new[] { 1, 3, 4, 5, 9 })
-        foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I8, 1), (ElemType.I16, 3), (ElemType.I32, 1), (ElemType.I8, 2), (ElemType.I32, 0) })
-        {
-            int nw = n + 2, n0 = r.Next(0, 3);
-            var a = Rand(r, S(ElemType.I8, m, k));
-            var w = Rand(r, S(ElemType.I8, nw, k));
-            var ins = new List<QTensor> { a, w };
-            var refs = new List<InputRef> { N(0, a.Spec), W(0, w.Spec) };
-            if ((flags & 1) != 0) { var b = Rand(r, S(ElemType.I32, nw), 0.3); ins.Add(b); refs.Add(W(1, b.Spec)); }
-            if ((flags & 2) != 0)
-            {
-                var pc = QTensor.I32([nw, 2], [.. Enumerable.Range(0, nw).SelectMany(_ => new[] { r.Next(int.MinValue, int.MaxValue), r.Next(-5, 70) })]);
-                ins.Add(pc); refs.Add(W(2, pc.Spec));
-            }
-            int qmin = r.Next(-200, 50), qmax = r.Next(Math.Max(qmin, -100), 300);
-            Agree(new NodeDescriptor(OpCode.MatMul, S(ot, m, n), refs, ot == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), qmin, qmax, n0, flags]), [.. ins]);
-        }
+            foreach (int n in new[] { 1, 3, 4, 5, 9 })
+                foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I8, 1), (ElemType.I16, 3), (ElemType.I32, 1), (ElemType.I8, 2), (ElemType.I32, 0) })
+                {
+                    int nw = n + 2, n0 = r.Next(0, 3);
+                    var a = Rand(r, S(ElemType.I8, m, k));
+                    var w = Rand(r, S(ElemType.I8, nw, k));
+                    var ins = new List<QTensor> { a, w };
+                    var refs = new List<InputRef> { N(0, a.Spec), W(0, w.Spec) };
+                    if ((flags & 1) != 0) { var b = Rand(r, S(ElemType.I32, nw), 0.3); ins.Add(b); refs.Add(W(1, b.Spec)); }
+                    if ((flags & 2) != 0)
+                    {
+                        var pc = QTensor.I32([nw, 2], [.. Enumerable.Range(0, nw).SelectMany(_ => new[] { r.Next(int.MinValue, int.MaxValue), r.Next(-5, 70) })]);
+                        ins.Add(pc); refs.Add(W(2, pc.Spec));
+                    }
+                    int qmin = r.Next(-200, 50), qmax = r.Next(Math.Max(qmin, -100), 300);
+                    Agree(new NodeDescriptor(OpCode.MatMul, S(ot, m, n), refs, ot == ElemType.I32 ? [0, 0, 0, 0, n0, flags] : [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), qmin, qmax, n0, flags]), [.. ins]);
+                }
     }
 
     [Theory]
@@ -203,23 +203,23 @@ public class VmBackendTests(ITestOutputHelper log)
         var r = new Random(300 + size);
         var types = new[] { ElemType.I8, ElemType.I16, ElemType.I32 };
         foreach (var ta in types)
-        foreach (var tb in types)
-        foreach (var to in types)
-        {
-            var a = Rand(r, S(ta, size)); var b = Rand(r, S(tb, 1, size));
-            int ma = r.Next(-(1 << 30), (1 << 30) + 1), mb = r.Next(-(1 << 30), (1 << 30) + 1);
-            if (r.Next(4) == 0) (ma, mb) = (1 << 30, -(1 << 30));
-            Agree(new NodeDescriptor(OpCode.Add, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [ma, r.Next(0, 63), int.MinValue, int.MaxValue, mb]), a, b);
-            if (tb == ElemType.I8)
-                Agree(new NodeDescriptor(OpCode.Requant, S(to, size, 1), [N(0, a.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -1000, 1000]), a);
-            if (ta != ElemType.I32 && tb != ElemType.I32)
-                Agree(new NodeDescriptor(OpCode.Mul, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -5000, 70]), a, b);
-            if (ta == ElemType.I8 && tb == ElemType.I8)
-            {
-                var table = Rand(r, S(to, 256));
-                Agree(new NodeDescriptor(OpCode.Lut, S(to, size), [N(0, a.Spec), W(0, table.Spec)]), a, table);
-            }
-        }
+            foreach (var tb in types)
+                foreach (var to in types)
+                {
+                    var a = Rand(r, S(ta, size)); var b = Rand(r, S(tb, 1, size));
+                    int ma = r.Next(-(1 << 30), (1 << 30) + 1), mb = r.Next(-(1 << 30), (1 << 30) + 1);
+                    if (r.Next(4) == 0) (ma, mb) = (1 << 30, -(1 << 30));
+                    Agree(new NodeDescriptor(OpCode.Add, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [ma, r.Next(0, 63), int.MinValue, int.MaxValue, mb]), a, b);
+                    if (tb == ElemType.I8)
+                        Agree(new NodeDescriptor(OpCode.Requant, S(to, size, 1), [N(0, a.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -1000, 1000]), a);
+                    if (ta != ElemType.I32 && tb != ElemType.I32)
+                        Agree(new NodeDescriptor(OpCode.Mul, S(to, size), [N(0, a.Spec), N(1, b.Spec)], [r.Next(int.MinValue, int.MaxValue), r.Next(0, 63), -5000, 70]), a, b);
+                    if (ta == ElemType.I8 && tb == ElemType.I8)
+                    {
+                        var table = Rand(r, S(to, 256));
+                        Agree(new NodeDescriptor(OpCode.Lut, S(to, size), [N(0, a.Spec), W(0, table.Spec)]), a, table);
+                    }
+                }
     }
 
     [Theory]
@@ -233,14 +233,14 @@ public class VmBackendTests(ITestOutputHelper log)
     {
         var r = new Random(400 + dim);
         foreach (int mode in new[] { 0, 1 })
-        foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
-        {
-            var x = Rand(r, S(ElemType.I8, 2, dim)); var g = Rand(r, S(ElemType.I16, dim));
-            var ins = new List<QTensor> { x, g };
-            var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-            if (flags == 1) { var beta = Rand(r, S(ElemType.I32, dim), 0.1, -(1 << 24), 1 << 24); ins.Add(beta); refs.Add(W(1, beta.Spec)); }
-            Agree(new NodeDescriptor(OpCode.Norm, S(ot, 2, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
-        }
+            foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
+            {
+                var x = Rand(r, S(ElemType.I8, 2, dim)); var g = Rand(r, S(ElemType.I16, dim));
+                var ins = new List<QTensor> { x, g };
+                var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+                if (flags == 1) { var beta = Rand(r, S(ElemType.I32, dim), 0.1, -(1 << 24), 1 << 24); ins.Add(beta); refs.Add(W(1, beta.Spec)); }
+                Agree(new NodeDescriptor(OpCode.Norm, S(ot, 2, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
+            }
         // constant rows (variance 0), extremes, big eps
         var c = Const(S(ElemType.I8, 1, dim), -128); var g1 = Const(S(ElemType.I16, dim), 32767);
         foreach (int mode in new[] { 0, 1 })

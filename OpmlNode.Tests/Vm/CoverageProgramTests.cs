@@ -55,14 +55,18 @@ public class CoverageProgramTests
         uint f3 = (insn >> 12) & 7, f7 = insn >> 25;
         return (insn & 0x7F) switch
         {
-            0x37 => "lui", 0x17 => "auipc", 0x6F => "jal", 0x67 => "jalr",
+            0x37 => "lui",
+            0x17 => "auipc",
+            0x6F => "jal",
+            0x67 => "jalr",
             0x63 => new[] { "beq", "bne", "?", "?", "blt", "bge", "bltu", "bgeu" }[f3],
             0x03 => new[] { "lb", "lh", "lw", "?", "lbu", "lhu", "?", "?" }[f3],
             0x23 => new[] { "sb", "sh", "sw", "?", "?", "?", "?", "?" }[f3],
             0x13 => f3 == 5 ? (f7 == 0x20 ? "srai" : "srli") : new[] { "addi", "slli", "slti", "sltiu", "xori", "?", "ori", "andi" }[f3],
             0x33 when f7 == 1 => new[] { "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu" }[f3],
             0x33 => f3 == 0 ? (f7 == 0x20 ? "sub" : "add") : f3 == 5 ? (f7 == 0x20 ? "sra" : "srl") : new[] { "?", "sll", "slt", "sltu", "xor", "?", "or", "and" }[f3],
-            0x0F => "fence", 0x73 => insn == 0x73 ? "ecall" : "?",
+            0x0F => "fence",
+            0x73 => insn == 0x73 ? "ecall" : "?",
             _ => "?",
         };
     }

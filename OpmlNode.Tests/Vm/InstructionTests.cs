@@ -58,7 +58,11 @@ public class InstructionTests
         Assert.Equal(expected, Exec(Rv.Op(funct3, funct7, 7, 5, 6), (5, a), (6, b)).Regs[7]);
 
     [Theory]
-    [InlineData(1u, 0x20u)] [InlineData(2u, 0x20u)] [InlineData(0u, 0x40u)] [InlineData(0u, 0x02u)] [InlineData(7u, 0x7Fu)]
+    [InlineData(1u, 0x20u)]
+    [InlineData(2u, 0x20u)]
+    [InlineData(0u, 0x40u)]
+    [InlineData(0u, 0x02u)]
+    [InlineData(7u, 0x7Fu)]
     public void OpBadFunct7Traps(uint funct3, uint funct7) =>
         AssertTrap(Exec(Rv.Op(funct3, funct7, 7, 5, 6), (5, 1), (6, 2)), TrapCause.IllegalInstruction);
 
@@ -88,12 +92,20 @@ public class InstructionTests
         Assert.Equal(expected, Exec(Rv.Op(funct3, 1, 7, 5, 6), (5, a), (6, b)).Regs[7]);
 
     [Theory]
-    [InlineData(0u, 5u, 5u, true)] [InlineData(0u, 5u, 6u, false)]
-    [InlineData(1u, 5u, 6u, true)] [InlineData(1u, 5u, 5u, false)]
-    [InlineData(4u, IntMin, 0u, true)] [InlineData(4u, 0u, IntMin, false)]
-    [InlineData(5u, 0u, IntMin, true)] [InlineData(5u, IntMin, 0u, false)] [InlineData(5u, 3u, 3u, true)]
-    [InlineData(6u, 0u, IntMin, true)] [InlineData(6u, IntMin, 0u, false)]
-    [InlineData(7u, IntMin, 0u, true)] [InlineData(7u, 0u, IntMin, false)] [InlineData(7u, 3u, 3u, true)]
+    [InlineData(0u, 5u, 5u, true)]
+    [InlineData(0u, 5u, 6u, false)]
+    [InlineData(1u, 5u, 6u, true)]
+    [InlineData(1u, 5u, 5u, false)]
+    [InlineData(4u, IntMin, 0u, true)]
+    [InlineData(4u, 0u, IntMin, false)]
+    [InlineData(5u, 0u, IntMin, true)]
+    [InlineData(5u, IntMin, 0u, false)]
+    [InlineData(5u, 3u, 3u, true)]
+    [InlineData(6u, 0u, IntMin, true)]
+    [InlineData(6u, IntMin, 0u, false)]
+    [InlineData(7u, IntMin, 0u, true)]
+    [InlineData(7u, 0u, IntMin, false)]
+    [InlineData(7u, 3u, 3u, true)]
     public void Branches(uint funct3, uint a, uint b, bool taken)
     {
         var m = Exec(B(funct3, 5, 6, -16), (5, a), (6, b));
@@ -109,7 +121,8 @@ public class InstructionTests
     }
 
     [Theory]
-    [InlineData(2u)] [InlineData(3u)]
+    [InlineData(2u)]
+    [InlineData(3u)]
     public void BranchReservedFunct3Traps(uint funct3) => AssertTrap(Exec(B(funct3, 5, 6, 8)), TrapCause.IllegalInstruction);
 
     [Fact]
@@ -144,11 +157,16 @@ public class InstructionTests
 
     // Loads of each width at the first and last positions of a 32-byte leaf.
     [Theory]
-    [InlineData(0u, 0x2000u, 0xFFFFFF81u)] [InlineData(0u, 0x201Fu, 0xFFFFFFA0u)]
-    [InlineData(4u, 0x2000u, 0x81u)] [InlineData(4u, 0x201Fu, 0xA0u)]
-    [InlineData(1u, 0x2000u, 0xFFFF8281u)] [InlineData(1u, 0x201Eu, 0xFFFFA09Fu)]
-    [InlineData(5u, 0x2000u, 0x8281u)] [InlineData(5u, 0x201Eu, 0xA09Fu)]
-    [InlineData(2u, 0x2000u, 0x84838281u)] [InlineData(2u, 0x201Cu, 0xA09F9E9Du)]
+    [InlineData(0u, 0x2000u, 0xFFFFFF81u)]
+    [InlineData(0u, 0x201Fu, 0xFFFFFFA0u)]
+    [InlineData(4u, 0x2000u, 0x81u)]
+    [InlineData(4u, 0x201Fu, 0xA0u)]
+    [InlineData(1u, 0x2000u, 0xFFFF8281u)]
+    [InlineData(1u, 0x201Eu, 0xFFFFA09Fu)]
+    [InlineData(5u, 0x2000u, 0x8281u)]
+    [InlineData(5u, 0x201Eu, 0xA09Fu)]
+    [InlineData(2u, 0x2000u, 0x84838281u)]
+    [InlineData(2u, 0x201Cu, 0xA09F9E9Du)]
     public void LoadsAtLeafBoundaries(uint funct3, uint address, uint expected)
     {
         var m = Load(Rv.Load(funct3, 7, 5, -16));
@@ -163,18 +181,26 @@ public class InstructionTests
         Assert.Equal(0u, Exec(Rv.Load(2, 7, 5, 0), (5, 0xFFFFFFFC), (7, 99)).Regs[7]);
 
     [Theory]
-    [InlineData(1u, 0x2001u)] [InlineData(5u, 0x2003u)] [InlineData(2u, 0x2002u)] [InlineData(2u, 0x201Fu)]
+    [InlineData(1u, 0x2001u)]
+    [InlineData(5u, 0x2003u)]
+    [InlineData(2u, 0x2002u)]
+    [InlineData(2u, 0x201Fu)]
     public void MisalignedLoadTraps(uint funct3, uint address) =>
         AssertTrap(Exec(Rv.Load(funct3, 7, 5, 0), (5, address), (7, 5)), TrapCause.MisalignedLoad, (7, 5u));
 
     [Theory]
-    [InlineData(3u)] [InlineData(6u)] [InlineData(7u)]
+    [InlineData(3u)]
+    [InlineData(6u)]
+    [InlineData(7u)]
     public void ReservedLoadWidthTraps(uint funct3) => AssertTrap(Exec(Rv.Load(funct3, 7, 5, 0), (5, 0x2000)), TrapCause.IllegalInstruction);
 
     [Theory]
-    [InlineData(0u, 0x2000u, new byte[] { 0x44 })] [InlineData(0u, 0x201Fu, new byte[] { 0x44 })]
-    [InlineData(1u, 0x2000u, new byte[] { 0x44, 0x33 })] [InlineData(1u, 0x201Eu, new byte[] { 0x44, 0x33 })]
-    [InlineData(2u, 0x2000u, new byte[] { 0x44, 0x33, 0x22, 0x11 })] [InlineData(2u, 0x201Cu, new byte[] { 0x44, 0x33, 0x22, 0x11 })]
+    [InlineData(0u, 0x2000u, new byte[] { 0x44 })]
+    [InlineData(0u, 0x201Fu, new byte[] { 0x44 })]
+    [InlineData(1u, 0x2000u, new byte[] { 0x44, 0x33 })]
+    [InlineData(1u, 0x201Eu, new byte[] { 0x44, 0x33 })]
+    [InlineData(2u, 0x2000u, new byte[] { 0x44, 0x33, 0x22, 0x11 })]
+    [InlineData(2u, 0x201Cu, new byte[] { 0x44, 0x33, 0x22, 0x11 })]
     public void StoresAtLeafBoundaries(uint funct3, uint address, byte[] expected)
     {
         var m = Exec(Store(funct3, 5, 6, 8), (5, address - 8), (6, 0x11223344));
@@ -184,7 +210,9 @@ public class InstructionTests
     }
 
     [Theory]
-    [InlineData(1u, 0x2001u)] [InlineData(2u, 0x2002u)] [InlineData(2u, 0x2003u)]
+    [InlineData(1u, 0x2001u)]
+    [InlineData(2u, 0x2002u)]
+    [InlineData(2u, 0x2003u)]
     public void MisalignedStoreTrapsAndWritesNothing(uint funct3, uint address)
     {
         var m = Exec(Store(funct3, 5, 6, 0), (5, address), (6, 0xFFFFFFFF));

@@ -7,7 +7,7 @@ namespace OpmlNode.Crypto;
 
 /// <summary>A 32-byte hash or Merkle leaf, held by value (Nethermind's ValueHash256 pattern).</summary>
 [StructLayout(LayoutKind.Sequential, Size = 32)]
-public readonly struct Hash256 : IEquatable<Hash256>
+public readonly struct Hash256 : IEquatable<Hash256>, IComparable<Hash256>
 {
     public const int Size = 32;
 
@@ -45,4 +45,23 @@ public readonly struct Hash256 : IEquatable<Hash256>
     public override int GetHashCode() => (int)BinaryPrimitives.ReverseEndianness((uint)_a) ^ (int)(_b >> 7) ^ (int)_c;
     public static bool operator ==(Hash256 left, Hash256 right) => left.Equals(right);
     public static bool operator !=(Hash256 left, Hash256 right) => !left.Equals(right);
+
+    /// <summary>
+    /// Byte-wise (big-endian, unsigned) order of the 32 bytes: the order of their hex strings and of a storage key's
+    /// bytes, so sorted hashes are sorted keys.
+    /// </summary>
+    public int CompareTo(Hash256 other)
+    {
+        int c = BinaryPrimitives.ReverseEndianness(_a).CompareTo(BinaryPrimitives.ReverseEndianness(other._a));
+        if (c != 0) return c;
+        c = BinaryPrimitives.ReverseEndianness(_b).CompareTo(BinaryPrimitives.ReverseEndianness(other._b));
+        if (c != 0) return c;
+        c = BinaryPrimitives.ReverseEndianness(_c).CompareTo(BinaryPrimitives.ReverseEndianness(other._c));
+        return c != 0 ? c : BinaryPrimitives.ReverseEndianness(_d).CompareTo(BinaryPrimitives.ReverseEndianness(other._d));
+    }
+
+    public static bool operator <(Hash256 left, Hash256 right) => left.CompareTo(right) < 0;
+    public static bool operator >(Hash256 left, Hash256 right) => left.CompareTo(right) > 0;
+    public static bool operator <=(Hash256 left, Hash256 right) => left.CompareTo(right) <= 0;
+    public static bool operator >=(Hash256 left, Hash256 right) => left.CompareTo(right) >= 0;
 }

@@ -135,8 +135,14 @@ public static class ReferenceStepper
                 {
                     result = funct3 switch
                     {
-                        0 => a + b, 1 => a << sh, 2 => (int)a < (int)b ? 1u : 0u, 3 => a < b ? 1u : 0u,
-                        4 => a ^ b, 5 => a >> sh, 6 => a | b, _ => a & b,
+                        0 => a + b,
+                        1 => a << sh,
+                        2 => (int)a < (int)b ? 1u : 0u,
+                        3 => a < b ? 1u : 0u,
+                        4 => a ^ b,
+                        5 => a >> sh,
+                        6 => a | b,
+                        _ => a & b,
                     };
                 }
                 else if (funct7 == 0x20 && funct3 == 0) result = a - b;

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project and ends with one line: "N passed, N failed".
-#   1. guest/build.sh --check: the checked-in guest ELFs rebuild byte for byte (clang-14/lld-14)
+#   1. guest/build.sh --check: the checked-in guest ELFs rebuild byte for byte (clang-14/lld-14);
+#      tools/keccak/generate.sh --check: the generated keccak permutations are what the generators write;
+#      dotnet format whitespace --verify-no-changes: the code follows .editorconfig
 #   2. dotnet test (Release): unit, differential (fast VM vs reference stepper vs qemu), CLI, anvil integration
 #   3. forge test: the Solidity step, incl. replay of C#-exported witnesses (PROTOCOL §4.7)
 set -uo pipefail
@@ -12,6 +14,12 @@ log=$(mktemp -d)
 
 echo "== guest reproducibility (guest/build.sh --check)"
 if bash guest/build.sh --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+echo "== generated code (tools/keccak/generate.sh --check)"
+if bash tools/keccak/generate.sh --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+echo "== formatting (dotnet format whitespace --verify-no-changes, .editorconfig)"
+if dotnet format whitespace OpmlNode.sln --verify-no-changes; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "== build"
 if ! dotnet build OpmlNode.sln -c Release -nologo -v q; then echo "0 passed, 1 failed"; exit 1; fi

@@ -1,5 +1,5 @@
-# Generates the body of Keccak256.Permute8 (8-way Vector512) in OpmlNode/Crypto/Keccak256.Batch.cs; paste between the method braces.
-from keccak_spec import RC, R, nm, out, emit
+# Generates OpmlNode/Crypto/Keccak256.Permute8.g.cs (Permute8: keccak-f[1600] with its 24 rounds unrolled); run by tools/keccak/generate.sh.
+from keccak_spec import RC, R, nm, out, emit, write_file
 def rnd(i, src, dst):
     emit(f"// round {i}")
     for x in range(5):
@@ -25,4 +25,4 @@ for i in range(24):
     rnd(i, 'a' if i % 2 == 0 else 'e', 'e' if i % 2 == 0 else 'a')
 for k,(x,y) in enumerate(lanes):
     emit(("s" if k == 0 else f"Unsafe.Add(ref s, {k})") + f" = {nm('a',x,y)};")
-print("\n".join(out))
+write_file('Permute8', 'private static void Permute8(ref Vector512<ulong> s)', '/// <summary>keccak-f[1600] on 8 independent states, lane-sliced across Vector512 elements; same round structure as <see cref="Permute"/>.</summary>', ['System.Runtime.CompilerServices', 'System.Runtime.Intrinsics', 'System.Runtime.Intrinsics.X86'])

@@ -1,5 +1,5 @@
-# Generates the body of Keccak256.Permute (scalar, 24 rounds unrolled) in OpmlNode/Crypto/Keccak256.cs; paste between the method braces.
-from keccak_spec import RC, R, nm, out, emit
+# Generates OpmlNode/Crypto/Keccak256.Permute.g.cs (Permute: keccak-f[1600] with its 24 rounds unrolled); run by tools/keccak/generate.sh.
+from keccak_spec import RC, R, nm, out, emit, write_file
 def rnd(i, src, dst):
     emit(f"// round {i}")
     for x in range(5):
@@ -25,4 +25,4 @@ for i in range(24):
     rnd(i, 'a' if i % 2 == 0 else 'e', 'e' if i % 2 == 0 else 'a')
 for k,(x,y) in enumerate(lanes):
     emit(("s" if k == 0 else f"Unsafe.Add(ref s, {k})") + f" = {nm('a',x,y)};")
-print("\n".join(out))
+write_file('Permute', 'private static void Permute(ref ulong s)', '/// <summary>keccak-f[1600] on 25 lanes at <paramref name="s"/>: 24 rounds unrolled (theta, rho+pi, chi, iota fused per row), ping-ponging between two sets of locals.</summary>', ['System.Numerics', 'System.Runtime.CompilerServices'])

@@ -270,10 +270,18 @@ public sealed class IlgpuBackend : IOpBackend, IOpKernels<GpuIo>, IDisposable
         int count = d.Output.ElementCount;
         var a = new MatMulArgs
         {
-            N = d.Output.Cols, K = MatMulParams.K(d), N0 = p.N0, OutType = (int)d.Output.Type,
-            HasBias = p.HasBias ? 1 : 0, HasPc = p.PerChannel ? 1 : 0, M = p.Multiplier, S = p.Shift,
-            Lo = i32 ? int.MinValue : Lo(d, p.QMin), Hi = i32 ? int.MaxValue : Hi(d, p.QMax),
-            Count = count, Stride = Th(count),
+            N = d.Output.Cols,
+            K = MatMulParams.K(d),
+            N0 = p.N0,
+            OutType = (int)d.Output.Type,
+            HasBias = p.HasBias ? 1 : 0,
+            HasPc = p.PerChannel ? 1 : 0,
+            M = p.Multiplier,
+            S = p.Shift,
+            Lo = i32 ? int.MinValue : Lo(d, p.QMin),
+            Hi = i32 ? int.MaxValue : Hi(d, p.QMax),
+            Count = count,
+            Stride = Th(count),
         };
         var biasV = p.HasBias ? io.V[p.BiasInput] : Dummy;
         var pcV = p.PerChannel ? io.V[p.PerChannelInput] : Dummy;
@@ -291,8 +299,14 @@ public sealed class IlgpuBackend : IOpBackend, IOpKernels<GpuIo>, IDisposable
         int rows = d.In(0).Rows, count = d.Output.ElementCount;
         var a = new NormArgs
         {
-            D = d.In(0).Cols, Layer = p.IsLayerNorm ? 1 : 0, HasBeta = p.HasBeta ? 1 : 0, S = p.Shift, Eps = p.Epsilon,
-            OutType = (int)d.Output.Type, Lo = Lo(d, p.QMin), Hi = Hi(d, p.QMax),
+            D = d.In(0).Cols,
+            Layer = p.IsLayerNorm ? 1 : 0,
+            HasBeta = p.HasBeta ? 1 : 0,
+            S = p.Shift,
+            Eps = p.Epsilon,
+            OutType = (int)d.Output.Type,
+            Lo = Lo(d, p.QMin),
+            Hi = Hi(d, p.QMax),
         };
         var stats = IntScratch(_acc, ref _stats, 2L * rows);
         (_normStats ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<int>, NormArgs>(IlgpuKernels.NormStats))(Th(rows), io.V[0], stats, a with { Count = rows, Stride = Th(rows) });
@@ -317,10 +331,23 @@ public sealed class IlgpuBackend : IOpBackend, IOpKernels<GpuIo>, IDisposable
         int h = p.Heads, lq = d.In(0).Rows, qc = d.In(0).Cols, hd = p.HeadDim(d), lk = d.In(1).Rows;
         var a = new AttnArgs
         {
-            Lk = lk, H = h, Hkv = p.KvHeads, Hd = hd, Qc = qc, Kc = d.In(1).Cols,
-            HasPos = p.HasPosition ? 1 : 0, HasMask = p.HasMask ? 1 : 0, Causal = p.Causal ? 1 : 0,
-            MaskType = p.HasMask ? (int)d.In(p.MaskInput).Type : 0, PadValue = p.PadValue,
-            Ms = p.ScoreMultiplier, Ss = p.ScoreShift, Mo = p.OutMultiplier, So = p.OutShift, Lo = Lo(d, p.QMin), Hi = Hi(d, p.QMax),
+            Lk = lk,
+            H = h,
+            Hkv = p.KvHeads,
+            Hd = hd,
+            Qc = qc,
+            Kc = d.In(1).Cols,
+            HasPos = p.HasPosition ? 1 : 0,
+            HasMask = p.HasMask ? 1 : 0,
+            Causal = p.Causal ? 1 : 0,
+            MaskType = p.HasMask ? (int)d.In(p.MaskInput).Type : 0,
+            PadValue = p.PadValue,
+            Ms = p.ScoreMultiplier,
+            Ss = p.ScoreShift,
+            Mo = p.OutMultiplier,
+            So = p.OutShift,
+            Lo = Lo(d, p.QMin),
+            Hi = Hi(d, p.QMax),
         };
         var posV = p.HasPosition ? io.V[p.PositionInput] : Dummy;
         var maskV = p.HasMask ? io.V[p.MaskInput] : Dummy;
