@@ -5,12 +5,12 @@ using Nethereum.Contracts;
 using Nethereum.JsonRpc.Client;
 using Nethereum.Signer;
 using Nethereum.Util;
+using Newtonsoft.Json.Linq;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Crypto;
 using OpmlNode.Tests.Vm;
 using OpmlNode.Vm;
-using Newtonsoft.Json.Linq;
 using Xunit.Abstractions;
 
 namespace OpmlNode.Tests.Chain;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using OpmlNode.Inference;
-using static OpmlNode.Tests.Inference.T;
 using OpmlNode.Inference.Backends;
+using static OpmlNode.Tests.Inference.T;
 
 namespace OpmlNode.Tests.Inference;
 

@@ -1,9 +1,9 @@
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Backends.Gpu;
+using OpmlNode.Inference.Ops;
 using OpmlNode.Merkle;
 using static OpmlNode.Tests.Inference.T;
-using OpmlNode.Inference.Backends;
-using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Tests.Inference;
 

@@ -1,7 +1,7 @@
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Merkle;
 using static OpmlNode.Tests.Inference.T;
-using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Tests.Inference;
 

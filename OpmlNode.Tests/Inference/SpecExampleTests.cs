@@ -1,8 +1,8 @@
 using OpmlNode.Inference;
-using OpmlNode.Inference.Backends.Gpu;
-using static OpmlNode.Tests.Inference.T;
 using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Backends.Gpu;
 using OpmlNode.Inference.Ops;
+using static OpmlNode.Tests.Inference.T;
 
 namespace OpmlNode.Tests.Inference;
 

@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
 using OpmlNode.Crypto;
 using OpmlNode.Inference;
+using OpmlNode.Inference.Backends;
 using OpmlNode.Merkle;
 using OpmlNode.Tests.Support;
 using OpmlNode.Vm;
 using Xunit.Abstractions;
 using static OpmlNode.Tests.Inference.T;
-using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Tests.Inference;
 

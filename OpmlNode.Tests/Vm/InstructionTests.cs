@@ -1,6 +1,6 @@
 using OpmlNode.Vm;
-using static OpmlNode.Vm.Rv;
 using static OpmlNode.Tests.Vm.VmHarness;
+using static OpmlNode.Vm.Rv;
 
 namespace OpmlNode.Tests.Vm;
 

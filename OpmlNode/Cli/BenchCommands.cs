@@ -9,7 +9,6 @@ internal static class BenchCommands
 {
     public static Command Build()
     {
-        var bench = new Command("bench", "Benchmarks (medians of several rounds; ratios against a baseline measured in the same run).");
         var seconds = new Option<int>("--seconds") { HelpName = "SECONDS", Description = "Time budget for the keccak rounds.", DefaultValueFactory = _ => 10 };
         var keccak = new Command("keccak", "64-byte keccak256 hashes per second: ours vs BouncyCastle's KeccakDigest.") { seconds };
         keccak.SetAction(p =>
@@ -17,11 +16,8 @@ internal static class BenchCommands
             Console.WriteLine(KeccakBench.Run(p.GetValue(seconds)));
             return 0;
         });
-        bench.Subcommands.Add(keccak);
-        bench.Subcommands.Add(VmBenchCommand());
-        bench.Subcommands.Add(MatVecBenchCommand());
-        bench.Subcommands.Add(DecodeBenchCommand());
-        return bench;
+        return CommandLine.Group("bench", "Benchmarks (medians of several rounds; ratios against a baseline measured in the same run).",
+            keccak, VmBenchCommand(), MatVecBenchCommand(), DecodeBenchCommand());
     }
 
     private static Command MatVecBenchCommand()

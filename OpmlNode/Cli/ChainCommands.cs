@@ -14,12 +14,7 @@ namespace OpmlNode.Cli;
 /// <summary>`opml-node chain ...`: on-chain parts of the fraud proof.</summary>
 internal static class ChainCommands
 {
-    public static Command Build(NodeOptions options)
-    {
-        var chain = new Command("chain", "On-chain verification (contracts/).");
-        chain.Subcommands.Add(VerifyStepCommand(options));
-        return chain;
-    }
+    public static Command Build(NodeOptions options) => CommandLine.Group("chain", "On-chain verification (contracts/).", VerifyStepCommand(options));
 
     private static Command VerifyStepCommand(NodeOptions options)
     {

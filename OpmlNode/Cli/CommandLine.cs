@@ -25,6 +25,14 @@ public static class CommandLine
         return root;
     }
 
+    /// <summary>A verb group: a command that only holds its sub-verbs.</summary>
+    internal static Command Group(string name, string description, params Command[] verbs)
+    {
+        var group = new Command(name, description);
+        foreach (var v in verbs) group.Subcommands.Add(v);
+        return group;
+    }
+
     /// <summary>
     /// Conventions every verb gets: value placeholders name the value (by type, unless the option set its own), and a
     /// directory given where a file is expected is a usage error that says so.

@@ -11,13 +11,7 @@ namespace OpmlNode.Cli;
 internal static class ModelCommands
 {
     /// <summary>The `model` verb group.</summary>
-    public static Command Build()
-    {
-        var model = new Command("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect.");
-        model.Subcommands.Add(SynthCommand());
-        model.Subcommands.Add(InfoCommand());
-        return model;
-    }
+    public static Command Build() => CommandLine.Group("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect.", SynthCommand(), InfoCommand());
 
     private static Command SynthCommand()
     {

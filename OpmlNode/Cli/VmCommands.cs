@@ -10,13 +10,7 @@ namespace OpmlNode.Cli;
 /// <summary>`opml-node vm ...`: run guests on the fault-proof VM and export step witnesses.</summary>
 internal static class VmCommands
 {
-    public static Command Build()
-    {
-        var vm = new Command("vm", "The RV32IM fault-proof VM (PROTOCOL §3-4).");
-        vm.Subcommands.Add(RunCommand());
-        vm.Subcommands.Add(WitnessCommand());
-        return vm;
-    }
+    public static Command Build() => CommandLine.Group("vm", "The RV32IM fault-proof VM (PROTOCOL §3-4).", RunCommand(), WitnessCommand());
 
     private static Command RunCommand()
     {

@@ -1,5 +1,5 @@
-using OpmlNode.Inference.Backends;
 using Microsoft.Extensions.Configuration;
+using OpmlNode.Inference.Backends;
 
 namespace OpmlNode.Configuration;
 

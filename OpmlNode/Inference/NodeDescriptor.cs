@@ -3,11 +3,9 @@ using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Inference;
 
-/// <summary>
-/// A node descriptor: the 352-byte little-endian record loaded into VM region 1 (OPS §2).
-/// Construction decodes and validates the op's named parameters (<see cref="Parameters"/>, OPS §5, one file per op in
-/// <c>Inference/Ops/</c>); <see cref="Decode"/> also rejects non-canonical bytes.
-/// </summary>
+/// <summary>A node descriptor: the 352-byte little-endian record loaded into VM region 1 (OPS §2). Construction decodes and
+/// validates the op's named <see cref="Parameters"/> (OPS §5, <c>Inference/Ops/</c>); <see cref="Decode"/> also rejects
+/// non-canonical bytes.</summary>
 public sealed class NodeDescriptor
 {
     public const int Size = 352;

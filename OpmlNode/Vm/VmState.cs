@@ -111,6 +111,3 @@ public sealed class VmState
         return HashOf(b);
     }
 }
-
-/// <summary>A witness or state that breaks PROTOCOL §4.6; the contract reverts on the same inputs.</summary>
-public sealed class MalformedWitnessException(string message) : Exception(message);

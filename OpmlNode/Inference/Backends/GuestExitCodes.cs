@@ -6,20 +6,9 @@ namespace OpmlNode.Inference.Backends;
 /// </summary>
 public static class GuestExitCodes
 {
-    public const int Ok = 0;
-    public const int BadMagic = 1;
-    public const int BadVersion = 2;
-    public const int UnknownOp = 3;
-    public const int TooManyInputs = 4;
-    public const int NonCanonical = 5;
-    public const int BadElementType = 6;
-    public const int BadRank = 7;
-    public const int BadDim = 8;
-    public const int BadReference = 9;
-    public const int WrongArity = 10;
-    public const int OpTypeRule = 11;
-    public const int OpShapeRule = 12;
-    public const int OpParamRule = 13;
+    // One code per error class, in the order the guest checks (guest/ops/ops.h).
+    public const int Ok = 0, BadMagic = 1, BadVersion = 2, UnknownOp = 3, TooManyInputs = 4, NonCanonical = 5, BadElementType = 6,
+        BadRank = 7, BadDim = 8, BadReference = 9, WrongArity = 10, OpTypeRule = 11, OpShapeRule = 12, OpParamRule = 13;
 
     public static bool IsInvalidDescriptor(int code) => code is >= BadMagic and <= OpParamRule;
 

@@ -95,7 +95,7 @@ public sealed class GraphRun
         return new MerkleProof(k < i ? _slotRoots[k] : Hash256.Zero, sib);
     }
 
-    /// <summary>The proof that S_{j+1} is S_j with slot j set (phase-1 end, DESIGN §6).</summary>
+    /// <summary>The proof that S_{j+1} is S_j with slot j set (phase-1 end, GRAPH §3).</summary>
     public MerkleProof TransitionProof(long j) => SlotProof(j, j);
 
     private void RequireRoots()

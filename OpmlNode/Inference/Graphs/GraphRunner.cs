@@ -5,26 +5,6 @@ using OpmlNode.Merkle;
 
 namespace OpmlNode.Inference.Graphs;
 
-/// <summary>Options of one graph run.</summary>
-public sealed class GraphRunOptions
-{
-    /// <summary>Compute every slot's tensor root and the slot tree (needed for S_i and proofs). Off only for raw speed measurements.</summary>
-    public bool RecordRoots { get; init; } = true;
-    /// <summary>Called after each pass with (passes done, total passes).</summary>
-    public Action<int, int>? PassCompleted { get; init; }
-    /// <summary>
-    /// Called after each slot with (g, output bytes); the span is only valid during the call. Slot roots are recorded in
-    /// the run per pass (after the pass's last slot, before <see cref="PassCompleted"/>), not per slot.
-    /// </summary>
-    public SlotObserver? SlotCompleted { get; init; }
-    /// <summary>
-    /// Template nodes that read their own previous output (KV caches, the token buffer) and whose output has at least
-    /// this many bytes get their slot roots from an <see cref="IncrementalTensorRoot"/> (same roots, rehashing only
-    /// changed leaves); it holds about 2× the output per such node for the run. int.MaxValue turns it off.
-    /// </summary>
-    public int IncrementalRootMinBytes { get; init; } = GraphRunner.DefaultIncrementalRootMinBytes;
-}
-
 public delegate void SlotObserver(long slot, ReadOnlySpan<byte> output);
 
 /// <summary>
@@ -214,17 +194,4 @@ public sealed class GraphRunner
             options.PassCompleted?.Invoke(p + 1, passes);
         }
     }
-}
-
-/// <summary>One resolved input of a slot's VM start (docs/GRAPH.md §4).</summary>
-/// <param name="SourceSlot">For NODE references at or after pass 0: the slot whose output this is (proved against S_g); else −1.</param>
-/// <param name="Proof">WEIGHT: proof in the weights tree; NODE (SourceSlot ≥ 0): proof of the slot in S_g; else null.</param>
-public sealed record SlotInput(InputRef Ref, byte[] Bytes, Hash256 Root, long SourceSlot, MerkleProof? Proof);
-
-/// <summary>What the contract composes for the VM run of slot g = p·n + j (DESIGN §6 linking).</summary>
-public sealed record SlotStart(long Slot, int Pass, int Node, byte[] Descriptor, Hash256 DescriptorRoot, MerkleProof DescriptorProof,
-    Hash256 StateRoot, Hash256 InputRoot, IReadOnlyList<SlotInput> Inputs)
-{
-    public Hash256 MemoryRoot(Hash256 programRoot) =>
-        NodeStartState.MemoryRoot(programRoot, DescriptorRoot, Inputs.Select(i => i.Root).ToArray());
 }

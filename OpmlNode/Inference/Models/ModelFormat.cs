@@ -3,12 +3,6 @@ using System.Text;
 
 namespace OpmlNode.Inference.Models;
 
-/// <summary>Thrown for a model file that is malformed or whose graph is inconsistent (docs/GRAPH.md §5).</summary>
-public sealed class InvalidModelException(string message) : Exception(message);
-
-/// <summary>One weight tensor of a model: its registered spec and where its bytes lie in the model file.</summary>
-public sealed record WeightInfo(TensorSpec Spec, long Offset, long Length);
-
 /// <summary>Constants and shared checks of the `.opml` model file format (docs/GRAPH.md §5). All integers little-endian.</summary>
 public static class ModelFormat
 {

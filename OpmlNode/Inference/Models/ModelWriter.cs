@@ -4,27 +4,6 @@ using System.Text;
 
 namespace OpmlNode.Inference.Models;
 
-/// <summary>A weight to be written: its spec and a callback that fills exactly its bytes (so huge models stream).</summary>
-public sealed record WeightSource(TensorSpec Spec, Action<Span<byte>> Fill)
-{
-    public static WeightSource FromBytes(TensorSpec spec, ReadOnlyMemory<byte> bytes)
-    {
-        if (bytes.Length != spec.ByteLength) throw new ArgumentException($"{spec} needs {spec.ByteLength} bytes, got {bytes.Length}");
-        return new WeightSource(spec, dst => bytes.Span.CopyTo(dst));
-    }
-
-    public static WeightSource FromTensor(QTensor t) => FromBytes(t.Spec, t.Data);
-}
-
-/// <summary>The graph and weights of a model before it is written (what <see cref="ModelWriter"/> consumes).</summary>
-public sealed record ModelDefinition(
-    string Architecture,
-    IReadOnlyList<NodeDescriptor> Nodes,
-    IReadOnlyList<WeightSource> Weights,
-    int OutputNode,
-    int InputSizeLimit,
-    int DefaultPasses);
-
 /// <summary>Writes `.opml` files (docs/GRAPH.md §5). The graph is validated first; the file is written to a temporary name and renamed.</summary>
 public static class ModelWriter
 {

@@ -11,17 +11,15 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct AddParams(int MultiplierA, int Shift, int QMin, int QMax, int MultiplierB) : IOpParams
 {
+    public void Reference(OpIo io) => Elementwise.Reference(Operator, io, 1, QMin, QMax);
+
     public const long MaxMultiplier = 1L << 30;
 
     public OpCode Op => OpCode.Add;
 
     public AddOperator Operator => new(MultiplierA, MultiplierB, Shift);
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1], w[2], w[3], w[4]) = (MultiplierA, Shift, QMin, QMax, MultiplierB);
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, MultiplierA, Shift, QMin, QMax, MultiplierB);
 
     public static AddParams Decode(NodeDescriptor d)
     {
@@ -35,8 +33,6 @@ public readonly record struct AddParams(int MultiplierA, int Shift, int QMin, in
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Add(this, io);
-
-    public void Reference(OpIo io) => Elementwise.Reference(Operator, io, 1, QMin, QMax);
 }
 
 /// <summary>The Add formula before clamping: RoundShift(a·Ma + b·Mb, s).</summary>

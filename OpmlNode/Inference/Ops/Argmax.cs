@@ -9,19 +9,6 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct ArgmaxParams : IOpParams
 {
-    public OpCode Op => OpCode.Argmax;
-
-    public void Encode(Span<int> w) => w.Clear();
-
-    public static ArgmaxParams Decode(NodeDescriptor d)
-    {
-        Inputs(d, 1);
-        Check(d.Output.Type == ElemType.I32 && d.Output.ElementCount == d.In(0).Rows, d, "Argmax output must be I32 with R elements");
-        return default;
-    }
-
-    public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Argmax(this, io);
-
     public void Reference(OpIo io)
     {
         int rows = io.InSpec(0).Rows, c = io.InSpec(0).Cols;
@@ -36,4 +23,15 @@ public readonly record struct ArgmaxParams : IOpParams
             io.Set(r, best);
         }
     }
+
+    public OpCode Op => OpCode.Argmax;
+
+    public static ArgmaxParams Decode(NodeDescriptor d)
+    {
+        Inputs(d, 1);
+        Check(d.Output.Type == ElemType.I32 && d.Output.ElementCount == d.In(0).Rows, d, "Argmax output must be I32 with R elements");
+        return default;
+    }
+
+    public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Argmax(this, io);
 }

@@ -17,6 +17,37 @@ public readonly record struct AttentionParams(
     int OutMultiplier, int OutShift, int QMin, int QMax, int Heads, int KvHeads, int ScoreMultiplier, int ScoreShift,
     bool HasPosition, bool HasMask, bool Causal, int PadValue) : IOpParams
 {
+    public void Reference(OpIo io)
+    {
+        int lq = io.InSpec(0).Rows, qc = io.InSpec(0).Cols, hd = HeadDim(io.Descriptor), lk = io.InSpec(1).Rows, kc = io.InSpec(1).Cols;
+        int pos0 = HasPosition ? io.Get(PositionInput, 0) : 0;
+        var lut = new int[256];
+        for (int i = 0; i < 256; i++) lut[i] = io.Get(ExpTableInput, i);
+        var t = new int[lk]; var p = new int[lk]; var allowed = new bool[lk];
+        for (int i = 0; i < lq; i++)
+        {
+            long qpos = (long)pos0 + i;
+            for (int j = 0; j < lk; j++) allowed[j] = Allowed(qpos, j, HasMask ? io.Get(MaskInput, j) : 0);
+            for (int head = 0; head < Heads; head++)
+            {
+                int g = head / GroupSize;
+                for (int j = 0; j < lk; j++)
+                {
+                    int x = 0;
+                    for (int e = 0; e < hd; e++) x += io.Get(0, i * qc + head * hd + e) * io.Get(1, j * kc + g * hd + e);
+                    t[j] = QMath.SoftmaxPrescale(x, ScoreMultiplier, ScoreShift);
+                }
+                QMath.SoftmaxRow(t, allowed, lut, p);
+                for (int e = 0; e < hd; e++)
+                {
+                    int acc = 0;
+                    for (int j = 0; j < lk; j++) acc += p[j] * io.Get(2, j * kc + g * hd + e);
+                    io.Set(i * qc + head * hd + e, QMath.Clamp(QMath.Requant(acc, OutMultiplier, OutShift), QMin, QMax, ElemType.I8));
+                }
+            }
+        }
+    }
+
     public const int PositionFlag = 1, MaskFlag = 2, CausalFlag = 4;
     public const int ExpTableInput = 3;
 
@@ -31,13 +62,7 @@ public readonly record struct AttentionParams(
     /// <summary>Query heads per kv head.</summary>
     public int GroupSize => Heads / KvHeads;
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]) = (OutMultiplier, OutShift, QMin, QMax, Heads, KvHeads, ScoreMultiplier, ScoreShift);
-        w[8] = (HasPosition ? PositionFlag : 0) | (HasMask ? MaskFlag : 0) | (Causal ? CausalFlag : 0);
-        w[9] = PadValue;
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, OutMultiplier, OutShift, QMin, QMax, Heads, KvHeads, ScoreMultiplier, ScoreShift, (HasPosition ? PositionFlag : 0) | (HasMask ? MaskFlag : 0) | (Causal ? CausalFlag : 0), PadValue);
 
     public static AttentionParams Decode(NodeDescriptor d)
     {
@@ -74,35 +99,4 @@ public readonly record struct AttentionParams(
     public bool Allowed(long qpos, int j, int maskValue) => (!Causal || j <= qpos) && (!HasMask || maskValue != PadValue);
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Attention(this, io);
-
-    public void Reference(OpIo io)
-    {
-        int lq = io.InSpec(0).Rows, qc = io.InSpec(0).Cols, hd = HeadDim(io.Descriptor), lk = io.InSpec(1).Rows, kc = io.InSpec(1).Cols;
-        int pos0 = HasPosition ? io.Get(PositionInput, 0) : 0;
-        var lut = new int[256];
-        for (int i = 0; i < 256; i++) lut[i] = io.Get(ExpTableInput, i);
-        var t = new int[lk]; var p = new int[lk]; var allowed = new bool[lk];
-        for (int i = 0; i < lq; i++)
-        {
-            long qpos = (long)pos0 + i;
-            for (int j = 0; j < lk; j++) allowed[j] = Allowed(qpos, j, HasMask ? io.Get(MaskInput, j) : 0);
-            for (int head = 0; head < Heads; head++)
-            {
-                int g = head / GroupSize;
-                for (int j = 0; j < lk; j++)
-                {
-                    int x = 0;
-                    for (int e = 0; e < hd; e++) x += io.Get(0, i * qc + head * hd + e) * io.Get(1, j * kc + g * hd + e);
-                    t[j] = QMath.SoftmaxPrescale(x, ScoreMultiplier, ScoreShift);
-                }
-                QMath.SoftmaxRow(t, allowed, lut, p);
-                for (int e = 0; e < hd; e++)
-                {
-                    int acc = 0;
-                    for (int j = 0; j < lk; j++) acc += p[j] * io.Get(2, j * kc + g * hd + e);
-                    io.Set(i * qc + head * hd + e, QMath.Clamp(QMath.Requant(acc, OutMultiplier, OutShift), QMin, QMax, ElemType.I8));
-                }
-            }
-        }
-    }
 }

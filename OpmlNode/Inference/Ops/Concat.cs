@@ -9,9 +9,20 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct ConcatParams : IOpParams
 {
-    public OpCode Op => OpCode.Concat;
+    /// <summary>Row by row, each input's row bytes in order (also the fast path: it is a sequence of span copies).</summary>
+    public void Reference(OpIo io)
+    {
+        int es = io.OutSpec.Type.Size(), off = 0;
+        for (int r = 0; r < io.OutSpec.Rows; r++)
+            for (int i = 0; i < io.Inputs.Length; i++)
+            {
+                int len = io.InSpec(i).Cols * es;
+                io.In(i).Slice(r * len, len).CopyTo(io.Output[off..]);
+                off += len;
+            }
+    }
 
-    public void Encode(Span<int> w) => w.Clear();
+    public OpCode Op => OpCode.Concat;
 
     public static ConcatParams Decode(NodeDescriptor d)
     {
@@ -28,17 +39,4 @@ public readonly record struct ConcatParams : IOpParams
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Concat(this, io);
-
-    /// <summary>Row by row, each input's row bytes in order (also the fast path: it is a sequence of span copies).</summary>
-    public void Reference(OpIo io)
-    {
-        int es = io.OutSpec.Type.Size(), off = 0;
-        for (int r = 0; r < io.OutSpec.Rows; r++)
-            for (int i = 0; i < io.Inputs.Length; i++)
-            {
-                int len = io.InSpec(i).Cols * es;
-                io.In(i).Slice(r * len, len).CopyTo(io.Output[off..]);
-                off += len;
-            }
-    }
 }

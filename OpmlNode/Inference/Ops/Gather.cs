@@ -9,13 +9,22 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct GatherParams(int First) : IOpParams
 {
+    public void Reference(OpIo io)
+    {
+        var table = io.InSpec(0);
+        int rowBytes = table.Cols * table.Type.Size();
+        for (int r = 0; r < io.OutSpec.Rows; r++)
+        {
+            int idx = io.Get(1, First + r);
+            var dst = io.Output.Slice(r * rowBytes, rowBytes);
+            if (idx >= 0 && idx < table.Rows) io.In(0).Slice(idx * rowBytes, rowBytes).CopyTo(dst);
+            else dst.Clear();
+        }
+    }
+
     public OpCode Op => OpCode.Gather;
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        w[0] = First;
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, First);
 
     public static GatherParams Decode(NodeDescriptor d)
     {
@@ -29,17 +38,4 @@ public readonly record struct GatherParams(int First) : IOpParams
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Gather(this, io);
-
-    public void Reference(OpIo io)
-    {
-        var table = io.InSpec(0);
-        int rowBytes = table.Cols * table.Type.Size();
-        for (int r = 0; r < io.OutSpec.Rows; r++)
-        {
-            int idx = io.Get(1, First + r);
-            var dst = io.Output.Slice(r * rowBytes, rowBytes);
-            if (idx >= 0 && idx < table.Rows) io.In(0).Slice(idx * rowBytes, rowBytes).CopyTo(dst);
-            else dst.Clear();
-        }
-    }
 }

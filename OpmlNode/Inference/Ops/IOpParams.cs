@@ -9,8 +9,8 @@ public interface IOpParams
 {
     OpCode Op { get; }
 
-    /// <summary>Writes the canonical parameter words (OPS §2: int32[16], unused words 0).</summary>
-    void Encode(Span<int> words);
+    /// <summary>Writes the canonical parameter words (OPS §2: int32[16], unused words 0); ops without params keep this default.</summary>
+    void Encode(Span<int> words) => words.Clear();
 
     /// <summary>Calls the kernel of this op on <paramref name="kernels"/>.</summary>
     void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct;

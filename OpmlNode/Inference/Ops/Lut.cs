@@ -9,9 +9,12 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct LutParams : IOpParams
 {
-    public OpCode Op => OpCode.Lut;
+    public void Reference(OpIo io)
+    {
+        for (int i = 0; i < io.OutSpec.ElementCount; i++) io.Set(i, io.Get(1, io.Get(0, i) + 128));
+    }
 
-    public void Encode(Span<int> w) => w.Clear();
+    public OpCode Op => OpCode.Lut;
 
     public static LutParams Decode(NodeDescriptor d)
     {
@@ -23,9 +26,4 @@ public readonly record struct LutParams : IOpParams
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Lut(this, io);
-
-    public void Reference(OpIo io)
-    {
-        for (int i = 0; i < io.OutSpec.ElementCount; i++) io.Set(i, io.Get(1, io.Get(0, i) + 128));
-    }
 }

@@ -16,6 +16,21 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct MatMulParams(int Multiplier, int Shift, int QMin, int QMax, int N0, bool HasBias, bool PerChannel) : IOpParams
 {
+    public void Reference(OpIo io)
+    {
+        var a = io.In(0); var w = io.In(1);
+        var o = io.OutSpec;
+        int rows = o.Rows, n = o.Cols, k = K(io.Descriptor);
+        for (int m = 0; m < rows; m++)
+            for (int j = 0; j < n; j++)
+            {
+                int acc = 0;
+                for (int x = 0; x < k; x++) acc += (sbyte)a[m * k + x] * (sbyte)w[(N0 + j) * k + x];
+                if (HasBias) acc = unchecked(acc + io.Get(BiasInput, N0 + j));
+                io.Set(m * n + j, o.Type == ElemType.I32 ? acc : QMath.Clamp(QMath.Requant(acc, ChannelMultiplier(io, j), ChannelShift(io, j)), QMin, QMax, o.Type));
+            }
+    }
+
     public const int BiasFlag = 1, PerChannelFlag = 2;
 
     public OpCode Op => OpCode.MatMul;
@@ -29,12 +44,7 @@ public readonly record struct MatMulParams(int Multiplier, int Shift, int QMin, 
     /// <summary>Parameters of a MatMul with I32 output (no requantisation).</summary>
     public static MatMulParams Int32Output(int n0, bool hasBias) => new(0, 0, 0, 0, n0, hasBias, false);
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1], w[2], w[3], w[4]) = (Multiplier, Shift, QMin, QMax, N0);
-        w[5] = (HasBias ? BiasFlag : 0) | (PerChannel ? PerChannelFlag : 0);
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, Multiplier, Shift, QMin, QMax, N0, (HasBias ? BiasFlag : 0) | (PerChannel ? PerChannelFlag : 0));
 
     public static MatMulParams Decode(NodeDescriptor d)
     {
@@ -67,21 +77,6 @@ public readonly record struct MatMulParams(int Multiplier, int Shift, int QMin, 
     public static int K(NodeDescriptor d) => d.In(1).Dims[1];
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.MatMul(this, io);
-
-    public void Reference(OpIo io)
-    {
-        var a = io.In(0); var w = io.In(1);
-        var o = io.OutSpec;
-        int rows = o.Rows, n = o.Cols, k = K(io.Descriptor);
-        for (int m = 0; m < rows; m++)
-            for (int j = 0; j < n; j++)
-            {
-                int acc = 0;
-                for (int x = 0; x < k; x++) acc += (sbyte)a[m * k + x] * (sbyte)w[(N0 + j) * k + x];
-                if (HasBias) acc = unchecked(acc + io.Get(BiasInput, N0 + j));
-                io.Set(m * n + j, o.Type == ElemType.I32 ? acc : QMath.Clamp(QMath.Requant(acc, ChannelMultiplier(io, j), ChannelShift(io, j)), QMin, QMax, o.Type));
-            }
-    }
 
     /// <summary>M' of output column <paramref name="j"/>: the per-channel row's M_n, else <see cref="Multiplier"/>.</summary>
     public int ChannelMultiplier(OpIo io, int j) => PerChannel ? io.Get(PerChannelInput, 2 * (N0 + j)) : Multiplier;

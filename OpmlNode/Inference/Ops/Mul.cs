@@ -10,15 +10,13 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct MulParams(int Multiplier, int Shift, int QMin, int QMax) : IOpParams
 {
+    public void Reference(OpIo io) => Elementwise.Reference(Operator, io, 1, QMin, QMax);
+
     public OpCode Op => OpCode.Mul;
 
     public MulOperator Operator => new(Multiplier, Shift);
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1], w[2], w[3]) = (Multiplier, Shift, QMin, QMax);
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, Multiplier, Shift, QMin, QMax);
 
     public static MulParams Decode(NodeDescriptor d)
     {
@@ -32,8 +30,6 @@ public readonly record struct MulParams(int Multiplier, int Shift, int QMin, int
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Mul(this, io);
-
-    public void Reference(OpIo io) => Elementwise.Reference(Operator, io, 1, QMin, QMax);
 }
 
 /// <summary>The Mul formula before clamping: Requant(a·b, M, s).</summary>

@@ -21,17 +21,32 @@ public enum NormMode
 /// </remarks>
 public readonly record struct NormParams(NormMode Mode, int Shift, int QMin, int QMax, int Epsilon, bool HasBeta) : IOpParams
 {
+    public void Reference(OpIo io)
+    {
+        int rows = io.InSpec(0).Rows, dim = io.InSpec(0).Cols;
+        for (int r = 0; r < rows; r++)
+        {
+            int s1 = 0, s2 = 0;
+            for (int i = 0; i < dim; i++) { int x = io.Get(0, r * dim + i); s1 += x; s2 += x * x; }
+            int inv = InverseStdDev(dim, s1, s2);
+            for (int i = 0; i < dim; i++)
+            {
+                int x = io.Get(0, r * dim + i);
+                int c = IsLayerNorm ? dim * x - s1 : dim * x;
+                long n = QMath.RoundShift((long)c * inv, 16);
+                long y = n * io.Get(1, i) + (HasBeta ? io.Get(2, i) : 0);
+                io.Set(r * dim + i, QMath.Clamp(QMath.RoundShift(y, Shift), QMin, QMax, io.OutSpec.Type));
+            }
+        }
+    }
+
     public const int BetaFlag = 1;
 
     public OpCode Op => OpCode.Norm;
 
     public bool IsLayerNorm => Mode == NormMode.Layer;
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1], w[2], w[3], w[4], w[5]) = ((int)Mode, Shift, QMin, QMax, Epsilon, HasBeta ? BetaFlag : 0);
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, (int)Mode, Shift, QMin, QMax, Epsilon, HasBeta ? BetaFlag : 0);
 
     public static NormParams Decode(NodeDescriptor d)
     {
@@ -61,23 +76,4 @@ public readonly record struct NormParams(NormMode Mode, int Shift, int QMin, int
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Norm(this, io);
-
-    public void Reference(OpIo io)
-    {
-        int rows = io.InSpec(0).Rows, dim = io.InSpec(0).Cols;
-        for (int r = 0; r < rows; r++)
-        {
-            int s1 = 0, s2 = 0;
-            for (int i = 0; i < dim; i++) { int x = io.Get(0, r * dim + i); s1 += x; s2 += x * x; }
-            int inv = InverseStdDev(dim, s1, s2);
-            for (int i = 0; i < dim; i++)
-            {
-                int x = io.Get(0, r * dim + i);
-                int c = IsLayerNorm ? dim * x - s1 : dim * x;
-                long n = QMath.RoundShift((long)c * inv, 16);
-                long y = n * io.Get(1, i) + (HasBeta ? io.Get(2, i) : 0);
-                io.Set(r * dim + i, QMath.Clamp(QMath.RoundShift(y, Shift), QMin, QMax, io.OutSpec.Type));
-            }
-        }
-    }
 }

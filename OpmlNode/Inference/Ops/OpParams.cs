@@ -44,6 +44,13 @@ public static class OpParams
         return string.Join(", ", names.Select(n => $"{n} = {p.GetType().GetProperty(n)?.GetValue(p)}"));
     }
 
+    /// <summary>Writes <paramref name="leading"/> as words 0.. and zeroes the rest (the canonical form of OPS §2).</summary>
+    public static void Write(Span<int> words, params ReadOnlySpan<int> leading)
+    {
+        words.Clear();
+        leading.CopyTo(words);
+    }
+
     /// <summary>The 16 parameter words of <paramref name="p"/>.</summary>
     public static int[] Words(this IOpParams p)
     {

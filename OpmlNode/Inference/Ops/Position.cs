@@ -9,9 +9,14 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct PositionParams : IOpParams
 {
-    public OpCode Op => OpCode.Position;
+    public void Reference(OpIo io)
+    {
+        int prev1 = io.Get(0, 1);
+        io.Set(0, prev1);
+        io.Set(1, unchecked(prev1 + 1));
+    }
 
-    public void Encode(Span<int> w) => w.Clear();
+    public OpCode Op => OpCode.Position;
 
     public static PositionParams Decode(NodeDescriptor d)
     {
@@ -22,11 +27,4 @@ public readonly record struct PositionParams : IOpParams
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Position(this, io);
-
-    public void Reference(OpIo io)
-    {
-        int prev1 = io.Get(0, 1);
-        io.Set(0, prev1);
-        io.Set(1, unchecked(prev1 + 1));
-    }
 }

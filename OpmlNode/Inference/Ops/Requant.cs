@@ -10,15 +10,13 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct RequantParams(int Multiplier, int Shift, int QMin, int QMax) : IOpParams
 {
+    public void Reference(OpIo io) => Elementwise.Reference(Operator, io, 0, QMin, QMax);
+
     public OpCode Op => OpCode.Requant;
 
     public RequantOperator Operator => new(Multiplier, Shift);
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1], w[2], w[3]) = (Multiplier, Shift, QMin, QMax);
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, Multiplier, Shift, QMin, QMax);
 
     public static RequantParams Decode(NodeDescriptor d)
     {
@@ -31,8 +29,6 @@ public readonly record struct RequantParams(int Multiplier, int Shift, int QMin,
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Requant(this, io);
-
-    public void Reference(OpIo io) => Elementwise.Reference(Operator, io, 0, QMin, QMax);
 }
 
 /// <summary>The Requant formula before clamping: Requant(a, M, s) (the second operand is ignored).</summary>

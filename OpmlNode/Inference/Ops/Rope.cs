@@ -11,33 +11,6 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct RopeParams(int HeadDim) : IOpParams
 {
-    public OpCode Op => OpCode.Rope;
-
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        w[0] = HeadDim;
-    }
-
-    public static RopeParams Decode(NodeDescriptor d)
-    {
-        var p = new RopeParams(d.Words[0]);
-        Inputs(d, 3);
-        Type(d, 0, ElemType.I8); Type(d, 1, ElemType.I16); Type(d, 2, ElemType.I32);
-        int hd = p.HeadDim;
-        Check(hd >= 2 && hd % 2 == 0 && d.In(0).Cols % hd == 0, d, $"hd = {hd} must be even and divide C = {d.In(0).Cols}");
-        var cs = d.In(1);
-        Check(cs.Rank == 3 && cs.Dims[1] == hd / 2 && cs.Dims[2] == 2, d, "cos/sin table must be I16 [P, hd/2, 2]");
-        Check(d.Output.Type == ElemType.I8, d, "Rope output must be I8");
-        SameDims(d, 0);
-        return p;
-    }
-
-    /// <summary>P, the table's positions.</summary>
-    public static int TableRows(NodeDescriptor d) => d.In(1).Dims[0];
-
-    public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Rope(this, io);
-
     public void Reference(OpIo io)
     {
         int rows = io.InSpec(0).Rows, c = io.InSpec(0).Cols, hd = HeadDim, tableRows = TableRows(io.Descriptor);
@@ -61,4 +34,27 @@ public readonly record struct RopeParams(int HeadDim) : IOpParams
             }
         }
     }
+
+    public OpCode Op => OpCode.Rope;
+
+    public void Encode(Span<int> w) => OpParams.Write(w, HeadDim);
+
+    public static RopeParams Decode(NodeDescriptor d)
+    {
+        var p = new RopeParams(d.Words[0]);
+        Inputs(d, 3);
+        Type(d, 0, ElemType.I8); Type(d, 1, ElemType.I16); Type(d, 2, ElemType.I32);
+        int hd = p.HeadDim;
+        Check(hd >= 2 && hd % 2 == 0 && d.In(0).Cols % hd == 0, d, $"hd = {hd} must be even and divide C = {d.In(0).Cols}");
+        var cs = d.In(1);
+        Check(cs.Rank == 3 && cs.Dims[1] == hd / 2 && cs.Dims[2] == 2, d, "cos/sin table must be I16 [P, hd/2, 2]");
+        Check(d.Output.Type == ElemType.I8, d, "Rope output must be I8");
+        SameDims(d, 0);
+        return p;
+    }
+
+    /// <summary>P, the table's positions.</summary>
+    public static int TableRows(NodeDescriptor d) => d.In(1).Dims[0];
+
+    public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Rope(this, io);
 }

@@ -9,13 +9,18 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct ScatterRowParams(int Offset) : IOpParams
 {
+    /// <summary>A copy and one row copy (also the fast path).</summary>
+    public void Reference(OpIo io)
+    {
+        io.In(0).CopyTo(io.Output);
+        int r = Row(io.Get(2, 0));
+        int rowBytes = io.OutSpec.Cols * io.OutSpec.Type.Size();
+        if ((uint)r < (uint)io.OutSpec.Rows) io.In(1).CopyTo(io.Output.Slice(r * rowBytes, rowBytes));
+    }
+
     public OpCode Op => OpCode.ScatterRow;
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        w[0] = Offset;
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, Offset);
 
     public static ScatterRowParams Decode(NodeDescriptor d)
     {
@@ -32,13 +37,4 @@ public readonly record struct ScatterRowParams(int Offset) : IOpParams
     public int Row(int pos) => unchecked(pos + Offset);
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.ScatterRow(this, io);
-
-    /// <summary>A copy and one row copy (also the fast path).</summary>
-    public void Reference(OpIo io)
-    {
-        io.In(0).CopyTo(io.Output);
-        int r = Row(io.Get(2, 0));
-        int rowBytes = io.OutSpec.Cols * io.OutSpec.Type.Size();
-        if ((uint)r < (uint)io.OutSpec.Rows) io.In(1).CopyTo(io.Output.Slice(r * rowBytes, rowBytes));
-    }
 }

@@ -12,13 +12,24 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct SoftmaxParams(int Multiplier, int Shift) : IOpParams
 {
+    public void Reference(OpIo io)
+    {
+        int rows = io.InSpec(0).Rows, c = io.InSpec(0).Cols;
+        var lut = new int[256];
+        for (int i = 0; i < 256; i++) lut[i] = io.Get(1, i);
+        var t = new int[c]; var p = new int[c]; var allowed = new bool[c];
+        Array.Fill(allowed, true);
+        for (int r = 0; r < rows; r++)
+        {
+            for (int j = 0; j < c; j++) t[j] = QMath.SoftmaxPrescale(io.Get(0, r * c + j), Multiplier, Shift);
+            QMath.SoftmaxRow(t, allowed, lut, p);
+            for (int j = 0; j < c; j++) io.Set(r * c + j, p[j]);
+        }
+    }
+
     public OpCode Op => OpCode.Softmax;
 
-    public void Encode(Span<int> w)
-    {
-        w.Clear();
-        (w[0], w[1]) = (Multiplier, Shift);
-    }
+    public void Encode(Span<int> w) => OpParams.Write(w, Multiplier, Shift);
 
     public static SoftmaxParams Decode(NodeDescriptor d)
     {
@@ -34,19 +45,4 @@ public readonly record struct SoftmaxParams(int Multiplier, int Shift) : IOpPara
     }
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.Softmax(this, io);
-
-    public void Reference(OpIo io)
-    {
-        int rows = io.InSpec(0).Rows, c = io.InSpec(0).Cols;
-        var lut = new int[256];
-        for (int i = 0; i < 256; i++) lut[i] = io.Get(1, i);
-        var t = new int[c]; var p = new int[c]; var allowed = new bool[c];
-        Array.Fill(allowed, true);
-        for (int r = 0; r < rows; r++)
-        {
-            for (int j = 0; j < c; j++) t[j] = QMath.SoftmaxPrescale(io.Get(0, r * c + j), Multiplier, Shift);
-            QMath.SoftmaxRow(t, allowed, lut, p);
-            for (int j = 0; j < c; j++) io.Set(r * c + j, p[j]);
-        }
-    }
 }

@@ -9,9 +9,9 @@ namespace OpmlNode.Inference.Ops;
 /// </remarks>
 public readonly record struct TokenSelectParams : IOpParams
 {
-    public OpCode Op => OpCode.TokenSelect;
+    public void Reference(OpIo io) => io.Set(0, Select(io.I32(0), io.Get(1, 0), io.Get(2, 0)));
 
-    public void Encode(Span<int> w) => w.Clear();
+    public OpCode Op => OpCode.TokenSelect;
 
     public static TokenSelectParams Decode(NodeDescriptor d)
     {
@@ -27,6 +27,4 @@ public readonly record struct TokenSelectParams : IOpParams
         pos >= 0 && pos < Math.Min(prompt[0], prompt.Length - 1) ? prompt[1 + pos] : pred;
 
     public void Dispatch<TIo>(IOpKernels<TIo> kernels, TIo io) where TIo : allows ref struct => kernels.TokenSelect(this, io);
-
-    public void Reference(OpIo io) => io.Set(0, Select(io.I32(0), io.Get(1, 0), io.Get(2, 0)));
 }

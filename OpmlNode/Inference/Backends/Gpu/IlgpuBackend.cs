@@ -3,9 +3,8 @@ using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
-
-using OpmlNode.Inference.Ops;
 using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Inference.Backends.Gpu;
 
