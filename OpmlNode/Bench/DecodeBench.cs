@@ -43,7 +43,7 @@ public static class DecodeBench
         try
         {
             using var m = ModelReader.Open(modelPath);
-            if (!m.Architecture.StartsWith("llama", StringComparison.Ordinal)) throw new ArgumentException($"decode bench needs a llama model, got {m.Architecture}");
+            if (m.Kind != ArchitectureKind.Llama) throw new ArgumentException($"decode bench needs a llama model, got {m.Architecture}");
             tokens = Math.Clamp(tokens, 1, m.DefaultPasses);
             var input = ModelSynth.PromptInput([1]);
             var runner = new GraphRunner(m, CpuBackend.Instance);

@@ -3,6 +3,7 @@ using System.Globalization;
 using OpmlNode.Inference;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Backends.Gpu;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Bench;
 
@@ -44,9 +45,9 @@ public static class IlgpuBench
         var x = new byte[cols];
         rnd.NextBytes(w);
         rnd.NextBytes(x);
-        var d = new NodeDescriptor(OpCode.MatMul, new TensorSpec(ElemType.I8, 1, rows),
+        var d = new NodeDescriptor(new TensorSpec(ElemType.I8, 1, rows),
             [InputRef.Node(0, 0, new TensorSpec(ElemType.I8, 1, cols)), InputRef.Weight(0, new TensorSpec(ElemType.I8, rows, cols))],
-            [1 << 30, 40, -128, 127, 0, 0]);
+            new MatMulParams(1 << 30, 40, QMin: -128, QMax: 127, N0: 0, HasBias: false, PerChannel: false));
         var inputs = new ReadOnlyMemory<byte>[] { x, w };
         var yCpu = new byte[rows];
         var yUp = new byte[rows];

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using OpmlNode.Inference;
 using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Ops;
 
 namespace OpmlNode.Bench;
 
@@ -42,9 +43,9 @@ public static class MatVecBench
         var yf = new float[rows];
 
         var backend = new CpuBackend(level, maxThreads: 1); // single-thread, like the float32 baseline
-        var d = new NodeDescriptor(OpCode.MatMul, new TensorSpec(ElemType.I8, 1, rows),
+        var d = new NodeDescriptor(new TensorSpec(ElemType.I8, 1, rows),
             [InputRef.Node(0, 0, new TensorSpec(ElemType.I8, 1, cols)), InputRef.Weight(0, new TensorSpec(ElemType.I8, rows, cols))],
-            [1 << 30, 40, -128, 127, 0, 0]);
+            new MatMulParams(1 << 30, 40, QMin: -128, QMax: 127, N0: 0, HasBias: false, PerChannel: false));
         var inputs = new ReadOnlyMemory<byte>[] { x8, w8 };
         var y8 = new byte[rows];
 
