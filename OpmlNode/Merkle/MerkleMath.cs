@@ -164,6 +164,23 @@ public static class MerkleMath
         return Reduce(buf, buf.Length, baseHeight, topHeight);
     }
 
+    /// <summary>
+    /// Proof of leaf <paramref name="index"/> in the list root of <paramref name="leaves"/> at <paramref name="depth"/>
+    /// (PROTOCOL §2.4); an index at or past the end proves an empty (Z[0]) leaf.
+    /// </summary>
+    public static MerkleProof ListProof(ReadOnlySpan<Hash256> leaves, long index, int depth)
+    {
+        if (index < 0 || index >= 1L << depth) throw new ArgumentOutOfRangeException(nameof(index), index, $"index outside a depth-{depth} tree");
+        var sib = new Hash256[depth];
+        for (int h = 0; h < depth; h++)
+        {
+            long s = (index >> h) ^ 1;
+            long start = s << h, end = Math.Min(leaves.Length, (s + 1) << h);
+            sib[h] = start >= leaves.Length ? ZeroHashes.At(h) : RootOfNodes(leaves[(int)start..(int)end], 0, h);
+        }
+        return new MerkleProof(index < leaves.Length ? leaves[(int)index] : Hash256.Zero, sib);
+    }
+
     /// <summary>Recomputes the root from a leaf and its bottom-up siblings (PROTOCOL §2.3); depth = siblings.Length.</summary>
     /// <exception cref="ArgumentOutOfRangeException">index ≥ 2^depth.</exception>
     public static Hash256 RootFromProof(in Hash256 leaf, ulong index, ReadOnlySpan<Hash256> siblings)

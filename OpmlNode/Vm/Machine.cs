@@ -28,6 +28,15 @@ public sealed class Machine
         Pc = entryPc;
     }
 
+    /// <summary>A running machine at a checkpoint: memory, pc, registers and step count as they were there.</summary>
+    public static Machine Resume(PagedMemory memory, uint pc, ReadOnlySpan<uint> regs, ulong step)
+    {
+        var m = new Machine(memory, pc) { Step = step };
+        regs.CopyTo(m.Regs);
+        m.Regs[0] = 0;
+        return m;
+    }
+
     public bool IsRunning => Exited == ExitKind.Running;
     public TrapCause Trap => Exited == ExitKind.Trapped ? (TrapCause)ExitCode : TrapCause.None;
 

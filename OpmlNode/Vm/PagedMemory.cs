@@ -123,6 +123,23 @@ public sealed class PagedMemory
         return new Hash256(b);
     }
 
+    /// <summary>A copy of every allocated page: the memory of a VM checkpoint.</summary>
+    public MemorySnapshot Snapshot()
+    {
+        var pages = new List<(uint, byte[])>(AllocatedPages);
+        for (uint i = 0; i < PageCount; i++)
+            if (Pages[i] is { } p) pages.Add((i, (byte[])p.Clone()));
+        return new MemorySnapshot(pages);
+    }
+
+    /// <summary>A memory equal to the one <paramref name="snapshot"/> was taken of (the snapshot stays unchanged).</summary>
+    public static PagedMemory Restore(MemorySnapshot snapshot)
+    {
+        var m = new PagedMemory();
+        foreach (var (index, bytes) in snapshot.Pages) bytes.CopyTo(m.PageForWrite(index), 0);
+        return m;
+    }
+
     /// <summary>The memory root (depth 27), after re-hashing only what changed since the last call.</summary>
     public Hash256 Root()
     {
@@ -247,4 +264,10 @@ public sealed record MemoryProof(uint LeafIndex, Hash256 Leaf, Hash256[] Sibling
     }
 
     public Hash256 ComputeRoot() => MerkleMath.RootFromProof(Leaf, LeafIndex, Siblings);
+}
+
+/// <summary>The allocated pages of a <see cref="PagedMemory"/> at one moment (page index, 4096 bytes).</summary>
+public sealed record MemorySnapshot(IReadOnlyList<(uint Page, byte[] Bytes)> Pages)
+{
+    public long Bytes => (long)Pages.Count * PagedMemory.PageSize;
 }

@@ -73,7 +73,7 @@ public sealed class GraphRun
     public Hash256 StateRoot(long i)
     {
         CheckRecorded(i);
-        return MerkleMath.RootOfList(_slotRoots.AsSpan(0, (int)i), GraphRunner.SlotDepth);
+        return SlotTree.StateRoot(_slotRoots, i);
     }
 
     /// <summary>
@@ -83,16 +83,7 @@ public sealed class GraphRun
     public MerkleProof SlotProof(long k, long i)
     {
         CheckRecorded(i);
-        if (k < 0 || k > i || k >= 1L << GraphRunner.SlotDepth) throw new ArgumentOutOfRangeException(nameof(k), k, $"slot must be in [0, {i}]");
-        var leaves = _slotRoots.AsSpan(0, (int)i);
-        var sib = new Hash256[GraphRunner.SlotDepth];
-        for (int h = 0; h < GraphRunner.SlotDepth; h++)
-        {
-            long s = (k >> h) ^ 1;
-            long start = s << h, end = Math.Min(i, (s + 1) << h);
-            sib[h] = start >= i ? ZeroHashes.At(h) : MerkleMath.RootOfNodes(leaves[(int)start..(int)end], 0, h);
-        }
-        return new MerkleProof(k < i ? _slotRoots[k] : Hash256.Zero, sib);
+        return SlotTree.Proof(_slotRoots, k, i);
     }
 
     /// <summary>The proof that S_{j+1} is S_j with slot j set (phase-1 end, GRAPH §3).</summary>

@@ -35,23 +35,10 @@ public sealed class ModelRoots
     public bool FromCache { get; private init; }
 
     /// <summary>Proof of weight w's tensor root in the weights tree (depth 16).</summary>
-    public MerkleProof WeightProof(int w) => ListProof((Hash256[])WeightRoots, w, ModelFormat.WeightsDepth);
+    public MerkleProof WeightProof(int w) => MerkleMath.ListProof((Hash256[])WeightRoots, w, ModelFormat.WeightsDepth);
 
     /// <summary>Proof of node j's descriptor root in the descriptors tree (depth 16).</summary>
-    public MerkleProof DescriptorProof(int j) => ListProof((Hash256[])DescriptorRoots, j, ModelFormat.DescriptorsDepth);
-
-    internal static MerkleProof ListProof(ReadOnlySpan<Hash256> leaves, int index, int depth)
-    {
-        if ((uint)index >= (uint)leaves.Length) throw new ArgumentOutOfRangeException(nameof(index));
-        var sib = new Hash256[depth];
-        for (int h = 0; h < depth; h++)
-        {
-            long s = ((long)index >> h) ^ 1;
-            long start = s << h, end = Math.Min(leaves.Length, (s + 1) << h);
-            sib[h] = start >= leaves.Length ? ZeroHashes.At(h) : MerkleMath.RootOfNodes(leaves[(int)start..(int)end], 0, h);
-        }
-        return new MerkleProof(leaves[index], sib);
-    }
+    public MerkleProof DescriptorProof(int j) => MerkleMath.ListProof((Hash256[])DescriptorRoots, j, ModelFormat.DescriptorsDepth);
 
     public static string SidecarPath(string modelPath) => modelPath + ".roots";
 

@@ -1,0 +1,32 @@
+using OpmlNode.Inference.Backends;
+
+namespace OpmlNode.Dispute;
+
+/// <summary>
+/// One side's knowledge of a task: its graph trace and, per slot, its VM trace (built on first use). This is the
+/// "split" trace of op-challenger: the outer graph trace, and under the slot phase 1 pins, that slot's VM trace.
+/// </summary>
+public sealed class DisputeParty(GraphTrace graph, VmBackend vm, ulong maxNodeSteps, FaultInjection? lie = null)
+{
+    private readonly Dictionary<long, VmTrace> _vm = [];
+
+    public GraphTrace Graph { get; } = graph;
+    public FaultInjection? Lie { get; } = lie;
+
+    /// <summary>This party's VM trace of slot <paramref name="slot"/>, claiming its own output root for it.</summary>
+    public VmTrace Vm(long slot)
+    {
+        lock (_vm)
+        {
+            if (!_vm.TryGetValue(slot, out var t))
+            {
+                var vmLie = Lie is { } l && l.LieSlot == slot ? l : null;
+                _vm[slot] = t = new VmTrace(vm, Graph.Link(slot), Graph.SlotRoot(slot), maxNodeSteps, vmLie);
+            }
+            return t;
+        }
+    }
+
+    /// <summary>The trace of the phase a game is in: graph roots in phase 1, the pinned slot's state hashes in phase 2.</summary>
+    public ITraceProvider TraceFor(GameState game) => game.Phase == GamePhase.Graph ? Graph : Vm(game.Slot);
+}
