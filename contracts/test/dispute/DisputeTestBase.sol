@@ -753,6 +753,17 @@ abstract contract DisputeTestBase is StepTestBase {
         }
     }
 
+    /// @dev `move` via a self-call, so that the move's own view calls do not consume expectRevert.
+    function moveExternal(Play memory pl) external {
+        move(pl);
+    }
+
+    function expectMoveReverts(Play memory pl, bytes memory err) internal {
+        (bool ok, bytes memory ret) = address(this).call(abi.encodeCall(this.moveExternal, (pl)));
+        assertTrue(!ok, "move should revert");
+        assertEq(keccak256(ret), keccak256(err), "revert data");
+    }
+
     function playOut(Play memory pl) internal returns (Side) {
         for (uint256 i = 0; i < 200; i++) {
             Stage st = g_(pl.gameId).stage;
