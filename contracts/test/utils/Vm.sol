@@ -23,6 +23,7 @@ interface Vm {
     function startPrank(address msgSender) external;
     function stopPrank() external;
     function deal(address account, uint256 newBalance) external;
+    function expectEmit() external;
 }
 
 /// @notice Minimal test base: `vm`, assertions (revert with a message) and console logging.
