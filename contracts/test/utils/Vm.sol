@@ -24,6 +24,7 @@ interface Vm {
     function stopPrank() external;
     function deal(address account, uint256 newBalance) external;
     function expectEmit() external;
+    function cool(address target) external;
 }
 
 /// @notice Minimal test base: `vm`, assertions (revert with a message) and console logging.
