@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {TestBase} from "./Vm.sol";
-import {RiscvStep} from "../../src/RiscvStep.sol";
+import {RiscvStep} from "../../src/step/RiscvStep.sol";
 
 /// @notice Builds RV32IM states, sparse memories and their depth-27 proofs in Solidity, independently
 ///         of the contract under test (own Merkle code, own state encoding and state hash).

@@ -17,6 +17,14 @@ interface Vm {
     function toString(uint256 value) external pure returns (string memory);
     function toString(bytes32 value) external pure returns (string memory);
     function toString(bytes calldata value) external pure returns (string memory);
+    function toString(address value) external pure returns (string memory);
+    function warp(uint256 newTimestamp) external;
+    function prank(address msgSender) external;
+    function startPrank(address msgSender) external;
+    function stopPrank() external;
+    function deal(address account, uint256 newBalance) external;
+    function expectEmit() external;
+    function cool(address target) external;
 }
 
 /// @notice Minimal test base: `vm`, assertions (revert with a message) and console logging.
@@ -28,6 +36,10 @@ abstract contract TestBase {
     }
 
     function assertEq(uint256 a, uint256 b, string memory what) internal pure {
+        if (a != b) revert(string.concat(what, ": ", vm.toString(a), " != ", vm.toString(b)));
+    }
+
+    function assertEq(address a, address b, string memory what) internal pure {
         if (a != b) revert(string.concat(what, ": ", vm.toString(a), " != ", vm.toString(b)));
     }
 

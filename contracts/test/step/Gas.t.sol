@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {StepTestBase} from "./utils/StepTestBase.sol";
-import {console} from "./utils/console.sol";
-import {RiscvStep} from "../src/RiscvStep.sol";
+import {StepTestBase} from "../utils/StepTestBase.sol";
+import {console} from "../utils/console.sol";
+import {RiscvStep} from "../../src/step/RiscvStep.sol";
 
 /// @notice Gas of representative steps with *dense* witnesses (every sibling a pseudo-random hash,
 ///         every register nonzero), i.e. worst-case calldata. Asserts the budget: execution ≤ 60,000

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {StepTestBase} from "./utils/StepTestBase.sol";
-import {RiscvStep} from "../src/RiscvStep.sol";
+import {StepTestBase} from "../utils/StepTestBase.sol";
+import {RiscvStep} from "../../src/step/RiscvStep.sol";
 
 /// @notice Hand-written unit tests of RiscvStep (PROTOCOL §4): one per instruction class, traps,
 ///         ecalls, exit, memory, and witness validation.

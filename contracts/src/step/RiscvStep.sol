@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {MerkleProof} from "./lib/MerkleProof.sol";
+import {MerkleProof} from "../lib/MerkleProof.sol";
 
 /// @title RiscvStep — executes one RV32IM step from a witness (PROTOCOL.md §4).
 /// @notice `step(state, proofs)` returns the post-state hash (§4.2) of the 170-byte state (§4.1)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {StepTestBase} from "./utils/StepTestBase.sol";
-import {MerkleProof} from "../src/lib/MerkleProof.sol";
+import {StepTestBase} from "../utils/StepTestBase.sol";
+import {MerkleProof} from "../../src/lib/MerkleProof.sol";
 
 contract MerkleHarness {
     function verify(bytes calldata proof, bytes32 root, uint256 index, uint256 depth) external pure returns (bool) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {TestBase} from "./utils/Vm.sol";
-import {console} from "./utils/console.sol";
-import {RiscvStep} from "../src/RiscvStep.sol";
+import {TestBase} from "../utils/Vm.sol";
+import {console} from "../utils/console.sol";
+import {RiscvStep} from "../../src/step/RiscvStep.sol";
 
 /// @notice Replays the binary witness fixture written by `opml-node vm witness` (PROTOCOL §4.7):
 ///         records of u16 kind ‖ u16 proofsLength ‖ 170-byte state ‖ proofs ‖ 32-byte expected

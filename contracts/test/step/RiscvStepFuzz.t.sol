@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {StepTestBase} from "./utils/StepTestBase.sol";
-import {RiscvStep} from "../src/RiscvStep.sol";
+import {StepTestBase} from "../utils/StepTestBase.sol";
+import {RiscvStep} from "../../src/step/RiscvStep.sol";
 
 /// @notice Fuzz tests: corrupted witnesses always revert; OP / M results match a plain-Solidity model.
 contract RiscvStepFuzzTest is StepTestBase {
