@@ -43,6 +43,9 @@ public sealed class GraphTrace : ITraceProvider
     }
 
     public int Passes { get; }
+
+    /// <summary>The task input bytes this trace was computed from.</summary>
+    public ReadOnlySpan<byte> TaskInputBytes => _input;
     public FaultInjection? Lie { get; }
     public long Length => _slotRoots.Length;
     public long OutputSlot { get; }

@@ -99,6 +99,18 @@ public sealed class VmTrace : ITraceProvider
         return StepWitness.Capture(MachineAt((ulong)i));
     }
 
+    /// <summary>The first step index i whose step (from state i) executes an instruction of <paramref name="kind"/>, or null.</summary>
+    public long? FirstStepOfKind(WitnessKind kind)
+    {
+        var m = MachineAt(0);
+        while (m.IsRunning)
+        {
+            if ((m.Pc & 3) == 0 && StepWitness.Classify(m.Memory.ReadUInt32(m.Pc)) == kind) return (long)m.Step;
+            m.Run(1);
+        }
+        return null;
+    }
+
     private Machine MachineAt(ulong step)
     {
         var cp = _checkpoints[(int)Math.Min((ulong)(_checkpoints.Count - 1), step / (ulong)CheckpointInterval)];
