@@ -28,5 +28,5 @@ public sealed class DisputeParty(GraphTrace graph, VmBackend vm, ulong maxNodeSt
     }
 
     /// <summary>The trace of the phase a game is in: graph roots in phase 1, the pinned slot's state hashes in phase 2.</summary>
-    public ITraceProvider TraceFor(GameState game) => game.Phase == GamePhase.Graph ? Graph : Vm(game.Slot);
+    public ITraceProvider TraceFor(IGameView game) => game.Phase == GamePhase.Graph ? Graph : Vm(game.Slot);
 }

@@ -28,7 +28,7 @@ public enum GamePhase
 /// node's model of an on-chain game. <see cref="Apply"/> checks a move exactly as the contract does (same proofs, same
 /// composition of the start state) and throws <see cref="InvalidMoveException"/> where the contract reverts.
 /// </summary>
-public sealed class GameState
+public sealed class GameState : IGameView
 {
     public GameState(RegisteredModel model, Hash256 inputRoot, int passes, Hash256 finalRoot, int k)
     {
@@ -55,6 +55,8 @@ public sealed class GameState
     public Hash256 HiRoot { get; private set; }
     /// <summary>Roots the submitter posted for the current interval's interior points (awaiting the challenger's choice).</summary>
     public Hash256[]? Posted { get; private set; }
+
+    IReadOnlyList<Hash256>? IGameView.Posted => Posted;
     public long Slot { get; private set; } = -1;
     /// <summary>S_j, the agreed graph root at the pinned slot (the link proves earlier slots' outputs against it).</summary>
     public Hash256 SlotStateRoot { get; private set; }

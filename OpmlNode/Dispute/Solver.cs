@@ -11,7 +11,7 @@ namespace OpmlNode.Dispute;
 public static class Solver
 {
     /// <summary>The move <paramref name="role"/> makes now, or null when it is not that role's turn.</summary>
-    public static Move? NextMove(GameState game, Role role, DisputeParty me)
+    public static Move? NextMove(IGameView game, Role role, DisputeParty me)
     {
         if (game.ToMove != role) return null;
         switch (game.Phase)

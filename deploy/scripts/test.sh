@@ -4,7 +4,8 @@
 #      tools/keccak/generate.sh --check: the generated keccak permutations are what the generators write;
 #      dotnet format whitespace --verify-no-changes: the code follows .editorconfig
 #   2. dotnet test (Release): unit, differential (fast VM vs reference stepper vs qemu), CLI, anvil integration
-#   3. forge test: the Solidity step, incl. replay of C#-exported witnesses (PROTOCOL §4.7)
+#   3. forge test: the Solidity step incl. replay of C#-exported witnesses (PROTOCOL §4.7); the dispute game incl.
+#      whole games recorded by `opml-node dispute fixture` on mlp/tiny and llama/tiny, replayed on the contracts
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 bash deploy/scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
@@ -32,9 +33,40 @@ if ! dotnet OpmlNode/bin/Release/net10.0/opml-node.dll vm witness $small --max-s
   failed=$((failed + 1))
 fi
 
+echo "== dispute game fixtures for forge (whole games played off chain on real engine data)"
+games=contracts/test/fixtures/games
+models=$(mktemp -d)
+rm -f "$games"/*.json; mkdir -p "$games"
+node="dotnet OpmlNode/bin/Release/net10.0/opml-node.dll"
+(
+  set -e
+  $node model synth --arch mlp --preset tiny --seed 1 --out "$models/mlp-tiny.opml" >/dev/null
+  $node model synth --arch llama --preset tiny --seed 1 --out "$models/llama-tiny.opml" >/dev/null
+  mlp="--model $models/mlp-tiny.opml"; llama="--model $models/llama-tiny.opml --passes 2"
+  $node dispute fixture $mlp --lie-slot all --k 4 --out "$games" >/dev/null
+  $node dispute fixture $llama --lie-slot all --k 4 --out "$games" >/dev/null
+  $node dispute fixture $mlp --challenge-correct all --k 4 --out "$games" >/dev/null
+  $node dispute fixture $llama --challenge-correct all --k 16 --out "$games" >/dev/null
+  for at in first middle last store trap; do
+    $node dispute fixture $mlp --lie-step "2:$at" --k 4 --out "$games/mlp-tiny-step-$at.json" >/dev/null
+    $node dispute fixture $llama --lie-step "100:$at" --k 4 --out "$games/llama-tiny-step-$at.json" >/dev/null
+  done
+  for k in 2 16 64; do
+    $node dispute fixture $mlp --lie-slot 5 --k $k --out "$games/mlp-tiny-k$k.json" >/dev/null
+    $node dispute fixture $llama --lie-slot 120 --k $k --out "$games/llama-tiny-k$k.json" >/dev/null
+  done
+); made=$?
+if [ $made -eq 0 ]; then
+  node -e 'const fs=require("fs");const d=process.argv[1];fs.writeFileSync(d+"/index.json",JSON.stringify({files:fs.readdirSync(d).filter(f=>f.endsWith(".json")&&f!=="index.json").sort()}))' "$games"
+  echo "$(ls "$games"/*.json | wc -l) files"
+else
+  failed=$((failed + 1))
+fi
+rm -rf "$models"
+
 echo "== forge test"
 (cd contracts && npx --no-install forge build >/dev/null 2>&1)
-OPML_WITNESSES_REQUIRED=true OPML_WITNESSES=test/fixtures/witnesses.bin \
+OPML_WITNESSES_REQUIRED=true OPML_WITNESSES=test/fixtures/witnesses.bin OPML_GAMES_REQUIRED=true \
   bash -c 'cd contracts && npx --no-install forge test -vv' 2>&1 | grep -v "npm warn" | tee "$log/forge.txt"
 line=$(grep -E "^Ran [0-9]+ test suites?" "$log/forge.txt" | tail -1)
 if [ -n "$line" ]; then
