@@ -22,7 +22,7 @@ internal static class DisputeCommands
         var lieStep = new Option<string?>("--lie-step") { Description = "A lying submitter at slot G whose VM trace is wrong from step I (a number, or first|middle|last|store|trap).", HelpName = "G:I" };
         var challengeCorrect = new Option<string?>("--challenge-correct") { Description = "A challenger disputing a correct result, believing slot G wrong (default the output slot; 'all': one per slot).", HelpName = "G|all", Arity = ArgumentArity.ZeroOrOne };
         var maxSteps = new Option<ulong>("--max-node-steps") { Description = "The registration's maximum VM steps per node.", HelpName = "STEPS", DefaultValueFactory = _ => 1_000_000_000 };
-        var output = new Option<FileInfo>("--out") { Description = "Fixture JSON file to write (with 'all': a directory, one file per game).", Required = true };
+        var output = new Option<string>("--out") { Description = "Fixture JSON file to write (with 'all': a directory, one file per game).", Required = true, HelpName = "FILE|DIR" };
         var cmd = new Command("fixture", "Play a whole game off chain (solver for both roles, the contract's rules in C#) and write every move for a forge test.\n" +
             "Exactly one of --lie-slot, --lie-step, --challenge-correct.")
         {
@@ -34,7 +34,7 @@ internal static class DisputeCommands
     }
 
     private static int Fixture(FileInfo modelFile, int seed, int? passesOpt, int k, string? lieSlot, string? lieStep, bool challenge, string? challengeSlot,
-        ulong maxNodeSteps, FileInfo output)
+        ulong maxNodeSteps, string outPath)
     {
         if ((lieSlot is null ? 0 : 1) + (lieStep is null ? 0 : 1) + (challenge ? 1 : 0) != 1)
             return Fail("give exactly one of --lie-slot, --lie-step, --challenge-correct");
@@ -47,7 +47,9 @@ internal static class DisputeCommands
             : lieStep is not null ? FixtureScenarios.LieStep(lieStep, honest)
             : FixtureScenarios.ChallengeCorrect(challengeSlot, honest);
         bool many = lieSlot == "all" || challengeSlot == "all";
-        if (many) Directory.CreateDirectory(output.FullName);
+        var output = Path.GetFullPath(outPath);
+        if (many) Directory.CreateDirectory(output);
+        else if (Directory.Exists(output)) return Fail($"{output} is a directory; one game is written to a file");
         var sw = Stopwatch.StartNew();
         foreach (var s in scenarios)
         {
@@ -57,7 +59,7 @@ internal static class DisputeCommands
             var expected = s.Liar == Role.Submitter ? Role.Challenger : Role.Submitter;
             if (result.Winner != expected) return Fail($"{s.Name}: the liar won the local game; this is a bug in the solver or the traces");
             var name = $"{Path.GetFileNameWithoutExtension(modelFile.Name)}-{s.Name}-k{k}";
-            var path = many ? Path.Combine(output.FullName, name + ".json") : output.FullName;
+            var path = many ? Path.Combine(output, name + ".json") : output;
             using (var f = File.Create(path))
                 DisputeFixture.Write(f, name, task.Registered, sub.Graph, k, result, s.Liar == Role.Submitter ? "submitter" : "challenger", s.Lie.LieSlot, s.Lie.LieStep);
             Console.WriteLine(Invariant($"{name}: {result.Winner} wins at slot {result.Game.Slot}, step {result.Game.Lo}/{result.Game.Steps}, {result.Moves.Count} moves -> {path}"));
