@@ -213,9 +213,9 @@ public sealed class GameRegistryFunction : FunctionMessage;
 [Event("GameStarted")]
 public sealed class GameStartedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
-    [Parameter("uint256", "taskId", 2, false)] public BigInteger TaskId { get; set; }
-    [Parameter("uint256", "submissionId", 3, false)] public BigInteger SubmissionId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "taskId", 2, true)] public BigInteger TaskId { get; set; }
+    [Parameter("uint256", "submissionId", 3, true)] public BigInteger SubmissionId { get; set; }
     [Parameter("address", "submitter", 4, false)] public string Submitter { get; set; } = "";
     [Parameter("address", "challenger", 5, false)] public string Challenger { get; set; } = "";
     [Parameter("uint64", "slots", 6, false)] public ulong Slots { get; set; }
@@ -227,7 +227,7 @@ public sealed class GameStartedEvent : IEventDTO
 [Event("GameProgress")]
 public sealed class GameProgressEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "nextTurn", 2, false)] public uint NextTurn { get; set; }
     [Parameter("uint8", "stage", 3, false)] public Stage Stage { get; set; }
     [Parameter("uint8", "toMove", 4, false)] public Side ToMove { get; set; }
@@ -245,7 +245,7 @@ public sealed class GameProgressEvent : IEventDTO
 [Event("Bisected")]
 public sealed class BisectedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("uint8", "phase", 3, false)] public byte Phase { get; set; }
     [Parameter("uint64", "lo", 4, false)] public ulong Lo { get; set; }
@@ -257,7 +257,7 @@ public sealed class BisectedEvent : IEventDTO
 [Event("Chosen")]
 public sealed class ChosenEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("uint8", "phase", 3, false)] public byte Phase { get; set; }
     [Parameter("uint256", "choice", 4, false)] public BigInteger Choice { get; set; }
@@ -271,7 +271,7 @@ public sealed class ChosenEvent : IEventDTO
 [Event("TransitionProved")]
 public sealed class TransitionProvedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("uint64", "slot", 3, false)] public ulong Slot { get; set; }
     [Parameter("bytes32", "outRoot", 4, false)] public byte[] OutRoot { get; set; } = [];
@@ -281,7 +281,7 @@ public sealed class TransitionProvedEvent : IEventDTO
 [Event("Linked")]
 public sealed class LinkedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("uint64", "slot", 3, false)] public ulong Slot { get; set; }
     [Parameter("uint32", "node", 4, false)] public uint Node { get; set; }
@@ -296,7 +296,7 @@ public sealed class LinkedEvent : IEventDTO
 [Event("FinalClaimed")]
 public sealed class FinalClaimedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("uint64", "steps", 3, false)] public ulong Steps { get; set; }
     [Parameter("bytes32", "finalMemRoot", 4, false)] public byte[] FinalMemRoot { get; set; } = [];
@@ -307,7 +307,7 @@ public sealed class FinalClaimedEvent : IEventDTO
 [Event("Stepped")]
 public sealed class SteppedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("address", "caller", 3, false)] public string Caller { get; set; } = "";
     [Parameter("uint64", "stepIndex", 4, false)] public ulong StepIndex { get; set; }
@@ -320,7 +320,7 @@ public sealed class SteppedEvent : IEventDTO
 [Event("GameResolved")]
 public sealed class GameResolvedEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
     [Parameter("uint32", "turn", 2, false)] public uint Turn { get; set; }
     [Parameter("uint8", "winner", 3, false)] public Side Winner { get; set; }
     [Parameter("uint8", "how", 4, false)] public Resolution How { get; set; }
@@ -331,8 +331,8 @@ public sealed class GameResolvedEvent : IEventDTO
 [Event("GameCancelled")]
 public sealed class GameCancelledEvent : IEventDTO
 {
-    [Parameter("uint256", "gameId", 1, false)] public BigInteger GameId { get; set; }
-    [Parameter("uint256", "submissionId", 2, false)] public BigInteger SubmissionId { get; set; }
+    [Parameter("uint256", "gameId", 1, true)] public BigInteger GameId { get; set; }
+    [Parameter("uint256", "submissionId", 2, true)] public BigInteger SubmissionId { get; set; }
     [Parameter("address", "challenger", 3, false)] public string Challenger { get; set; } = "";
 }
 
