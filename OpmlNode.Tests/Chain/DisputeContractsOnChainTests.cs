@@ -162,11 +162,110 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         Assert.Equal("OnlyTasks", onlyTasks.ErrorName);
     }
 
-    /// <summary>A one-slot task (n = 1, P = 1) whose proofs the test builds itself: a valid submit, a challenge, the
-    /// transition proof, a link whose inputProofs (bytes32[][]) hold one 16-sibling proof and one empty proof — the
-    /// contract accepts it only if Nethereum encoded the nested array right — then a timeout, the credit and withdraw.</summary>
+    /// <summary>The one-slot game through link (see <see cref="PlayThroughLinkAsync"/>); then the submitter stalls and the
+    /// challenger wins by timeout, is credited both bonds and withdraws them.</summary>
     [Fact]
-    public async Task OneSlotGameThroughLinkTimeoutAndWithdraw()
+    public async Task OneSlotGameThroughLinkThenSubmitterTimesOut()
+    {
+        var (tasks, game, _, asChallenger, _, gameAsChallenger, _, challenger, taskId, submissionId, gameId, _, linkGas) = await PlayThroughLinkAsync();
+        // The submitter stalls: timeout before the deadline fails, after it the challenger wins.
+        var deadline = await game.DeadlineAsync(gameId);
+        var tooSoon = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.TimeoutAsync(gameId, 2));
+        Assert.Equal(deadline, (ulong)Assert.IsType<ClockNotExpiredError>(tooSoon.Error).Deadline);
+        await IncreaseTime((long)ChallengeWindow);
+        var resolved = await gameAsChallenger.TimeoutAsync(gameId, 2);
+        Assert.Equal((Side.Challenger, Resolution.Timeout), (resolved.Event.Winner, resolved.Event.How));
+        Assert.Equal(challenger, resolved.Event.WinnerAccount, StringComparer.OrdinalIgnoreCase);
+        var credited = Assert.Single(tasks.Events<CreditedEvent>(resolved.Receipt));
+        Assert.Equal((CreditReason.ChallengerWon, SubmitterBond + ChallengerBond, gameId), (credited.Reason, credited.Amount, credited.Ref));
+        Assert.Equal(challenger, credited.Account, StringComparer.OrdinalIgnoreCase);
+        Assert.Single(tasks.Events<SubmissionRejectedEvent>(resolved.Receipt));
+        Assert.Equal(SubmissionStatus.Rejected, (await tasks.GetSubmissionAsync(submissionId)).Status);
+        Assert.Equal(TaskStatus.Open, (await tasks.GetTaskAsync(taskId)).Status);
+        Assert.True(await game.SubmissionRejectedAsync(submissionId));
+        var over = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.TimeoutAsync(gameId, 3));
+        Assert.Equal("GameOver", over.ErrorName);
+
+        Assert.Equal(SubmitterBond + ChallengerBond, await tasks.CreditsAsync(challenger));
+        var withdrawn = (await asChallenger.WithdrawAsync()).Event;
+        Assert.Equal(SubmitterBond + ChallengerBond, withdrawn.Amount);
+        Assert.Equal(BigInteger.Zero, await tasks.CreditsAsync(challenger));
+        Assert.Equal(MinFee, await tasks.LiabilitiesAsync()); // only the fee of the reopened task
+        output.WriteLine($"game {gameId}: link (2 inputs) gas {linkGas:N0}, timeout gas {resolved.Receipt.GasUsed.Value:N0}");
+    }
+
+    /// <summary>The one-slot game through link, then claimFinal (T = 1 goes straight to Stage.Step); RiscvStep's own
+    /// error bubbles up through DisputeGame.step and is decoded; the challenger stalls, the submitter wins by timeout,
+    /// finalizes after the window and withdraws fee + both bonds.</summary>
+    [Fact]
+    public async Task OneSlotGameThroughClaimFinalThenChallengerTimesOut()
+    {
+        var (tasks, game, asSubmitter, asChallenger, gameAsSubmitter, gameAsChallenger, submitter, _, taskId, submissionId, gameId, outRoot, _) =
+            await PlayThroughLinkAsync();
+
+        // Final state: memRoot with out_j at region 10 (4 siblings), steps = 1 (big-endian at 160), exited 1, code 0.
+        var outputProof = Siblings(4, 500);
+        var memRoot = MerkleMath.RootFromProof(outRoot, 10, outputProof);
+        var finalState = new byte[170];
+        memRoot.CopyTo(finalState);
+        finalState[167] = 1;
+        finalState[168] = 1;
+        var badProof = await Assert.ThrowsAsync<ContractRevertException>(
+            () => gameAsSubmitter.ClaimFinalAsync(gameId, 2, finalState, [.. Siblings(4, 600).Select(h => h.ToArray())]));
+        Assert.Equal("BadOutputProof", badProof.ErrorName);
+        var claimed = (await gameAsSubmitter.ClaimFinalAsync(gameId, 2, finalState, [.. outputProof.Select(h => h.ToArray())])).Event;
+        var hT = Keccak256.Hash(finalState).ToArray();
+        hT[0] = 0; // status byte 0 (PROTOCOL §4.2)
+        Assert.Equal((2u, 1UL), (claimed.Turn, claimed.Steps));
+        Assert.Equal(memRoot.ToArray(), claimed.FinalMemRoot);
+        Assert.Equal(hT, claimed.FinalStateHash);
+        var g = await game.GetGameAsync(gameId);
+        Assert.Equal((Stage.Step, Side.Challenger, 0UL, 1UL, 1UL), (g.Stage, g.ToMove, g.Lo, g.Hi, g.Steps));
+        Assert.Equal(hT, g.RootHi);
+
+        // RiscvStep.stateHash rejects a 169-byte state; DisputeGame bubbles the revert data up unchanged.
+        var shortState = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.StepAsync(gameId, 3, new byte[169], []));
+        Assert.Equal("BadStateLength", shortState.ErrorName);
+        Assert.IsType<BadStateLengthError>(shortState.Error);
+        Assert.Equal(ContractNames.DisputeGame, shortState.Contract);
+        var mismatch = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.StepAsync(gameId, 3, new byte[170], []));
+        var pm = Assert.IsType<PreStateMismatchError>(mismatch.Error);
+        Assert.Equal(g.RootLo, pm.Expected);
+        Assert.Equal(await chain.RiscvStep.StateHashAsync(new byte[170]), pm.Got);
+        output.WriteLine(mismatch.Message);
+
+        // The challenger does not step: after its deadline the submitter wins by timeout.
+        await IncreaseTime((long)ChallengeWindow + 1);
+        var resolved = await gameAsSubmitter.TimeoutAsync(gameId, 3);
+        Assert.Equal((Side.Submitter, Resolution.Timeout), (resolved.Event.Winner, resolved.Event.How));
+        Assert.Equal(submitter, resolved.Event.WinnerAccount, StringComparer.OrdinalIgnoreCase);
+        var won = Assert.Single(tasks.Events<CreditedEvent>(resolved.Receipt));
+        Assert.Equal((CreditReason.SubmitterWon, ChallengerBond, ChallengerBond, gameId), (won.Reason, won.Amount, won.Credit, won.Ref));
+        Assert.Empty(tasks.Events<SubmissionRejectedEvent>(resolved.Receipt));
+        Assert.Equal((Stage.Resolved, Side.Submitter), ((await game.GetGameAsync(gameId)).Stage, (await game.GetGameAsync(gameId)).Winner));
+
+        var finalized = await asSubmitter.FinalizeAsync(taskId);
+        Assert.Equal((taskId, submissionId, MinFee + SubmitterBond), (finalized.Event.TaskId, finalized.Event.SubmissionId, finalized.Event.Payout));
+        var fin = Assert.Single(tasks.Events<CreditedEvent>(finalized.Receipt));
+        Assert.Equal((CreditReason.Finalized, MinFee + SubmitterBond + ChallengerBond, taskId), (fin.Reason, fin.Credit, fin.Ref));
+        Assert.Equal(TaskStatus.Finalized, (await tasks.GetTaskAsync(taskId)).Status);
+        Assert.Equal(SubmissionStatus.Finalized, (await tasks.GetSubmissionAsync(submissionId)).Status);
+
+        Assert.Equal(MinFee + SubmitterBond + ChallengerBond, (await asSubmitter.WithdrawAsync()).Event.Amount);
+        Assert.Equal("NothingToWithdraw", (await Assert.ThrowsAsync<ContractRevertException>(() => asChallenger.WithdrawAsync())).ErrorName);
+        Assert.Equal(BigInteger.Zero, await tasks.LiabilitiesAsync());
+        Assert.Equal((BigInteger.Zero, BigInteger.Zero), (await tasks.TotalLockedAsync(), await tasks.TotalCreditsAsync()));
+    }
+
+    private sealed record LinkedGame(
+        OpmlTasksService Tasks, DisputeGameService Game, OpmlTasksService AsSubmitter, OpmlTasksService AsChallenger,
+        DisputeGameService GameAsSubmitter, DisputeGameService GameAsChallenger, string Submitter, string Challenger,
+        BigInteger TaskId, BigInteger SubmissionId, BigInteger GameId, Hash256 OutRoot, ulong LinkGas);
+
+    /// <summary>A one-slot task (n = 1, P = 1) whose proofs the test builds itself: a valid submit, a challenge, the
+    /// transition proof and a link whose inputProofs (bytes32[][]) hold one 16-sibling proof and one empty proof — the
+    /// contract accepts it only if Nethereum encoded the nested array right. Leaves the game in Stage.Final.</summary>
+    private async Task<LinkedGame> PlayThroughLinkAsync()
     {
         var (registry, tasks, game) = await DeployAsync();
         var submitterWeb3 = Account(1);
@@ -291,30 +390,8 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             () => gameAsSubmitter.ClaimFinalAsync(gameId, 2, new byte[169], []));
         Assert.Equal(new BigInteger(169), Assert.IsType<BadFinalStateLengthError>(shortState.Error).Length);
 
-        // The submitter stalls: timeout before the deadline fails, after it the challenger wins.
-        var deadline = await game.DeadlineAsync(gameId);
-        var tooSoon = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.TimeoutAsync(gameId, 2));
-        Assert.Equal(deadline, (ulong)Assert.IsType<ClockNotExpiredError>(tooSoon.Error).Deadline);
-        await IncreaseTime((long)ChallengeWindow);
-        var resolved = await gameAsChallenger.TimeoutAsync(gameId, 2);
-        Assert.Equal((Side.Challenger, Resolution.Timeout), (resolved.Event.Winner, resolved.Event.How));
-        Assert.Equal(challenger, resolved.Event.WinnerAccount, StringComparer.OrdinalIgnoreCase);
-        var credited = Assert.Single(tasks.Events<CreditedEvent>(resolved.Receipt));
-        Assert.Equal((CreditReason.ChallengerWon, SubmitterBond + ChallengerBond, gameId), (credited.Reason, credited.Amount, credited.Ref));
-        Assert.Equal(challenger, credited.Account, StringComparer.OrdinalIgnoreCase);
-        Assert.Single(tasks.Events<SubmissionRejectedEvent>(resolved.Receipt));
-        Assert.Equal(SubmissionStatus.Rejected, (await tasks.GetSubmissionAsync(submitted.SubmissionId)).Status);
-        Assert.Equal(TaskStatus.Open, (await tasks.GetTaskAsync(taskId)).Status);
-        Assert.True(await game.SubmissionRejectedAsync(submitted.SubmissionId));
-        var over = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.TimeoutAsync(gameId, 3));
-        Assert.Equal("GameOver", over.ErrorName);
-
-        Assert.Equal(SubmitterBond + ChallengerBond, await tasks.CreditsAsync(challenger));
-        var withdrawn = (await asChallenger.WithdrawAsync()).Event;
-        Assert.Equal(SubmitterBond + ChallengerBond, withdrawn.Amount);
-        Assert.Equal(BigInteger.Zero, await tasks.CreditsAsync(challenger));
-        Assert.Equal(MinFee, await tasks.LiabilitiesAsync()); // only the fee of the reopened task
-        output.WriteLine($"game {gameId}: link (2 inputs) gas {linkTx.Receipt.GasUsed.Value:N0}, timeout gas {resolved.Receipt.GasUsed.Value:N0}");
+        return new LinkedGame(tasks, game, asSubmitter, asChallenger, gameAsSubmitter, gameAsChallenger, submitter, challenger,
+            taskId, submitted.SubmissionId, gameId, outRoot, (ulong)linkTx.Receipt.GasUsed.Value);
     }
 
     // ------------------------------------------------------------------ helpers
