@@ -14,8 +14,9 @@ namespace OpmlNode.Tests.Chain;
 /// <summary>
 /// The typed bindings against the real contracts on anvil: deploy RiscvStep (fixture), ModelRegistry and OpmlTasks
 /// (k = 4), register, request, read the views back, and check that reverts surface as <see cref="ContractRevertException"/>
-/// naming the custom error. The second test plays a game far enough to use every kind of parameter the bindings encode
-/// (bytes32[], the nested bytes32[][] of link, payable bonds) and to decode the money events.
+/// naming the custom error. The two game tests play a one-slot game through link (every kind of parameter the bindings
+/// encode: bytes32[], the nested bytes32[][] of link, payable bonds) and end it by either side's timeout, decoding the
+/// money events. Not covered: bisect/choose over several slots or steps, a successful on-chain step, cancel.
 /// Every test deploys its own contracts; the anvil process is shared by the class.
 /// </summary>
 public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper output) : IClassFixture<AnvilFixture>
