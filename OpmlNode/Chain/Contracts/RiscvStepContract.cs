@@ -6,11 +6,12 @@ using Nethereum.Web3;
 
 namespace OpmlNode.Chain.Contracts;
 
-// Hand-written Nethereum typed DTOs for contracts/src/RiscvStep.sol (PROTOCOL §4). Keep in sync with the contract;
-// RiscvStepOnChainTests checks the selectors against forge's artifact ABI.
+// Hand-written Nethereum typed DTOs for contracts/src/step/RiscvStep.sol (PROTOCOL §4). Keep in sync with the contract;
+// RiscvStepOnChainTests and ContractBindingAbiTests check the selectors against forge's artifact ABI.
 
 /// <summary>Deployment of RiscvStep (no constructor arguments). The bytecode comes from forge's artifact
 /// (<see cref="ContractArtifacts.LoadBytecode"/>), not a compiled-in constant, so it always matches contracts/src.</summary>
+[ContractAbi(ContractNames.RiscvStep)]
 public sealed class RiscvStepDeployment : ContractDeploymentMessage
 {
     public RiscvStepDeployment() : base("") { }
@@ -18,6 +19,7 @@ public sealed class RiscvStepDeployment : ContractDeploymentMessage
 }
 
 /// <summary><c>step(bytes state, bytes proofs) returns (bytes32 postStateHash)</c> (pure).</summary>
+[ContractAbi(ContractNames.RiscvStep)]
 [Function("step", "bytes32")]
 public sealed class StepFunction : FunctionMessage
 {
@@ -26,6 +28,7 @@ public sealed class StepFunction : FunctionMessage
 }
 
 /// <summary><c>stateHash(bytes state) returns (bytes32)</c> (pure).</summary>
+[ContractAbi(ContractNames.RiscvStep)]
 [Function("stateHash", "bytes32")]
 public sealed class StateHashFunction : FunctionMessage
 {
@@ -52,21 +55,10 @@ public sealed class BadProofsLengthError : IErrorDTO
 [Error("BadMemoryProof")]
 public sealed class BadMemoryProofError : IErrorDTO;
 
-/// <summary>RiscvStep rejected a witness with one of its custom errors.</summary>
+/// <summary>RiscvStep rejected a witness with one of its custom errors (a <see cref="ContractRevertException"/> whose
+/// <see cref="ContractRevertException.Error"/> is one of the four *Error DTOs above).</summary>
 public sealed class RiscvStepRevertException(string errorName, IErrorDTO error, Exception inner)
-    : Exception(Describe(errorName, error), inner)
-{
-    /// <summary>The Solidity error name, e.g. "BadMemoryProof".</summary>
-    public string ErrorName { get; } = errorName;
-    /// <summary>The decoded error (one of the *Error DTOs above).</summary>
-    public IErrorDTO Error { get; } = error;
-
-    private static string Describe(string name, IErrorDTO error) => error switch
-    {
-        BadProofsLengthError e => $"RiscvStep reverted with {name}(expected: {e.Expected}, got: {e.Got})",
-        _ => $"RiscvStep reverted with {name}()",
-    };
-}
+    : ContractRevertException(errorName, error, ContractNames.RiscvStep, inner);
 
 /// <summary>Typed access to a deployed RiscvStep contract.</summary>
 public sealed class RiscvStepService(IWeb3 web3, string contractAddress)
