@@ -20,7 +20,7 @@ internal static class DisputeCommands
         var k = new Option<int>("--k") { Description = $"Arity of the bisection ({Bisection.MinK}..{Bisection.MaxK}).", DefaultValueFactory = _ => 4 };
         var lieSlot = new Option<string?>("--lie-slot") { Description = "A lying submitter whose first wrong slot is G (or 'all': one fixture per slot).", HelpName = "G|all" };
         var lieStep = new Option<string?>("--lie-step") { Description = "A lying submitter at slot G whose VM trace is wrong from step I (a number, or first|middle|last|store|trap).", HelpName = "G:I" };
-        var challengeCorrect = new Option<string?>("--challenge-correct") { Description = "A challenger disputing a correct result, believing slot G wrong (default the output slot; 'all': one per slot).", HelpName = "G|all", Arity = ArgumentArity.ZeroOrOne };
+        var challengeCorrect = new Option<string?>("--challenge-correct") { Description = "A challenger disputing a correct result, believing slot G wrong (default the output slot; 'all': one per slot; G:I also a wrong VM trace from step I).", HelpName = "G|all|G:I", Arity = ArgumentArity.ZeroOrOne };
         var maxSteps = new Option<ulong>("--max-node-steps") { Description = "The registration's maximum VM steps per node.", HelpName = "STEPS", DefaultValueFactory = _ => 1_000_000_000 };
         var output = new Option<string>("--out") { Description = "Fixture JSON file to write (with 'all': a directory, one file per game).", Required = true, HelpName = "FILE|DIR" };
         var cmd = new Command("fixture", "Play a whole game off chain (solver for both roles, the contract's rules in C#) and write every move for a forge test.\n" +

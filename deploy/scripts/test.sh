@@ -51,6 +51,10 @@ node="dotnet OpmlNode/bin/Release/net10.0/opml-node.dll"
     $node dispute fixture $mlp --lie-step "2:$at" --k 4 --out "$games/mlp-tiny-step-$at.json" >/dev/null
     $node dispute fixture $llama --lie-step "100:$at" --k 4 --out "$games/llama-tiny-step-$at.json" >/dev/null
   done
+  for at in first middle last trap; do
+    $node dispute fixture $mlp --challenge-correct "2:$at" --k 4 --out "$games/mlp-tiny-cc-step-$at.json" >/dev/null
+    $node dispute fixture $llama --challenge-correct "100:$at" --k 2 --out "$games/llama-tiny-cc-step-$at.json" >/dev/null
+  done
   for k in 2 16 64; do
     $node dispute fixture $mlp --lie-slot 5 --k $k --out "$games/mlp-tiny-k$k.json" >/dev/null
     $node dispute fixture $llama --lie-slot 120 --k $k --out "$games/llama-tiny-k$k.json" >/dev/null
