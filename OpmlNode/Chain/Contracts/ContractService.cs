@@ -96,13 +96,26 @@ public abstract class ContractService(IWeb3 web3, string contractAddress, string
     public string ContractAddress { get; } = contractAddress;
     public string ContractName { get; } = contractName;
 
-    /// <summary>Sends <paramref name="fn"/> (gas estimated by the node, which surfaces a revert as a decoded error) and
-    /// waits for the receipt; a mined failure (status 0) throws <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>
+    /// Gas added to the node's estimate: the estimate is made on the pending block, and the game's clocks make a move's
+    /// storage writes depend on the timestamp it is mined at (an unchanged clock word costs 100 gas to write, a changed
+    /// one up to 5,000), so an exact estimate can run out of gas a second later.
+    /// </summary>
+    public const int GasMarginPercent = 25, GasMarginFixed = 30_000;
+
+    /// <summary>Sends <paramref name="fn"/> (gas estimated by the node, which surfaces a revert as a decoded error, plus
+    /// <see cref="GasMarginPercent"/>) and waits for the receipt; a mined failure (status 0) throws
+    /// <see cref="InvalidOperationException"/>.</summary>
     public async Task<TransactionReceipt> SendAsync<TFunction>(TFunction fn, CancellationToken ct = default)
         where TFunction : FunctionMessage, new()
     {
-        var receipt = await ContractErrors.Decoding(ContractName, () =>
-            Web3.Eth.GetContractTransactionHandler<TFunction>().SendRequestAndWaitForReceiptAsync(ContractAddress, fn, ct)).ConfigureAwait(false);
+        var handler = Web3.Eth.GetContractTransactionHandler<TFunction>();
+        if (fn.Gas is null)
+        {
+            var estimate = await ContractErrors.Decoding(ContractName, () => handler.EstimateGasAsync(ContractAddress, fn)).ConfigureAwait(false);
+            fn.Gas = estimate.Value * (100 + GasMarginPercent) / 100 + GasMarginFixed;
+        }
+        var receipt = await ContractErrors.Decoding(ContractName, () => handler.SendRequestAndWaitForReceiptAsync(ContractAddress, fn, ct)).ConfigureAwait(false);
         if (receipt.Status?.Value != 1)
             throw new InvalidOperationException(
                 $"{ContractName}.{typeof(TFunction).GetCustomAttribute<FunctionAttribute>()?.Name} transaction {receipt.TransactionHash} failed (status {receipt.Status?.Value})");
