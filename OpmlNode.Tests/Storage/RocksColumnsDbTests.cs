@@ -32,6 +32,24 @@ public sealed class RocksColumnsDbTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(1L << 20)]
+    [InlineData(StorageOptions.DefaultBlockCacheBytes)]
+    public void OpensWithAnyValidBlockCacheSize(long blockCacheBytes)
+    {
+        using (var db = RocksColumnsDb.Open(new StorageOptions { Path = _dir, BlockCacheBytes = blockCacheBytes, SyncWrites = true }))
+        {
+            db.GetColumn(DbColumn.Tasks).Put([1], [2]);
+            db.Flush(); // reads below go through table files and so through the cache (or none)
+        }
+        using (var db = RocksColumnsDb.Open(new StorageOptions { Path = _dir, BlockCacheBytes = blockCacheBytes }))
+        {
+            Assert.Equal([2], db.GetColumn(DbColumn.Tasks).Get([1]));
+            Assert.Single(db.GetColumn(DbColumn.Tasks).Iterate([]));
+        }
+    }
+
     [Fact]
     public void FlushWritesTableFiles()
     {

@@ -83,10 +83,12 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
 
         var cache = options.BlockCacheBytes > 0 ? Cache.CreateLru((ulong)options.BlockCacheBytes) : null;
         var tableOptions = new BlockBasedTableOptions()
-            .SetFilterPolicy(BloomFilterPolicy.Create(10, false)) // ~1% false positives: cheap "absent" answers for Has/Get of Merkle nodes
-            .SetCacheIndexAndFilterBlocks(true) // index and filter memory counts against the cache, so the cache bounds memory
-            .SetPinL0FilterAndIndexBlocksInCache(true);
-        tableOptions = cache is null ? tableOptions.SetNoBlockCache(true) : tableOptions.SetBlockCache(cache);
+            .SetFilterPolicy(BloomFilterPolicy.Create(10, false)); // ~1% false positives: cheap "absent" answers for Has/Get of Merkle nodes
+        tableOptions = cache is null
+            ? tableOptions.SetNoBlockCache(true) // RocksDB then keeps index and filter blocks in table-reader memory
+            : tableOptions.SetBlockCache(cache)
+                .SetCacheIndexAndFilterBlocks(true) // index and filter memory counts against the cache, so the cache bounds memory
+                .SetPinL0FilterAndIndexBlocksInCache(true);
         var cfOptions = new ColumnFamilyOptions()
             .SetBlockBasedTableFactory(tableOptions)
             .SetWriteBufferSize(WriteBufferBytes)
