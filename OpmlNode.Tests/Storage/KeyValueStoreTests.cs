@@ -161,6 +161,47 @@ public class KeyValueStoreTests
         t.Dispose();
     }
 
+    /// <summary>Dispose racing readers, writers and iterations: they finish or get ObjectDisposedException, nothing else.</summary>
+    [Theory]
+    [MemberData(nameof(TestDbs.Kinds), MemberType = typeof(TestDbs))]
+    public async Task DisposeWhileInUseIsSafe(string kind)
+    {
+        var t = TestDbs.Create(kind);
+        for (ulong i = 0; i < 200; i++) t[DbColumn.Games].Put(Keys.U64(i), new byte[100]);
+        var games = t[DbColumn.Games];
+        long operations = 0;
+        var workers = Enumerable.Range(0, 3).Select(w => Task.Run(() =>
+        {
+            var buffer = new byte[100];
+            for (ulong i = 0; ; i++)
+            {
+                try
+                {
+                    switch (w)
+                    {
+                        case 0: games.Put(Keys.U64(i % 200), buffer); break;
+                        case 1: games.TryGet(Keys.U64(i % 200), buffer, out _); games.Has(Keys.U64(i % 300)); break;
+                        default: foreach (var kv in games.Iterate([])) Assert.Equal(8, kv.Key.Length); break;
+                    }
+                    Interlocked.Increment(ref operations);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return;
+                }
+            }
+        })).ToArray();
+        while (Interlocked.Read(ref operations) < 300) await Task.Delay(1);
+        t.Db.Dispose();
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(1));
+        if (t.Directory is not null)
+        {
+            using var again = RocksColumnsDb.Open(new StorageOptions { Path = t.Directory }); // closed once the last call left
+            Assert.Equal(200, again.GetColumn(DbColumn.Games).Iterate([]).Count());
+        }
+        t.Dispose();
+    }
+
     // ---- batches ----
 
     [Theory]

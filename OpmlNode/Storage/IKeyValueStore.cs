@@ -19,7 +19,7 @@ public interface IReadOnlyKeyValueStore
     /// <summary>
     /// All entries whose key starts with <paramref name="prefix"/>, in key order (an empty prefix is the whole column).
     /// The view is a snapshot taken at the first MoveNext: writes made while enumerating are not seen. Dispose the
-    /// enumerator (foreach does) before disposing the database.
+    /// enumerator (foreach does): on RocksDB an undisposed, unfinished one keeps the database open after its Dispose.
     /// </summary>
     IEnumerable<KeyValuePair<byte[], byte[]>> Iterate(ReadOnlySpan<byte> prefix);
 

@@ -5,8 +5,9 @@ namespace OpmlNode.Storage;
 /// <summary>
 /// The node's database on RocksDB: one column family per <see cref="DbColumn"/> (named by <see cref="DbNames"/>),
 /// column families found on disk that this version does not know are opened and kept untouched. Thread safe.
-/// Dispose only after other calls have returned; an iteration still open at dispose keeps the native database open
-/// until its enumerator is disposed.
+/// Every call into RocksDB is counted, so <see cref="Dispose"/> racing other calls never frees the native database
+/// under them: calls started after it throw <see cref="ObjectDisposedException"/>, and the database closes when the
+/// last running call, or the last open iteration's enumerator, finishes.
 /// </summary>
 public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
 {
@@ -24,9 +25,9 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
     private readonly WriteOptions _writeOptions;
     private readonly ColumnFamilyHandle[] _handles;
     private readonly RocksColumn[] _columns;
-    private readonly object _gate = new();
-    private int _openIterators;
-    private bool _disposed, _closed;
+    private readonly ReadOptions _readOptions = new();
+    private int _users; // calls and iterations inside RocksDB right now
+    private int _disposed, _closed;
 
     // Kept referenced for the database's lifetime: the native side points into them.
     private readonly DbOptions _dbOptions;
@@ -174,7 +175,7 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
 
     public void Flush()
     {
-        ThrowIfDisposed();
+        Enter();
         try
         {
             var flush = new FlushOptions().SetWaitForFlush(true);
@@ -187,31 +188,47 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
         {
             throw Translate(e, _path, "flush");
         }
+        finally
+        {
+            Exit();
+        }
     }
 
     public void Dispose()
     {
-        lock (_gate)
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // The exchange is a full fence: a call that entered before it is counted here, one entering after sees _disposed.
+        if (Volatile.Read(ref _users) == 0) Close();
+    }
+
+    /// <summary>Marks a call into RocksDB; pair with <see cref="Exit"/> in a finally.</summary>
+    private void Enter()
+    {
+        Interlocked.Increment(ref _users);
+        if (Volatile.Read(ref _disposed) != 0)
         {
-            if (_disposed) return;
-            _disposed = true;
-            if (_openIterators == 0) Close();
+            Exit();
+            throw new ObjectDisposedException(nameof(RocksColumnsDb));
         }
     }
 
-    // Callers hold _gate.
+    private void Exit()
+    {
+        if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _disposed) != 0) Close();
+    }
+
     private void Close()
     {
-        if (_closed) return;
-        _closed = true;
+        if (Interlocked.Exchange(ref _closed, 1) != 0) return;
         _db.Dispose();
+        GC.KeepAlive(_readOptions);
         GC.KeepAlive(_dbOptions);
         GC.KeepAlive(_cfOptions);
         GC.KeepAlive(_tableOptions);
         GC.KeepAlive(_cache);
     }
 
-    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
     private static void PrepareDirectory(string path)
     {
@@ -261,37 +278,70 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
     {
         public byte[]? Get(ReadOnlySpan<byte> key)
         {
-            owner.ThrowIfDisposed();
+            owner.Enter();
             try
             {
-                return owner._db.Get(key, handle);
+                return owner._db.Get(key, handle, owner._readOptions);
             }
             catch (RocksDbSharpException e)
             {
                 throw Translate(e, owner._path, "read");
             }
-        }
-
-        public bool TryGet(ReadOnlySpan<byte> key, Span<byte> destination, out int length)
-        {
-            var value = Get(key);
-            if (value is null)
+            finally
             {
-                length = 0;
-                return false;
+                owner.Exit();
             }
-            length = value.Length;
-            if (length > destination.Length)
-                throw new ArgumentException($"the value is {length} bytes but the buffer holds {destination.Length}", nameof(destination));
-            value.CopyTo(destination);
-            return true;
         }
 
-        public bool Has(ReadOnlySpan<byte> key) => Get(key) is not null;
+        public bool TryGet(ReadOnlySpan<byte> key, Span<byte> destination, out int length) => ReadPinned(key, destination, copy: true, out length);
+
+        public bool Has(ReadOnlySpan<byte> key) => ReadPinned(key, [], copy: false, out _);
+
+        // rocksdb_get_pinned_cf: the value is read in place (block cache or memtable), copied only into the caller's buffer.
+        private unsafe bool ReadPinned(ReadOnlySpan<byte> key, Span<byte> destination, bool copy, out int length)
+        {
+            owner.Enter();
+            try
+            {
+                ReadOnlySpan<byte> keyBytes = key.IsEmpty ? stackalloc byte[1] : key; // never a null pointer, even for the empty key
+                IntPtr slice;
+                fixed (byte* k = keyBytes)
+                    slice = Native.Instance.rocksdb_get_pinned_cf(owner._db.Handle, owner._readOptions.Handle, handle.Handle, k, (UIntPtr)key.Length);
+                if (slice == IntPtr.Zero)
+                {
+                    length = 0;
+                    return false;
+                }
+                try
+                {
+                    IntPtr value = Native.Instance.rocksdb_pinnableslice_value(slice, out UIntPtr size);
+                    length = checked((int)(ulong)size);
+                    if (copy)
+                    {
+                        if (length > destination.Length)
+                            throw new ArgumentException($"the value is {length} bytes but the buffer holds {destination.Length}", nameof(destination));
+                        new ReadOnlySpan<byte>((void*)value, length).CopyTo(destination);
+                    }
+                    return true;
+                }
+                finally
+                {
+                    Native.Instance.rocksdb_pinnableslice_destroy(slice);
+                }
+            }
+            catch (RocksDbSharpException e)
+            {
+                throw Translate(e, owner._path, "read");
+            }
+            finally
+            {
+                owner.Exit();
+            }
+        }
 
         public void Put(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
         {
-            owner.ThrowIfDisposed();
+            owner.Enter();
             try
             {
                 owner._db.Put(key, value, handle, owner._writeOptions);
@@ -300,11 +350,15 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
             {
                 throw Translate(e, owner._path, "write");
             }
+            finally
+            {
+                owner.Exit();
+            }
         }
 
         public void Delete(ReadOnlySpan<byte> key)
         {
-            owner.ThrowIfDisposed();
+            owner.Enter();
             try
             {
                 owner._db.Remove(key, handle, owner._writeOptions);
@@ -312,6 +366,10 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
             catch (RocksDbSharpException e)
             {
                 throw Translate(e, owner._path, "write");
+            }
+            finally
+            {
+                owner.Exit();
             }
         }
 
@@ -324,11 +382,7 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
         private IEnumerable<KeyValuePair<byte[], byte[]>> Scan(byte[] start, byte[]? endExclusive, byte[]? prefix)
         {
             if (endExclusive is not null && BytewiseComparer.Instance.Compare(start, endExclusive) >= 0) yield break;
-            lock (owner._gate)
-            {
-                owner.ThrowIfDisposed();
-                owner._openIterators++;
-            }
+            owner.Enter(); // held until the enumerator is disposed: the native iterator needs the database open
             try
             {
                 // The bounds let RocksDB stop at the range's end instead of reading past it (and skip tombstones there).
@@ -346,10 +400,7 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
             }
             finally
             {
-                lock (owner._gate)
-                {
-                    if (--owner._openIterators == 0 && owner._disposed) owner.Close();
-                }
+                owner.Exit();
             }
         }
     }
@@ -386,7 +437,15 @@ public sealed class RocksColumnsDb : IColumnsDb<DbColumn>
             Check(DbColumn.Metadata);
             try
             {
-                owner._db.Write(_batch, owner._writeOptions);
+                owner.Enter();
+                try
+                {
+                    owner._db.Write(_batch, owner._writeOptions);
+                }
+                finally
+                {
+                    owner.Exit();
+                }
             }
             catch (RocksDbSharpException e)
             {
