@@ -52,8 +52,14 @@ public class KeyValueStoreTests
         Assert.True(results.TryGet(B(7), [], out int length));
         Assert.Equal(0, length);
 
+        Assert.False(results.Has([]));
+        Assert.False(results.TryGet([], new byte[1], out _));
         results.Put([], B(42));
         Assert.Equal(B(42), results.Get([]));
+        Assert.True(results.Has([]));
+        var one = new byte[1];
+        Assert.True(results.TryGet([], one, out length));
+        Assert.Equal((1, (byte)42), (length, one[0]));
         var all = results.Iterate([]).ToList();
         Assert.Equal(2, all.Count);
         Assert.Empty(all[0].Key); // the empty key sorts first
