@@ -80,18 +80,25 @@ public static class MnistImage
         return (double)sum / n;
     }
 
-    /// <summary>An 8-bit grayscale PNG (one IDAT, filter 0 on every row) of a width×height image.</summary>
-    public static byte[] ToPng(ReadOnlySpan<byte> gray, int width, int height)
+    /// <summary>
+    /// An 8-bit PNG of a width×height image with 1 (gray), 3 (RGB) or 4 (RGBA) interleaved channels: one IDAT, filter 0
+    /// on every row. (StbImageSharp only decodes; the few PNGs the node writes need no more than this.)
+    /// </summary>
+    public static byte[] ToPng(ReadOnlySpan<byte> pixels, int width, int height, int channels = 1)
     {
-        if (width <= 0 || height <= 0 || gray.Length != width * height) throw new ArgumentException($"{gray.Length} pixels is not {width}×{height}");
-        var raw = new byte[height * (width + 1)];
-        for (int y = 0; y < height; y++) gray.Slice(y * width, width).CopyTo(raw.AsSpan(y * (width + 1) + 1));
+        byte colourType = channels switch { 1 => 0, 3 => 2, 4 => 6, _ => throw new ArgumentException("channels must be 1, 3 or 4") };
+        if (width <= 0 || height <= 0 || pixels.Length != width * height * channels)
+            throw new ArgumentException($"{pixels.Length} bytes is not {width}×{height}×{channels}");
+        int stride = width * channels;
+        var raw = new byte[height * (stride + 1)];
+        for (int y = 0; y < height; y++) pixels.Slice(y * stride, stride).CopyTo(raw.AsSpan(y * (stride + 1) + 1));
         using var idat = new MemoryStream();
         using (var z = new ZLibStream(idat, CompressionLevel.SmallestSize, leaveOpen: true)) z.Write(raw);
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8; // bit depth; colour type 0 (gray), compression 0, filter 0, no interlace
+        ihdr[8] = 8; // bit depth; then colour type, compression 0, filter 0, no interlace
+        ihdr[9] = colourType;
         using var png = new MemoryStream();
         png.Write(PngSignature);
         Chunk(png, "IHDR", ihdr);
