@@ -211,6 +211,35 @@ public sealed class MnistTests(MnistFixture f) : IClassFixture<MnistFixture>
         }
     }
 
+    [Fact]
+    public void FloatKernelsAreTheIeeeResultsTheySayTheyAre()
+    {
+        // Exp (used instead of the C runtime's, whose last bit may differ between platforms) is within 2 ulp of Math.Exp.
+        for (double x = -60; x <= 0; x += 0.0137)
+        {
+            double want = Math.Exp(x), got = FloatMath.Exp(x);
+            Assert.True(Math.Abs(got - want) <= 2 * (Math.BitIncrement(want) - want), $"exp({x}) = {got}, want {want}");
+        }
+        Assert.Equal(1.0, FloatMath.Exp(0));
+        Assert.Equal(0.0, FloatMath.Exp(-1000));
+        // Dot: 8 lane sums then the tail, in order (so it is not TensorPrimitives' hardware-width-dependent order).
+        var a = Enumerable.Range(0, 19).Select(i => 1f / (i + 1)).ToArray();
+        var b = Enumerable.Range(0, 19).Select(i => (float)(i % 5) - 2.5f).ToArray();
+        var lanes = new float[8];
+        for (int i = 0; i < 16; i++) lanes[i % 8] += a[i] * b[i];
+        float want32 = 0;
+        foreach (var l in lanes) want32 += l;
+        for (int i = 16; i < 19; i++) want32 += a[i] * b[i];
+        Assert.Equal(want32, FloatMath.Dot(a, b));
+        // A shift moves pixels and fills with black.
+        var img = new byte[784];
+        img[5 * 28 + 7] = 200;
+        var moved = new byte[784];
+        MnistTrainer.Shift(img, 1, -1, moved);
+        Assert.Equal(200, moved[4 * 28 + 8]);
+        Assert.Equal(200, moved.Sum(p => p));
+    }
+
     private static byte[] Crop20(byte[] px28)
     {
         var cell = new byte[400];
