@@ -68,7 +68,7 @@ public sealed class FloatMlp
         return Argmax(act[^1]);
     }
 
-    /// <summary>Fraction of <paramref name="samples"/> classified correctly.</summary>
+    /// <summary>How many of <paramref name="samples"/> the float model classifies correctly, of how many.</summary>
     public (int Correct, int Total) Accuracy(IReadOnlyList<MnistSample> samples)
     {
         var act = NewActivations();

@@ -41,7 +41,7 @@ public static class MnistModel
             floatCorrect, int8Correct, test.Count, train.Count, trainTime, evalTime);
     }
 
-    /// <summary>The class the model gives a 28×28 digit (one pass on <paramref name="backend"/>).</summary>
+    /// <summary>The class the runner's model gives a 28×28 digit (one pass).</summary>
     public static int Classify(GraphRunner runner, MnistSample s) => runner.Run(MnistImage.ToInput(s.Pixels), 1).Output.ToInts()[0];
 
     /// <summary>How many of <paramref name="samples"/> the integer model classifies correctly.</summary>
