@@ -16,6 +16,7 @@ internal static class InferCommand
         var model = new Option<FileInfo>("--model") { Description = "An .opml model file.", Required = true };
         var input = new Option<FileInfo?>("--input") { Description = "Task input: the raw little-endian bytes of the TASK_INPUT tensor (at most the input size limit; shorter = zero-padded)." };
         var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0).", HelpName = "LIST" };
+        var png = new Option<FileInfo?>("--input-png") { Description = "mlp: a digit image (PNG, 20×20 or 28×28, grayscale or colour), converted to I8 [1, 784] as for MNIST (q = pixel − 128, white on black)." };
         var random = new Option<int?>("--input-random") { Description = "A seeded random valid input.", HelpName = "SEED" };
         var passes = new Option<int?>("--passes") { Description = $"Passes P (default: 1 for a classifier; prompt length + {TaskInput.DefaultNewTokens}, at most the KV length, for llama).", HelpName = "P" };
         var backend = new Option<BackendKind>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => options.Inference.BackendKind, HelpName = "cpu|ilgpu|scalar" };
@@ -25,18 +26,19 @@ internal static class InferCommand
         var cmd = new Command("infer", "Run a model on an input: prints the output tensor, the decoded tokens/class and the final graph root S_N (docs/GRAPH.md).\n" +
             $"Exit code: 0; 1 if a --vm-slot check differs; {ExitCodes.BadInput} for bad files or options.")
         {
-            model, input, tokens, random, passes, backend, show, vmSlots, vmAll,
+            model, input, png, tokens, random, passes, backend, show, vmSlots, vmAll,
         };
-        cmd.SetAction(p => Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
+        cmd.SetAction(p => Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(png), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
         return cmd;
     }
 
-    private static int Infer(FileInfo modelFile, FileInfo? inputFile, string? tokens, int? random, int? passesOpt, BackendKind backendKind, int show, long[] vmSlots, bool vmAll)
+    private static int Infer(FileInfo modelFile, FileInfo? inputFile, FileInfo? pngFile, string? tokens, int? random, int? passesOpt, BackendKind backendKind, int show, long[] vmSlots, bool vmAll)
     {
-        if ((inputFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
-            return Fail("give exactly one of --input FILE, --input-tokens LIST, --input-random SEED");
+        if ((inputFile is null ? 0 : 1) + (pngFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
+            return Fail("give exactly one of --input FILE, --input-png FILE, --input-tokens LIST, --input-random SEED");
         using var m = ModelReader.Open(modelFile.FullName);
         var input = inputFile is not null ? TaskInput.FromBytes(m, File.ReadAllBytes(inputFile.FullName))
+            : pngFile is not null ? TaskInput.FromImage(m, File.ReadAllBytes(pngFile.FullName), pngFile.Name)
             : tokens is not null ? TaskInput.FromTokens(m, TaskInput.ParseTokens(tokens))
             : TaskInput.Random(m, random!.Value);
         int passes = passesOpt ?? input.DefaultPasses;

@@ -2,8 +2,10 @@
 # Installs what the build, the tests and the demo need and is missing; safe to run again.
 # Debian packages: clang-14 + lld-14 (guest builds), qemu-user (reference RISC-V emulator), python3 (ISA check).
 # npm: forge, anvil and solc for contracts/ (pinned by contracts/package-lock.json).
+# Data: the MNIST digits (OpenCV's digits.png from Debian's opencv-doc) for `model train-mnist` and the Mnist tests.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
 
 missing=()
 command -v clang-14 >/dev/null || missing+=(clang-14)
@@ -13,7 +15,6 @@ command -v python3 >/dev/null || missing+=(python3)
 command -v npm >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
@@ -22,4 +23,24 @@ command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK (dotnet) is requi
 if [ ! -x contracts/node_modules/.bin/forge ] || [ ! -x contracts/node_modules/.bin/anvil ]; then
   echo "installing contracts/ npm packages (forge, anvil, solc)"
   (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The 5,000 MNIST digits of OpenCV's samples (examples/data/digits.png of Debian's opencv-doc, ~96 MB .deb): only
+# that file is extracted from the package, which is not installed; cached outside the work tree (where
+# OpmlNode/Inference/Models/Mnist/MnistDigits.DefaultPath looks), so a fresh clone on the same machine reuses it.
+home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+digits="${OPML_MNIST_DIGITS:-${XDG_CACHE_HOME:-$home/.cache}/opml-node/mnist/digits.png}"
+digits_sha=60c917758ef97cc090f35cd8e293e4de691ef942847da0ff80dedab33d57c662
+if [ ! -f "$digits" ]; then
+  echo "fetching the MNIST digits (opencv-doc: examples/data/digits.png) to $digits"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && chmod 755 . && { apt-get download -qq opencv-doc 2>/dev/null || { $SUDO apt-get update -qq && apt-get download -qq opencv-doc; }; })
+  dpkg-deb --fsys-tarfile "$tmp"/opencv-doc_*.deb | tar -x -C "$tmp" ./usr/share/doc/opencv-doc/examples/data/digits.png
+  mkdir -p "$(dirname "$digits")"
+  mv "$tmp/usr/share/doc/opencv-doc/examples/data/digits.png" "$digits"
+  rm -rf "$tmp"; trap - EXIT
+fi
+if [ "$(sha256sum "$digits" | cut -d' ' -f1)" != "$digits_sha" ]; then
+  echo "warning: $digits is not the digits.png of opencv-doc 4.6.0+dfsg-12; models/mnist/mnist.opml will not rebuild byte for byte" >&2
 fi

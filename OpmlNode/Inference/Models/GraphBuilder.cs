@@ -47,16 +47,21 @@ public sealed class GraphBuilder
     /// y = A·Wᵀ (+ bias) requantised (or I32), tiled along output features into the fewest equal tiles whose estimated
     /// guest cost fits the step budget (K is never split, so a single output column is the smallest tile); tiles
     /// reference the same weight with n0 offsets and are joined by Concat. Returns the node holding [rows, N].
+    /// With <paramref name="perChannel"/> (I32 [N, 2] of (M_n, s_n), OPS §5.1) each output feature has its own
+    /// requantisation and <paramref name="q"/> is unused (P[0], P[1] are 0).
     /// </summary>
-    public int MatMul(InputRef a, InputRef w, InputRef? bias, ElemType outType, (int M, int S) q, int qmin, int qmax)
+    public int MatMul(InputRef a, InputRef w, InputRef? bias, ElemType outType, (int M, int S) q, int qmin, int qmax, InputRef? perChannel = null)
     {
+        if (perChannel is not null && outType == ElemType.I32) throw new ArgumentException("a MatMul with I32 output does not requantise, so it takes no per-channel (M_n, s_n)");
         int rows = a.Spec.Rows, n = w.Spec.Dims[0], k = w.Spec.Dims[1];
         int tiles = 1;
         while (tiles < n && GuestCost.MatMulSteps(rows, (n + tiles - 1) / tiles, k) > MaxStepsPerNode) tiles++;
-        InputRef[] ins = bias is null ? [a, w] : [a, w, bias];
+        InputRef[] ins = new[] { a, w, bias, perChannel }.OfType<InputRef>().ToArray();
         MatMulParams P(int n0) => outType == ElemType.I32
             ? MatMulParams.Int32Output(n0, hasBias: bias is not null)
-            : new MatMulParams(q.M, q.S, qmin, qmax, n0, HasBias: bias is not null, PerChannel: false);
+            : perChannel is not null
+                ? new MatMulParams(0, 0, qmin, qmax, n0, HasBias: bias is not null, PerChannel: true)
+                : new MatMulParams(q.M, q.S, qmin, qmax, n0, HasBias: bias is not null, PerChannel: false);
         if (tiles == 1) return Add(new TensorSpec(outType, rows, n), ins, P(0));
         int per = (n + tiles - 1) / tiles;
         var parts = new List<int>();

@@ -51,6 +51,18 @@ public sealed class TaskInput
         };
     }
 
+    /// <summary>
+    /// A digit image (PNG, 20×20 or 28×28, grayscale or colour) for an MLP classifier with input I8 [1, 784], converted
+    /// as <see cref="Mnist.MnistImage"/> says (28×28 white on black, q = pixel − 128).
+    /// </summary>
+    public static TaskInput FromImage(IModel model, ReadOnlySpan<byte> png, string name = "image")
+    {
+        var spec = model.Nodes.SelectMany(d => d.Inputs).FirstOrDefault(r => r.Kind == RefKind.TaskInput)?.Spec;
+        if (model.Kind != ArchitectureKind.Mlp || spec is null || spec.Type != ElemType.I8 || spec.ElementCount != Mnist.MnistImage.Pixels)
+            throw new ArgumentException($"image input is for MLP classifiers with an I8 [1, {Mnist.MnistImage.Pixels}] input; {model.Architecture} takes {spec?.ToString() ?? "no task input"}");
+        return new(model, Mnist.MnistImage.InputFromPng(png, name));
+    }
+
     /// <summary>Parses a comma-separated list of token ids ("1,2,3").</summary>
     public static int[] ParseTokens(string text)
     {
