@@ -19,7 +19,6 @@ public static class CommandLine
         root.Subcommands.Add(VmCommands.Build());
         root.Subcommands.Add(ChainCommands.Build(options));
         root.Subcommands.Add(ModelCommands.Build());
-        root.Subcommands.Single(c => c.Name == "model").Subcommands.Add(MnistCommands.Build());
         root.Subcommands.Add(InferCommand.Build(options));
         root.Subcommands.Add(DisputeCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());

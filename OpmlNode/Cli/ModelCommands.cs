@@ -11,7 +11,8 @@ namespace OpmlNode.Cli;
 internal static class ModelCommands
 {
     /// <summary>The `model` verb group.</summary>
-    public static Command Build() => CommandLine.Group("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect.", SynthCommand(), InfoCommand());
+    public static Command Build() => CommandLine.Group("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect, train the MNIST classifier.",
+        SynthCommand(), InfoCommand(), MnistCommands.Build());
 
     private static Command SynthCommand()
     {
