@@ -20,6 +20,7 @@ public static class CommandLine
         root.Subcommands.Add(ChainCommands.Build(options));
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(InferCommand.Build(options));
+        root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(DisputeCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());
         ApplyConventions(root);

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using OpmlNode.Chain.Contracts;
+using OpmlNode.Hosting;
+using OpmlNode.Inference.Models;
+using static OpmlNode.Cli.CliErrors;
+
+namespace OpmlNode.Cli;
+
+/// <summary>
+/// `opml-node run`: the node daemon (Generic Host). Settings come from appsettings.json (section OpmlNode:Node), the
+/// environment (OPML_OpmlNode__Node__…) and these options, which win; they are validated before anything starts.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Build()
+    {
+        var rpc = new Option<string?>("--rpc") { Description = "JSON-RPC endpoint of the chain.", HelpName = "URL" };
+        var keyFile = new Option<string?>("--key-file") { Description = "File whose first line is the node's hex private key.", HelpName = "FILE" };
+        var keyEnv = new Option<string?>("--key-env") { Description = "Environment variable holding the key (default OPML_KEY).", HelpName = "NAME" };
+        var deployment = new Option<string?>("--deployment") { Description = "Deployment file written by `opml-node deploy` (default deployment.json).", HelpName = "FILE" };
+        var data = new Option<string?>("--data") { Description = "The node's RocksDB directory (default opml-data).", HelpName = "DIR" };
+        var submitter = new Option<bool>("--submitter") { Description = "Answer requests for the served models with a bonded result." };
+        var verifier = new Option<bool>("--verifier") { Description = "Re-execute every result of a served model and challenge wrong ones." };
+        var models = new Option<string[]>("--model") { Description = "A served model: ID=FILE.opml (repeatable).", HelpName = "ID=FILE", AllowMultipleArgumentsPerToken = false };
+        var backend = new Option<string?>("--backend") { Description = "cpu | ilgpu | scalar.", HelpName = "cpu|ilgpu|scalar" };
+        var confirmations = new Option<int?>("--confirmations") { Description = "Blocks a log must be buried under before the node acts on it.", HelpName = "N" };
+        var poll = new Option<int?>("--poll-ms") { Description = "Poll interval of every service (ms).", HelpName = "MS" };
+        var logFile = new Option<string?>("--log-file") { Description = "Also write the JSON log lines to this file.", HelpName = "FILE" };
+        var lieSlot = new Option<string?>("--lie-slot") { Description = "Fault injection: as submitter, post a wrong root for slot G (or 'random').", HelpName = "G|random" };
+        var lieStep = new Option<string?>("--lie-step") { Description = "Fault injection: as submitter, slot G wrong and its VM trace wrong from step I.", HelpName = "G:I" };
+        var challengeCorrect = new Option<bool>("--challenge-correct") { Description = "Fault injection: as verifier, challenge correct results too." };
+        var silent = new Option<int?>("--silent-after-move") { Description = "Fault injection: stop playing games after M moves (the clock then decides).", HelpName = "M" };
+        var seed = new Option<int?>("--seed") { Description = "Seed of random fault injection (logged).", HelpName = "SEED" };
+        var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
+            $"Logs are JSON lines on stdout. Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
+        {
+            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, poll, logFile, lieSlot, lieStep, challengeCorrect, silent, seed,
+        };
+        cmd.SetAction(async (p, ct) =>
+        {
+            var o = new Dictionary<string, string?>();
+            void Set(string key, object? value) { if (value is not null) o[$"{NodeRunOptions.Section}:{key}"] = value is bool b ? (b ? "true" : null) : value.ToString(); }
+            Set(nameof(NodeRunOptions.RpcUrl), p.GetValue(rpc));
+            Set(nameof(NodeRunOptions.KeyFile), p.GetValue(keyFile));
+            Set(nameof(NodeRunOptions.KeyEnv), p.GetValue(keyEnv));
+            Set(nameof(NodeRunOptions.Deployment), p.GetValue(deployment));
+            Set(nameof(NodeRunOptions.DataDir), p.GetValue(data));
+            Set(nameof(NodeRunOptions.Submitter), p.GetValue(submitter));
+            Set(nameof(NodeRunOptions.Verifier), p.GetValue(verifier));
+            Set(nameof(NodeRunOptions.Backend), p.GetValue(backend));
+            Set(nameof(NodeRunOptions.Confirmations), p.GetValue(confirmations));
+            Set(nameof(NodeRunOptions.PollMilliseconds), p.GetValue(poll));
+            Set(nameof(NodeRunOptions.LogFile), p.GetValue(logFile));
+            Set("Faults:LieSlot", p.GetValue(lieSlot));
+            Set("Faults:LieStep", p.GetValue(lieStep));
+            Set("Faults:ChallengeCorrect", p.GetValue(challengeCorrect));
+            Set("Faults:SilentAfterMove", p.GetValue(silent));
+            Set("Faults:Seed", p.GetValue(seed));
+            var served = p.GetValue(models) ?? [];
+            for (int i = 0; i < served.Length; i++)
+            {
+                var parts = served[i].Split('=', 2);
+                if (parts.Length != 2 || !ulong.TryParse(parts[0], out var id)) return Fail($"--model '{served[i]}': expected ID=FILE.opml");
+                Set($"Models:{i}:ModelId", id);
+                Set($"Models:{i}:File", Path.GetFullPath(parts[1]));
+            }
+            return await RunAsync(o, ct);
+        });
+        return cmd;
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = false });
+        builder.Configuration.AddEnvironmentVariables("OPML_").AddInMemoryCollection(overrides);
+        builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddSystemd();
+        builder.Services.AddOpmlOptions(builder.Configuration).AddOpmlLogging(builder.Configuration).AddOpmlStorage().AddOpmlChain().AddOpmlServices(builder.Configuration);
+        using var host = builder.Build();
+        try
+        {
+            await host.StartAsync(ct);
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var f in e.Failures) Console.Error.WriteLine($"error: invalid setting: {f}");
+            return ExitCodes.BadInput;
+        }
+        catch (Exception e) when (e is InvalidDataException or Storage.StorageException or ContractRevertException or HttpRequestException
+            or Nethereum.JsonRpc.Client.RpcClientUnknownException or InvalidModelException or InvalidOperationException)
+        {
+            return Fail(e.Message);
+        }
+        await host.WaitForShutdownAsync(CancellationToken.None);
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Numerics;
+using Microsoft.Extensions.Logging;
+using Nethereum.Web3;
+using Nethereum.Web3.Accounts;
+using OpmlNode.Chain;
+using OpmlNode.Chain.Contracts;
+using OpmlNode.Dispute;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Models;
+using Polly;
+
+namespace OpmlNode.Hosting;
+
+/// <summary>A served model, opened once: the file, its roots, its registration as this node computes it.</summary>
+public sealed class ServedModelRuntime(ulong modelId, IModel model, ModelRoots roots, RegisteredModel registered)
+{
+    public ulong ModelId { get; } = modelId;
+    public IModel Model { get; } = model;
+    public ModelRoots Roots { get; } = roots;
+
+    /// <summary>The registration (its step budget is the registered one, set at start-up from the chain).</summary>
+    public RegisteredModel Registered => registered with { MaxNodeSteps = MaxNodeSteps };
+
+    public ulong MaxNodeSteps { get; set; } = registered.MaxNodeSteps;
+}
+
+/// <summary>
+/// What every service of one node shares: its signer, the contracts, the store, the served models, and each task's
+/// dispute parties (computed once per task: the honest one, and the lying one when fault injection is on).
+/// </summary>
+public sealed class NodeContext : IDisposable
+{
+    private readonly Dictionary<(ulong Task, bool Lying), DisputeParty> _parties = [];
+    private readonly ILogger _log;
+
+    public NodeContext(NodeRunOptions options, NodeStore store, IReadOnlyDictionary<ulong, ServedModelRuntime> models, ILogger<NodeContext> log)
+    {
+        Options = options;
+        Store = store;
+        Models = models;
+        _log = log;
+        Deployment = DeployedContracts.Load(options.Deployment);
+        var key = SigningKey.Load(options.KeyFile, options.KeyEnv);
+        Web3 = new Web3(new Account(key, Deployment.ChainId), options.RpcUrl);
+        Address = Web3.TransactionManager.Account.Address;
+        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(10));
+        Tasks = new OpmlTasksService(Web3, Deployment.Tasks);
+        Game = new DisputeGameService(Web3, Deployment.Game);
+        Vm = VmBackend.Embedded();
+        Backend = OpBackends.Create(OpBackends.TryParse(options.Backend, out var b) ? b : BackendKind.Cpu);
+    }
+
+    public NodeRunOptions Options { get; }
+    public NodeStore Store { get; }
+    public IReadOnlyDictionary<ulong, ServedModelRuntime> Models { get; }
+    public DeployedContracts Deployment { get; }
+    public Web3 Web3 { get; }
+    public string Address { get; }
+    public ResiliencePipeline Rpc { get; }
+    public OpmlTasksService Tasks { get; }
+    public DisputeGameService Game { get; }
+    public VmBackend Vm { get; }
+    public IOpBackend Backend { get; }
+
+    public bool IsMe(string address) => string.Equals(address, Address, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>This node's party for a task; lying per the fault options when <paramref name="lying"/>.</summary>
+    public DisputeParty Party(TaskRecord task, bool lying)
+    {
+        lock (_parties)
+        {
+            if (_parties.TryGetValue((task.TaskId, lying), out var p)) return p;
+            var m = Models[task.ModelId];
+            var input = Convert.FromHexString(task.InputHex);
+            var dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend);
+            FaultInjection? lie = lying ? Lie(task, dt) : null;
+            p = dt.Party(lie);
+            _parties[(task.TaskId, lying)] = p;
+            return p;
+        }
+    }
+
+    private FaultInjection? Lie(TaskRecord task, DisputeTask dt)
+    {
+        var f = Options.Faults;
+        var honest = dt.Party();
+        if (f.LieSlot is { } s)
+        {
+            long slot = s == "random" ? new Random(HashCode.Combine(f.Seed, (long)task.TaskId)).NextInt64(honest.Graph.Length) : long.Parse(s);
+            _log.LogWarning("Fault injection: lying at slot {LieSlot} of task {TaskId} (seed {Seed})", slot, task.TaskId, f.Seed);
+            return FixtureScenarios.LieSlot(slot.ToString(System.Globalization.CultureInfo.InvariantCulture), honest)[0].Lie;
+        }
+        if (f.LieStep is { } st)
+        {
+            var lie = FixtureScenarios.LieStep(st, honest)[0].Lie;
+            _log.LogWarning("Fault injection: lying at slot {LieSlot} from VM step {LieStep} of task {TaskId}", lie.LieSlot, lie.LieStep, task.TaskId);
+            return lie;
+        }
+        if (f.ChallengeCorrect)
+            return FixtureScenarios.ChallengeCorrect(null, honest)[0].Lie;
+        return null;
+    }
+
+    /// <summary>
+    /// The time a transaction sent now is mined at, at the earliest: the latest block's timestamp, or the wall clock when it
+    /// is later (an automining devnet has no new block until a transaction arrives). Too early a move only reverts at gas
+    /// estimation and is tried again on the next tick.
+    /// </summary>
+    public async Task<ulong> NowAsync(CancellationToken ct)
+    {
+        var block = await Rpc.ExecuteAsync(async _ => await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest()), ct);
+        return Math.Max((ulong)block.Timestamp.Value, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    }
+
+    public Task<T> Read<T>(Func<Task<T>> call, CancellationToken ct) => Rpc.ExecuteAsync(async _ => await call(), ct).AsTask();
+
+    public BigInteger SubmitterBond => Deployment.Parameters.SubmitterBond;
+    public BigInteger ChallengerBond => Deployment.Parameters.ChallengerBond;
+
+    public void Dispose()
+    {
+        (Backend as IDisposable)?.Dispose();
+        foreach (var m in Models.Values) (m.Model as IDisposable)?.Dispose();
+    }
+}

@@ -1,0 +1,76 @@
+namespace OpmlNode.Hosting;
+
+/// <summary>
+/// Settings of <c>opml-node run</c> (section <c>OpmlNode:Node</c> of appsettings.json, environment
+/// <c>OPML_OpmlNode__Node__…</c>, then the verb's options). The key is never a setting here: only where to read it.
+/// </summary>
+public sealed class NodeRunOptions
+{
+    public const string Section = "OpmlNode:Node";
+
+    /// <summary>JSON-RPC endpoint (http/https).</summary>
+    public string? RpcUrl { get; set; }
+
+    /// <summary>File whose first line is the hex private key; or <see cref="KeyEnv"/>.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Environment variable holding the hex private key (default OPML_KEY).</summary>
+    public string? KeyEnv { get; set; } = "OPML_KEY";
+
+    /// <summary>The deployment file written by <c>opml-node deploy</c>.</summary>
+    public string Deployment { get; set; } = "deployment.json";
+
+    /// <summary>The node's RocksDB directory (one per node).</summary>
+    public string DataDir { get; set; } = "opml-data";
+
+    /// <summary>Answer requests for the served models with a bonded result.</summary>
+    public bool Submitter { get; set; }
+
+    /// <summary>Re-execute every result of a served model and challenge a wrong one.</summary>
+    public bool Verifier { get; set; }
+
+    /// <summary>The models this node serves and verifies: registered model id → its .opml file.</summary>
+    public List<ServedModel> Models { get; set; } = [];
+
+    /// <summary>Blocks a log must be buried under before the node acts on it.</summary>
+    public int Confirmations { get; set; }
+
+    public int PollMilliseconds { get; set; } = 250;
+
+    /// <summary>Seconds a game move is sent before the mover's deadline at the latest (the node moves at once; this is the alarm).</summary>
+    public int ClockMarginSeconds { get; set; } = 5;
+
+    /// <summary>Native backend for inference: cpu | ilgpu | scalar.</summary>
+    public string Backend { get; set; } = "cpu";
+
+    /// <summary>Also write the JSON log lines to this file.</summary>
+    public string? LogFile { get; set; }
+
+    public FaultOptions Faults { get; set; } = new();
+}
+
+public sealed class ServedModel
+{
+    public ulong ModelId { get; set; }
+    public string File { get; set; } = "";
+}
+
+/// <summary>Fault injection for tests and demos: a node that lies (never set in production).</summary>
+public sealed class FaultOptions
+{
+    /// <summary>As submitter: the first wrong slot ("random" draws one from the seed, which is logged).</summary>
+    public string? LieSlot { get; set; }
+
+    /// <summary>As submitter: G:I, slot G wrong and the VM trace wrong from step I (a number, first|middle|last|store|trap).</summary>
+    public string? LieStep { get; set; }
+
+    /// <summary>As verifier: challenge correct results too (believing the output slot wrong).</summary>
+    public bool ChallengeCorrect { get; set; }
+
+    /// <summary>Stop making game moves after this many (then the clock decides).</summary>
+    public int? SilentAfterMove { get; set; }
+
+    public int Seed { get; set; } = 1;
+
+    public bool Any => LieSlot is not null || LieStep is not null || ChallengeCorrect || SilentAfterMove is not null;
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using OpmlNode.Chain;
+using OpmlNode.Inference.Backends;
+
+namespace OpmlNode.Hosting;
+
+/// <summary>Fails the start (ValidateOnStart) with one line per problem: the node never starts half-configured.</summary>
+public sealed class NodeRunOptionsValidator : IValidateOptions<NodeRunOptions>
+{
+    public ValidateOptionsResult Validate(string? name, NodeRunOptions o)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(o.RpcUrl)) errors.Add("RpcUrl is missing (--rpc URL or OpmlNode:Node:RpcUrl)");
+        else if (!(Uri.TryCreate(o.RpcUrl, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)))
+            errors.Add($"RpcUrl '{o.RpcUrl}' is not an http(s) URL");
+        try { SigningKey.Load(o.KeyFile, o.KeyEnv); }
+        catch (InvalidDataException e) { errors.Add(e.Message); }
+        try { DeployedContracts.Load(o.Deployment); }
+        catch (InvalidDataException e) { errors.Add(e.Message); }
+        if (!o.Submitter && !o.Verifier) errors.Add("no role: give --submitter and/or --verifier");
+        if (o.Models.Count == 0) errors.Add("no model served: give --model ID=FILE.opml");
+        foreach (var m in o.Models)
+            if (!File.Exists(m.File)) errors.Add($"model {m.ModelId}: file {m.File} does not exist");
+        if (o.Models.Select(m => m.ModelId).Distinct().Count() != o.Models.Count) errors.Add("a model id is served twice");
+        if (!OpBackends.TryParse(o.Backend, out _)) errors.Add($"Backend '{o.Backend}' is not one of {OpBackends.Names}");
+        if (o.Confirmations < 0) errors.Add("Confirmations must be >= 0");
+        if (o.PollMilliseconds is < 10 or > 60_000) errors.Add("PollMilliseconds must be in [10, 60000]");
+        if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("DataDir is missing");
+        else if (File.Exists(o.DataDir)) errors.Add($"DataDir {o.DataDir} is a file");
+        if (o.Faults.LieSlot is { } ls && ls != "random" && !ulong.TryParse(ls, out _)) errors.Add($"--lie-slot '{ls}' is not a slot number or 'random'");
+        if (o.Faults.LieSlot is not null && o.Faults.LieStep is not null) errors.Add("--lie-slot and --lie-step exclude each other");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

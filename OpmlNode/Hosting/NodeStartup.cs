@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpmlNode.Crypto;
+
+namespace OpmlNode.Hosting;
+
+/// <summary>
+/// Checks the world before any service runs: the deployment is on this chain with code at every address, and every
+/// served model is registered on chain with exactly the roots its file gives; then finishes transactions a previous run
+/// left in flight. A failure stops the start with one clear message.
+/// </summary>
+public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<NodeStartup> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await node.Deployment.VerifyAsync(node.Web3);
+        var registry = new Chain.Contracts.ModelRegistryService(node.Web3, node.Deployment.Registry);
+        var count = await registry.ModelCountAsync();
+        foreach (var m in node.Models.Values)
+        {
+            if (m.ModelId < 1 || m.ModelId > count) throw new InvalidDataException($"model {m.ModelId} is not registered on chain ({count} models)");
+            var on = await registry.GetModelAsync(m.ModelId);
+            var r = m.Registered;
+            if (new Hash256(on.ProgramRoot) != r.ProgramRoot || new Hash256(on.DescriptorsRoot) != r.DescriptorsRoot || new Hash256(on.WeightsRoot) != r.WeightsRoot
+                || on.EntryPc != r.EntryPc || on.NodeCount != r.NodeCount || on.OutputNode != r.OutputNode)
+                throw new InvalidDataException($"model {m.ModelId} on chain is not the model in {node.Options.Models.First(x => x.ModelId == m.ModelId).File}");
+            m.MaxNodeSteps = on.MaxNodeSteps;
+        }
+        log.LogInformation("Node {Address} on chain {ChainId}: tasks {Tasks}, game {Game}; serving models {Models}; roles {Roles}; data in {DataDir}; cursor {Cursor}",
+            node.Address, node.Deployment.ChainId, node.Deployment.Tasks, node.Deployment.Game, string.Join(",", node.Models.Keys),
+            string.Join("+", new[] { node.Options.Submitter ? "submitter" : null, node.Options.Verifier ? "verifier" : null }.OfType<string>()),
+            node.Options.DataDir, node.Store.Cursor?.ToString() ?? "none");
+        if (node.Options.Faults.Any) log.LogWarning("Fault injection is on: {Faults}", System.Text.Json.JsonSerializer.Serialize(node.Options.Faults));
+        await tx.ResumeAsync(ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

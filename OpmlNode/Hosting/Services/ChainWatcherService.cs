@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Nethereum.ABI.FunctionEncoding.Attributes;
+using Nethereum.Contracts;
+using Nethereum.RPC.Eth.DTOs;
+using OpmlNode.Chain.Contracts;
+using OpmlNode.Crypto;
+
+namespace OpmlNode.Hosting.Services;
+
+/// <summary>
+/// Follows the contracts' events from the persisted cursor: tasks, submissions, rejections, finalizations, and the
+/// games this node is in. A block range's records and the new cursor are written in one atomic batch, so a node
+/// killed at any moment re-reads exactly the blocks it had not applied. Only blocks buried under the configured number
+/// of confirmations are read (reorgs deeper than that are not handled).
+/// </summary>
+public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherService> log) : PollingService(node, log)
+{
+    private const ulong MaxRange = 2_000;
+
+    protected override async Task TickAsync(CancellationToken ct)
+    {
+        var head = (ulong)(await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
+        if (head < (ulong)Node.Options.Confirmations) return;
+        ulong safe = head - (ulong)Node.Options.Confirmations;
+        ulong from = Node.Store.Cursor is { } c ? c + 1 : 0;
+        while (from <= safe && !ct.IsCancellationRequested)
+        {
+            ulong to = Math.Min(safe, from + MaxRange - 1);
+            await ApplyAsync(from, to, ct);
+            from = to + 1;
+        }
+    }
+
+    private async Task ApplyAsync(ulong from, ulong to, CancellationToken ct)
+    {
+        var tasks = new Dictionary<ulong, TaskRecord>();
+        var games = new Dictionary<ulong, GameRecord>();
+        TaskRecord? T(ulong id) => tasks.TryGetValue(id, out var t) ? t : Node.Store.Task(id);
+        GameRecord? G(ulong id) => games.TryGetValue(id, out var g) ? g : Node.Store.Game(id);
+
+        foreach (var e in await Logs<TaskRequestedEvent>(Node.Deployment.Tasks, from, to, ct))
+        {
+            ulong id = (ulong)e.Event.TaskId, model = (ulong)e.Event.ModelId;
+            if (!Node.Models.ContainsKey(model))
+            {
+                Log.LogInformation("Skipping task {TaskId}: model {ModelId} is not served by this node", id, model);
+                continue;
+            }
+            tasks[id] = T(id) ?? new TaskRecord(id, model, e.Event.Passes, Convert.ToHexString(e.Event.Input), new Hash256(e.Event.InputRoot).ToString());
+            Log.LogInformation("Task {TaskId} requested for model {ModelId} ({Passes} passes)", id, model, e.Event.Passes);
+        }
+        foreach (var e in await Logs<ResultSubmittedEvent>(Node.Deployment.Tasks, from, to, ct))
+        {
+            ulong id = (ulong)e.Event.TaskId;
+            if (T(id) is not { } t) continue;
+            ulong sid = (ulong)e.Event.SubmissionId;
+            if (t.Submissions.Any(s => s.SubmissionId == sid)) continue;
+            tasks[id] = t with { Submissions = [.. t.Submissions, new SubmissionRecord(sid, e.Event.Submitter, new Hash256(e.Event.FinalRoot).ToString(), new Hash256(e.Event.OutputRoot).ToString(), e.Event.ChallengeDeadline)] };
+            Log.LogInformation("Task {TaskId}: submission {SubmissionId} by {Submitter}, S_N {FinalRoot}", id, sid, e.Event.Submitter, new Hash256(e.Event.FinalRoot));
+        }
+        foreach (var e in await Logs<ChallengedEvent>(Node.Deployment.Tasks, from, to, ct))
+        {
+            ulong gid = (ulong)e.Event.GameId, id = (ulong)e.Event.TaskId, sid = (ulong)e.Event.SubmissionId;
+            if (T(id) is not { } t) continue;
+            var sub = t.Submissions.FirstOrDefault(s => s.SubmissionId == sid);
+            if (sub is null) continue;
+            Log.LogInformation("Task {TaskId}: submission {SubmissionId} challenged by {Challenger} in game {GameId}", id, sid, e.Event.Challenger, gid);
+            if ((Node.IsMe(sub.Submitter) || Node.IsMe(e.Event.Challenger)) && G(gid) is null)
+                games[gid] = new GameRecord(gid, id, sid, sub.Submitter, e.Event.Challenger);
+        }
+        foreach (var e in await Logs<SubmissionRejectedEvent>(Node.Deployment.Tasks, from, to, ct))
+        {
+            ulong id = (ulong)e.Event.TaskId, sid = (ulong)e.Event.SubmissionId;
+            if (T(id) is not { } t) continue;
+            tasks[id] = t with { Submissions = [.. t.Submissions.Select(s => s.SubmissionId == sid ? s with { Rejected = true } : s)] };
+            Log.LogInformation("Task {TaskId}: submission {SubmissionId} rejected by game {GameId}; the task is open again", id, sid, (ulong)e.Event.GameId);
+        }
+        foreach (var e in await Logs<TaskFinalizedEvent>(Node.Deployment.Tasks, from, to, ct))
+        {
+            ulong id = (ulong)e.Event.TaskId;
+            if (T(id) is not { } t) continue;
+            tasks[id] = t with { Finalized = true };
+            Log.LogInformation("Task {TaskId} final: submission {SubmissionId} by {Submitter}, output {OutputRoot}", id, (ulong)e.Event.SubmissionId, e.Event.Submitter, new Hash256(e.Event.OutputRoot));
+        }
+        foreach (var e in await Logs<GameResolvedEvent>(Node.Deployment.Game, from, to, ct))
+        {
+            ulong gid = (ulong)e.Event.GameId;
+            if (G(gid) is not { } g) continue;
+            games[gid] = g with { Over = true };
+            Log.LogInformation("Game {GameId} of task {TaskId} resolved by {How}: {Winner} wins ({WinnerAccount})", gid, g.TaskId, e.Event.How, e.Event.Winner, e.Event.WinnerAccount);
+        }
+        foreach (var e in await Logs<GameCancelledEvent>(Node.Deployment.Game, from, to, ct))
+        {
+            ulong gid = (ulong)e.Event.GameId;
+            if (G(gid) is { } g) games[gid] = g with { Over = true };
+        }
+        Node.Store.Commit(to, tasks.Values, games.Values);
+    }
+
+    private async Task<List<EventLog<T>>> Logs<T>(string address, ulong from, ulong to, CancellationToken ct) where T : IEventDTO, new()
+    {
+        var ev = Node.Web3.Eth.GetEvent<T>(address);
+        var filter = ev.CreateFilterInput(new BlockParameter(from), new BlockParameter(to));
+        return await Node.Read(() => ev.GetAllChangesAsync(filter), ct);
+    }
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using OpmlNode.Chain.Contracts;
+using TaskStatus = OpmlNode.Chain.Contracts.TaskStatus;
+
+namespace OpmlNode.Hosting.Services;
+
+/// <summary>
+/// Answers open tasks of the served models: native inference, then <c>submit</c> with the bond. A task whose earlier
+/// submission by this node was rejected is left to others (re-submitting a result that lost would lose again).
+/// </summary>
+public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILogger<SubmitterService> log) : PollingService(node, log)
+{
+    protected override async Task TickAsync(CancellationToken ct)
+    {
+        foreach (var t in Node.Store.Tasks().Where(t => !t.Finalized))
+        {
+            if (t.Submissions.Any(s => Node.IsMe(s.Submitter) && s.Rejected)) continue;
+            var action = $"submit:{t.TaskId}:{t.Submissions.Count}";
+            if (tx.Sent(action)) continue;
+            var onChain = await Node.Read(() => Node.Tasks.GetTaskAsync(t.TaskId), ct);
+            if (onChain.Status != TaskStatus.Open) continue;
+            using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = t.TaskId });
+            var party = Node.Party(t, lying: Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null);
+            var g = party.Graph;
+            Log.LogInformation("Task {TaskId}: computed S_N {FinalRoot} over {Slots} slots; submitting", t.TaskId, g.FinalRoot, g.Length);
+            await tx.SendAsync(action, ContractNames.OpmlTasks, Node.Deployment.Tasks, new SubmitFunction
+            {
+                TaskId = t.TaskId,
+                Output = g.Output,
+                FinalRoot = g.FinalRoot.ToArray(),
+                OutputSlotProof = [.. g.OutputSlotProof().Siblings.Select(s => s.ToArray())],
+            }, Node.SubmitterBond, ct);
+        }
+    }
+}

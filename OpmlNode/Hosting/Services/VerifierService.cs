@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using OpmlNode.Chain.Contracts;
+using OpmlNode.Crypto;
+using OpmlNode.Dispute;
+
+namespace OpmlNode.Hosting.Services;
+
+/// <summary>
+/// The watchdog: re-executes every pending submission of a served model and challenges, with the bond and well inside
+/// the window, each one whose final graph root S_N differs from its own.
+/// </summary>
+public sealed class VerifierService(NodeContext node, TransactionSender tx, ILogger<VerifierService> log) : PollingService(node, log)
+{
+    protected override async Task TickAsync(CancellationToken ct)
+    {
+        ulong? now = null;
+        foreach (var t in Node.Store.Tasks().Where(t => !t.Finalized))
+            foreach (var s in t.Submissions.Where(s => !s.Rejected && !Node.IsMe(s.Submitter)))
+            {
+                var action = $"challenge:{s.SubmissionId}";
+                if (tx.Sent(action)) continue;
+                var me = Node.Party(t, lying: Node.Options.Faults.ChallengeCorrect);
+                if (!Solver.Disputes(me, Hash256.FromHex(s.FinalRoot))) continue;
+                now ??= await Node.NowAsync(ct);
+                using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = t.TaskId, ["SubmissionId"] = s.SubmissionId });
+                if (now >= s.ChallengeDeadline)
+                {
+                    Log.LogWarning("Task {TaskId}: submission {SubmissionId} is wrong (ours {OurRoot}, theirs {TheirRoot}) but its window has closed", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
+                    continue;
+                }
+                Log.LogWarning("Task {TaskId}: submission {SubmissionId} disputed: S_N ours {OurRoot}, theirs {TheirRoot}; challenging", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
+                await tx.SendAsync(action, ContractNames.OpmlTasks, Node.Deployment.Tasks, new ChallengeFunction { TaskId = t.TaskId }, Node.ChallengerBond, ct);
+            }
+    }
+}
