@@ -24,6 +24,9 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// <summary>Whether an action has been sent already (mined or pending).</summary>
     public bool Sent(string action) => store.Transaction(action) is not null;
 
+    /// <summary>Whether any action starting with <paramref name="prefix"/> has been sent.</summary>
+    public bool SentAny(string prefix) => store.Transactions().Any(t => t.Action.StartsWith(prefix, StringComparison.Ordinal));
+
     public async Task<TransactionReceipt> SendAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct)
         where TFunction : FunctionMessage, new()
     {
@@ -61,7 +64,9 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         var gasPrice = await rpc.ExecuteAsync(async _ => await web3.Eth.GasPrice.SendRequestAsync(), ct);
         var input = fn.CreateTransactionInput(contract);
         input.Gas = new HexBigInteger(estimate.Value * (100 + ContractService.GasMarginPercent) / 100 + ContractService.GasMarginFixed);
-        input.GasPrice = new HexBigInteger(gasPrice.Value * 2 + 1);
+        // The node's own suggestion, not a multiple of it: a devnet derives its suggestion from recent tips, so paying 2x
+        // would double the price with every transaction (it drained test accounts in a few dozen moves).
+        input.GasPrice = gasPrice;
         input.Nonce = nonce;
         input.Value = new HexBigInteger(value);
         var raw = await web3.TransactionManager.SignTransactionAsync(input);

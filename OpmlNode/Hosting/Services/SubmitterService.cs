@@ -5,8 +5,8 @@ using TaskStatus = OpmlNode.Chain.Contracts.TaskStatus;
 namespace OpmlNode.Hosting.Services;
 
 /// <summary>
-/// Answers open tasks of the served models: native inference, then <c>submit</c> with the bond. A task whose earlier
-/// submission by this node was rejected is left to others (re-submitting a result that lost would lose again).
+/// Answers open tasks of the served models: native inference, then <c>submit</c> with the bond — once per task: a task
+/// whose submission by this node was rejected is left to others (re-submitting a result that lost would lose again).
 /// </summary>
 public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILogger<SubmitterService> log) : PollingService(node, log)
 {
@@ -14,9 +14,10 @@ public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILo
     {
         foreach (var t in Node.Store.Tasks().Where(t => !t.Finalized))
         {
-            if (t.Submissions.Any(s => Node.IsMe(s.Submitter) && s.Rejected)) continue;
+            // One submission per task and node: a result that lost once would lose again, and the store may not yet know
+            // that the chain has rejected it.
+            if (t.Submissions.Any(s => Node.IsMe(s.Submitter)) || tx.SentAny($"submit:{t.TaskId}:")) continue;
             var action = $"submit:{t.TaskId}:{t.Submissions.Count}";
-            if (tx.Sent(action)) continue;
             var onChain = await Node.Read(() => Node.Tasks.GetTaskAsync(t.TaskId), ct);
             if (onChain.Status != TaskStatus.Open) continue;
             using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = t.TaskId });

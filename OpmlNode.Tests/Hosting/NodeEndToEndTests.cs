@@ -1,0 +1,208 @@
+using System.Numerics;
+using System.Text.Json;
+using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Web3;
+using Nethereum.Web3.Accounts;
+using OpmlNode.Chain;
+using OpmlNode.Chain.Contracts;
+using OpmlNode.Dispute;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Models;
+using OpmlNode.Tests.Chain;
+using OpmlNode.Tests.Support;
+using Xunit.Abstractions;
+using TaskStatus = OpmlNode.Chain.Contracts.TaskStatus;
+
+namespace OpmlNode.Tests.Hosting;
+
+/// <summary>
+/// The daemon end to end: real `opml-node run` processes (each with its own key and RocksDB directory) on a real chain
+/// (anvil) with the real MNIST model; the test only deploys, registers and requests, then watches the chain.
+/// </summary>
+[Collection("nodes")]
+public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log) : IClassFixture<AnvilFixture>, IDisposable
+{
+    private static readonly DeployParameters Params = new(ChallengeWindow: 6, SubmitterBond: 1_000_000, ChallengerBond: 700_000, K: 4,
+        ClockBudget: 60, Extension: 15, MinFee: 1000);
+    private static readonly string MnistModel = Repo.Path("models", "mnist", "mnist.opml");
+    private readonly string _dir = Directory.CreateTempSubdirectory("opml-nodes-").FullName;
+    private readonly List<NodeProcess> _nodes = [];
+
+    private sealed record Devnet(DeployedContracts Contracts, string DeploymentFile, ulong ModelId, OpmlTasksService Tasks, DisputeGameService Game);
+
+    [Fact]
+    public async Task AnHonestResultFinalizesAndTheLogsAreJsonWithoutTheKey()
+    {
+        var net = await SetUpAsync();
+        var honest = Start("honest", 5, net, "--submitter");
+        var taskId = await RequestAsync(net, 1);
+        var final = await WaitFinalAsync(net, taskId);
+        Assert.Equal(Address(5), final.Submitter, StringComparer.OrdinalIgnoreCase);
+        await WaitAsync(async () => await net.Tasks.CreditsAsync(Address(5)) == 0, "the submitter withdraws fee + bond");
+        honest.Terminate(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, honest.ExitCode);
+        var events = honest.Events(); // every line parses as one JSON object
+        Assert.NotEmpty(events);
+        Assert.Contains(events, e => e.TryGetProperty("TaskId", out var t) && t.ToString() == taskId.ToString());
+        Assert.DoesNotContain(Anvil.DevPrivateKeys[5][2..], string.Join('\n', honest.Lines), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task ALyingSubmitterIsChallengedLosesItsBondAndTheTaskIsResubmittedAndFinalized()
+    {
+        var net = await SetUpAsync();
+        var liar = Start("liar", 6, net, "--submitter", "--lie-slot", "random", "--seed", "11");
+        var taskId = await RequestAsync(net, 2);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        var watchdog = Start("watchdog", 7, net, "--submitter", "--verifier");
+        var final = await WaitFinalAsync(net, taskId);
+        Assert.Equal(Address(7), final.Submitter, StringComparer.OrdinalIgnoreCase);
+        var first = await net.Tasks.GetSubmissionAsync(1);
+        Assert.Equal((SubmissionStatus.Rejected, Address(6).ToLowerInvariant()), (first.Status, first.Submitter.ToLowerInvariant()));
+        var game = await net.Game.GetGameAsync(1);
+        Assert.Equal((Stage.Resolved, Side.Challenger), (game.Stage, game.Winner));
+        Assert.Contains(liar.Events(), e => e.TryGetProperty("LieSlot", out _)); // the drawn slot is logged with its seed
+        await WaitAsync(async () => await net.Tasks.CreditsAsync(Address(7)) == 0, "the watchdog withdraws");
+        Assert.Equal(BigInteger.Zero, await net.Tasks.LiabilitiesAsync());
+        log.WriteLine($"liar lost at slot {game.Slot}; {game.Moves} moves");
+    }
+
+    [Fact]
+    public async Task ALyingChallengerLosesAgainstAnHonestSubmitter()
+    {
+        var net = await SetUpAsync();
+        Start("honest", 8, net, "--submitter");
+        Start("troll", 9, net, "--verifier", "--challenge-correct");
+        var taskId = await RequestAsync(net, 3);
+        var final = await WaitFinalAsync(net, taskId);
+        Assert.Equal(Address(8), final.Submitter, StringComparer.OrdinalIgnoreCase);
+        var game = await net.Game.GetGameAsync(1);
+        Assert.Equal((Stage.Resolved, Side.Submitter), (game.Stage, game.Winner));
+    }
+
+    [Fact]
+    public async Task AKilledVerifierRestartsResumesAndWinsWithoutSendingAnyMoveTwice()
+    {
+        var net = await SetUpAsync();
+        Start("liar", 6, net, "--submitter", "--lie-slot", "3");
+        var taskId = await RequestAsync(net, 4);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        var data = Path.Combine(_dir, "watchdog-data");
+        var watchdog = Start("watchdog", 7, net, "--verifier", "--data", data);
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Moves >= 3, "the game is under way");
+        watchdog.Kill();
+        var again = Start("watchdog-2", 7, net, "--verifier", "--data", data);
+        await WaitAsync(async () => (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends", TimeSpan.FromSeconds(120));
+        Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
+        await AssertNoActionSentTwiceAsync(net, Address(7));
+        await AssertNoActionSentTwiceAsync(net, Address(6));
+    }
+
+    [Fact]
+    public void BadSettingsStopTheStartWithOneLineAndExitCode2()
+    {
+        var keyFile = Path.Combine(_dir, "bad.key");
+        File.WriteAllText(keyFile, "not a key");
+        var p = new NodeProcess("bad", ["--rpc", "ftp://x", "--key-file", keyFile, "--deployment", Path.Combine(_dir, "none.json"), "--submitter"]);
+        _nodes.Add(p);
+        Assert.Equal(2, p.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains("RpcUrl 'ftp://x' is not an http(s) URL", p.Stderr);
+        Assert.Contains("does not hold a 32-byte hex private key", p.Stderr);
+        Assert.Contains("no deployment file", p.Stderr);
+        Assert.Contains("no model served", p.Stderr);
+        Assert.DoesNotContain("   at ", p.Stderr);
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private async Task<Devnet> SetUpAsync()
+    {
+        var contracts = await DeployedContracts.DeployAsync(chain.Web3, chain.ContractsDir, Params);
+        var file = Path.Combine(_dir, $"deployment-{contracts.Tasks[2..10]}.json");
+        contracts.Save(file);
+        using var m = ModelReader.Open(MnistModel);
+        var r = RegisteredModel.Of(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
+        var registry = new ModelRegistryService(chain.Web3, contracts.Registry);
+        var modelId = (ulong)(await registry.RegisterAsync(new RegisterFunction
+        {
+            ProgramRoot = r.ProgramRoot.ToArray(),
+            EntryPc = r.EntryPc,
+            DescriptorsRoot = r.DescriptorsRoot.ToArray(),
+            NodeCount = (uint)r.NodeCount,
+            WeightsRoot = r.WeightsRoot.ToArray(),
+            WeightCount = (uint)r.WeightCount,
+            OutputNode = (uint)r.OutputNode,
+            InputSizeLimit = (uint)r.InputSizeLimit,
+            MaxNodeSteps = r.MaxNodeSteps,
+        })).Event.ModelId;
+        return new Devnet(contracts, file, modelId, new OpmlTasksService(chain.Web3, contracts.Tasks), new DisputeGameService(chain.Web3, contracts.Game));
+    }
+
+    private NodeProcess Start(string name, int account, Devnet net, params string[] extra)
+    {
+        var keyFile = Path.Combine(_dir, $"{name}.key");
+        File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
+        var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
+        var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
+            "--model", $"{net.ModelId}={MnistModel}", "--poll-ms", "100", .. data, .. extra]);
+        _nodes.Add(p);
+        return p;
+    }
+
+    private async Task<BigInteger> RequestAsync(Devnet net, int seed)
+    {
+        using var m = ModelReader.Open(MnistModel);
+        return (await net.Tasks.RequestAsync(net.ModelId, TaskInput.Random(m, seed).Bytes, 1, 5000)).Event.TaskId;
+    }
+
+    private async Task<SubmissionInfo> WaitFinalAsync(Devnet net, BigInteger taskId)
+    {
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Finalized, $"task {taskId} finalizes", TimeSpan.FromSeconds(150));
+        return await net.Tasks.GetSubmissionAsync((await net.Tasks.GetTaskAsync(taskId)).SubmissionId);
+    }
+
+    private async Task WaitAsync(Func<Task<bool>> done, string what, TimeSpan? timeout = null)
+    {
+        var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        while (DateTime.UtcNow < end)
+        {
+            if (await done()) return;
+            foreach (var n in _nodes.Where(n => n.HasExited && !n.Killed && n.ExitCode != 0 && n.Name != "bad"))
+                Assert.Fail($"{n.Name} exited with {n.ExitCode}:\n{n.Stderr}\n{string.Join('\n', n.Lines.TakeLast(20))}");
+            await Task.Delay(200);
+        }
+        foreach (var n in _nodes)
+        {
+            var dump = Path.Combine(Path.GetTempPath(), $"opml-e2e-{n.Name}.log");
+            File.WriteAllLines(dump, [.. n.Lines, n.Stderr]);
+            log.WriteLine($"--- {n.Name} (all lines in {dump})\n{string.Join('\n', n.Lines.TakeLast(15))}\n{n.Stderr}");
+        }
+        for (int i = 5; i < 10; i++) log.WriteLine($"balance {i}: {Nethereum.Web3.Web3.Convert.FromWei((await chain.Web3.Eth.GetBalance.SendRequestAsync(Address(i))).Value)}");
+        Assert.Fail($"timed out waiting until {what}");
+    }
+
+    /// <summary>Every transaction <paramref name="from"/> sent to the contracts: no two with the same calldata (the same move twice).</summary>
+    private async Task AssertNoActionSentTwiceAsync(Devnet net, string from)
+    {
+        var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+        var seen = new HashSet<string>();
+        for (ulong b = 0; b <= head; b++)
+        {
+            var block = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(new BlockParameter(b));
+            foreach (var t in block.Transactions.Where(t => string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)))
+            {
+                if (!string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) && !string.Equals(t.To, net.Contracts.Tasks, StringComparison.OrdinalIgnoreCase)) continue;
+                if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
+                Assert.True(seen.Add(t.Input), $"{from} sent the same call twice: {t.Input[..Math.Min(74, t.Input.Length)]}…");
+            }
+        }
+    }
+
+    private static string Address(int i) => new Account(Anvil.DevPrivateKeys[i]).Address;
+
+    public void Dispose()
+    {
+        foreach (var n in _nodes) n.Dispose();
+        try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
