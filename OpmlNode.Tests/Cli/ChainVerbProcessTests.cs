@@ -15,6 +15,7 @@ namespace OpmlNode.Tests.Cli;
 public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFixture<AnvilFixture>, IDisposable
 {
     private static readonly string Key = Anvil.DevPrivateKeys[1];
+    private const string ChainOptionsDefaultKeyEnv = "OPML_KEY";
     private readonly ModelTempDir _dir = new();
     private readonly List<string> _outputs = [];
 
@@ -24,6 +25,7 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
     {
         var r = ExitCodeTests.Run(args);
         _outputs.Add(r.Out + r.Err);
+        AssertKeyNeverPrinted(); // after every run, before any other assertion can stop the test
         return r;
     }
 
@@ -125,7 +127,7 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
             (["request", "--model", "1", .. conn], "give exactly one of --input-png"),
             (["status", "--rpc", rpc, "--deployment", noCode], "no OpmlTasks contract at 0x000000000000000000000000000000000000dEaD"),
             (["deploy", "--rpc", rpc, "--key-file", key, "--k", "65", "--out", _dir.File("x.json")], "--k must be 2..64"),
-            (["model", "register", notPng, .. conn], "error:"),
+            (["model", "register", notPng, .. conn], notPng + ": "),
         })
         {
             r = Run(args);
@@ -164,7 +166,11 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
             // Every address holds code here (RiscvStep's), but the chain id is another one.
             (["status", "--rpc", chain.Anvil.RpcUrl, "--deployment", Rewrite(dep, x => x with { ChainId = 1 })], "the deployment is on chain 1"),
             (["model", "register", "--rpc", chain.Anvil.RpcUrl], "Required argument missing"),
-        })
+        }.Concat(Environment.GetEnvironmentVariable(ChainOptionsDefaultKeyEnv) is not null ? [] : new (string[], string)[]
+        {
+            // Only when the default key variable is unset in this environment (the child inherits it).
+            (["request", "--model", "1", "--input-png", png, "--rpc", chain.Anvil.RpcUrl, "--deployment", dep], "no signing key: pass --key-file FILE or --key-env NAME"),
+        }))
         {
             var r = Run(args);
             Assert.True(r.Code == 2, $"{string.Join(' ', args)} exited {r.Code}:\n{r.Out}\n{r.Err}");

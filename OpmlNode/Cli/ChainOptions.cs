@@ -73,6 +73,8 @@ internal sealed class ChainOptions
         var file = p.GetValue(KeyFile);
         var env = p.GetValue(KeyEnv);
         if (_key == KeyUse.None && file is null && env is null) return null;
+        if (file is null && env is null && Environment.GetEnvironmentVariable(DefaultKeyEnv) is null)
+            throw new InvalidDataException($"no signing key: pass --key-file FILE or --key-env NAME, or set the environment variable {DefaultKeyEnv}");
         return SigningKey.Load(file?.FullName, env ?? DefaultKeyEnv);
     }
 

@@ -38,7 +38,11 @@ internal static class ModelRegisterCommand
         {
             var budget = p.GetValue(maxSteps);
             if (budget <= (ulong)GuestCost.FixedSteps) return Fail($"--max-node-steps must exceed {GuestCost.FixedSteps} (the guest's fixed cost per node)");
-            using var model = ModelReader.Open(p.GetValue(file)!.FullName);
+            var path = p.GetValue(file)!.FullName;
+            ModelReader model;
+            try { model = ModelReader.Open(path); }
+            catch (InvalidModelException e) { return Fail($"{path}: {e.Message}"); }
+            using var owned = model;
             var conn = await chain.ConnectAsync(p, ct);
             var registration = RegisteredModel.Of(model, ModelRoots.Load(model, Console.Error), VmBackend.Embedded(), budget);
             var result = await ModelRegistration.RegisterAsync(conn.Registry, registration, ct);
