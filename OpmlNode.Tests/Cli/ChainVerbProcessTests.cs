@@ -24,7 +24,7 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
     private (int Code, string Out, string Err) Run(params string[] args)
     {
         var r = ExitCodeTests.Run(args);
-        _outputs.Add(r.Out + r.Err);
+        lock (_outputs) _outputs.Add(r.Out + r.Err);
         AssertKeyNeverPrinted(); // after every run, before any other assertion can stop the test
         return r;
     }
@@ -38,7 +38,9 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
 
     private void AssertKeyNeverPrinted()
     {
-        foreach (var o in _outputs)
+        string[] all;
+        lock (_outputs) all = [.. _outputs];
+        foreach (var o in all)
         {
             Assert.DoesNotContain(Key[2..], o, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain(Key[2..18], o, StringComparison.OrdinalIgnoreCase);
@@ -137,6 +139,50 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
             Assert.Single(r.Err.TrimEnd().Split('\n'));
         }
         AssertKeyNeverPrinted();
+    }
+
+    [Fact]
+    public async Task RequestWaitFollowsATaskTheTestServesAndPrintsTheClass()
+    {
+        var rpc = chain.Anvil.RpcUrl;
+        var key = KeyFile();
+        var dep = _dir.File("deployment.json");
+        Assert.Equal(0, Run("deploy", "--rpc", rpc, "--key-file", key, "--contracts", chain.ContractsDir, "--out", dep).Code);
+        string[] conn = ["--rpc", rpc, "--key-file", key, "--deployment", dep];
+        var model = Repo.Path("models", "mnist", "mnist.opml");
+        Assert.Equal(0, Run(["model", "register", model, .. conn]).Code);
+        var png = _dir.File("one.png");
+        File.WriteAllBytes(png, DigitPngs.One());
+
+        var waiting = Task.Run(() => Run(["request", "--model", "1", "--input-png", png, "--model-file", model, "--wait", "--timeout", "90", .. conn]));
+        // Play the submitter (there is no daemon here): wait for the task, submit the honest result, let the window pass, finalize.
+        var d = DeployedContracts.Load(dep);
+        var submitter = new Nethereum.Web3.Web3(new Nethereum.Web3.Accounts.Account(Anvil.DevPrivateKeys[2], chain.Anvil.ChainId), rpc);
+        var tasks = new OpmlNode.Chain.Contracts.OpmlTasksService(submitter, d.Tasks);
+        for (int i = 0; await tasks.TaskCountAsync() == 0; i++)
+        {
+            if (waiting.IsCompleted) Assert.Fail("request exited before its task appeared: " + (await waiting).Err);
+            Assert.True(i < 600, "the task never appeared");
+            await Task.Delay(100);
+        }
+        var t = await tasks.GetTaskAsync(1);
+        using var m = OpmlNode.Inference.Models.ModelReader.Open(model);
+        var input = OpmlNode.Inference.Models.TaskInput.FromImage(m, DigitPngs.One()).Bytes;
+        var g = new OpmlNode.Dispute.DisputeTask(m, OpmlNode.Inference.Models.ModelRoots.Load(m, TextWriter.Null),
+            OpmlNode.Inference.Backends.VmBackend.Embedded(), input, (int)t.Passes, 1_000_000_000).Party().Graph;
+        Assert.Equal(g.InputRoot.ToArray(), t.InputRoot);
+        await tasks.SubmitAsync(1, g.Output, g.FinalRoot.ToArray(), [.. g.OutputSlotProof().Siblings.Select(s => s.ToArray())], d.Parameters.SubmitterBond);
+        await submitter.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_increaseTime", (long)d.Parameters.ChallengeWindow + 1));
+        await submitter.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_mine"));
+        await tasks.FinalizeAsync(1);
+
+        var r = await waiting;
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        var expected = OpmlNode.Chain.TaskClient.DecodeI32(g.Output)[0];
+        Assert.Matches(@"(?m)^  submitted by 0x[0-9a-fA-F]{40}: submission 1, output root 0x[0-9a-f]{64}", r.Out);
+        Assert.Matches(@"(?m)^  finalized: submission 1 by", r.Out);
+        Assert.Contains($"output:     I32 [{expected}] (4 bytes)", r.Out);
+        Assert.Contains($"class:      {expected}", r.Out);
     }
 
     [Fact]
