@@ -37,6 +37,7 @@ internal static class RequestCommand
             if ((pngFile is null) == (inputFile is null)) return Fail("give exactly one of --input-png FILE, --input FILE");
             var wait_ = p.GetValue(wait);
             var seconds = p.GetValue(timeout);
+            if (!wait_ && p.GetResult(timeout) is { Implicit: false }) return Fail("--timeout applies only with --wait");
             if (wait_ && !(seconds > 0 && seconds <= 30 * 86400)) return Fail("--timeout must be > 0 and at most 30 days of seconds");
             BigInteger? paid = p.GetValue(fee) is { } f ? DeployCommand.Wei(f, "--fee") : null;
             var source = (pngFile ?? inputFile)!;
