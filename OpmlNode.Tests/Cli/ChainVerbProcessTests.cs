@@ -201,6 +201,7 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
         {
             (["status", "--rpc", "not-a-url", "--deployment", dep], "--rpc 'not-a-url' is not an http(s) URL"),
             (["deploy", "--rpc", "not-a-url", "--key-file", key], "is not an http(s) URL"),
+            (["deploy", "--rpc", chain.Anvil.RpcUrl, "--key-file", key, "--contracts", chain.ContractsDir, "--out", _dir.File("no/such/dir.json")], "no such directory"),
             (["status", "--deployment", dep], "no RPC endpoint"),
             (["status", "--rpc", "http://127.0.0.1:9", "--deployment", dep], "cannot reach the RPC endpoint http://127.0.0.1:9/"),
             (["status", "--rpc", chain.Anvil.RpcUrl, "--deployment", missing], "no deployment file"),

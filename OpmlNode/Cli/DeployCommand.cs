@@ -40,6 +40,7 @@ internal static class DeployCommand
             var dir = p.GetValue(contracts)!.FullName;
             foreach (var name in new[] { "RiscvStep", "ModelRegistry", "OpmlTasks" }) ContractArtifacts.LoadBytecode(dir, name);
             var outPath = p.GetValue(output)!.FullName;
+            if (!Directory.Exists(Path.GetDirectoryName(outPath))) return Fail($"--out {outPath}: no such directory");
             var conn = await chain.ConnectAsync(p, ct);
             Console.WriteLine(Invariant($"deploying to chain {conn.ChainId} at {conn.RpcUrl} from {conn.Address}"));
             var deployed = await DeployedContracts.DeployAsync(conn.Web3, dir, parameters, ct);
