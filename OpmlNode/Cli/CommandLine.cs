@@ -23,6 +23,9 @@ public static class CommandLine
         root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(DisputeCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());
+        root.Subcommands.Add(DeployCommand.Build(options));
+        root.Subcommands.Add(RequestCommand.Build(options));
+        root.Subcommands.Add(StatusCommand.Build(options));
         ApplyConventions(root);
         return root;
     }
