@@ -21,6 +21,7 @@ public static class CommandLine
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(InferCommand.Build(options));
         root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(DevnetCommand.Build());
         root.Subcommands.Add(DisputeCommands.Build());
         root.Subcommands.Add(BenchCommands.Build());
         root.Subcommands.Add(DeployCommand.Build(options));
