@@ -80,22 +80,74 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.Equal((Stage.Resolved, Side.Submitter), (game.Stage, game.Winner));
     }
 
-    [Fact]
-    public async Task AKilledVerifierRestartsResumesAndWinsWithoutSendingAnyMoveTwice()
+    public static TheoryData<bool, string> StopPoints() => new()
+    {
+        { true, "phase 1" }, { true, "after the link" }, { true, "phase 2" },
+        { false, "phase 1" }, { false, "after the link" }, { false, "phase 2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(StopPoints))]
+    public async Task AStoppedOrKilledVerifierRestartsResumesAndWinsWithoutSendingAnyCallTwice(bool kill, string point)
     {
         var net = await SetUpAsync();
-        Start("liar", 6, net, "--submitter", "--lie-slot", "3");
+        Start("liar", 6, net, "--submitter", "--lie-slot", "3", "--poll-ms", "900"); // a slow liar: each stop point lasts a while
         var taskId = await RequestAsync(net, 4);
         await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
         var data = Path.Combine(_dir, "watchdog-data");
-        var watchdog = Start("watchdog", 7, net, "--verifier", "--data", data);
-        await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Moves >= 3, "the game is under way");
-        watchdog.Kill();
-        var again = Start("watchdog-2", 7, net, "--verifier", "--data", data);
+        var watchdog = Start("watchdog", 7, net, "--verifier", "--data", data, "--poll-ms", "400");
+        Func<GameInfo, bool> reached = point switch
+        {
+            "phase 1" => g => g.Stage == Stage.Slots && g.Moves >= 1,
+            "after the link" => g => g.Stage >= Stage.Final,
+            _ => g => g.Stage is Stage.Steps or Stage.Step && g.Moves >= 9,
+        };
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && reached(await net.Game.GetGameAsync(1)), $"the game reaches {point}");
+        var at = await net.Game.GetGameAsync(1);
+        if (kill) watchdog.Kill();
+        else Assert.Equal(0, watchdog.Terminate(TimeSpan.FromSeconds(30)));
+        log.WriteLine($"{(kill ? "killed" : "stopped")} the watchdog at {at.Stage}, move {at.Moves}");
+        Start("watchdog-2", 7, net, "--verifier", "--data", data);
         await WaitAsync(async () => (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends", TimeSpan.FromSeconds(120));
         Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
         await AssertNoActionSentTwiceAsync(net, Address(7));
         await AssertNoActionSentTwiceAsync(net, Address(6));
+    }
+
+    [Fact]
+    public async Task TwoVerifiersOnOneLyingResultBothKeepTheirBonds()
+    {
+        var net = await SetUpAsync();
+        Start("liar", 6, net, "--submitter", "--lie-slot", "4");
+        var taskId = await RequestAsync(net, 5);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        Start("watchdog-a", 7, net, "--verifier");
+        Start("watchdog-b", 8, net, "--verifier");
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 2, "both challenge");
+        await WaitAsync(async () =>
+        {
+            var (a, b) = (await net.Game.GetGameAsync(1), await net.Game.GetGameAsync(2));
+            return a.Stage is Stage.Resolved or Stage.Cancelled && b.Stage is Stage.Resolved or Stage.Cancelled
+                && await net.Tasks.CreditsAsync(Address(7)) == 0 && await net.Tasks.CreditsAsync(Address(8)) == 0;
+        }, "one game rejects the result, the other is cancelled, both withdraw");
+        var stages = new[] { (await net.Game.GetGameAsync(1)).Stage, (await net.Game.GetGameAsync(2)).Stage };
+        Assert.Contains(Stage.Resolved, stages);
+        Assert.Contains(Stage.Cancelled, stages);
+        Assert.Equal(BigInteger.Zero, await net.Tasks.LiabilitiesAsync() - (await net.Tasks.GetTaskAsync(taskId)).Fee); // only the fee of the reopened task is held
+    }
+
+    [Fact]
+    public async Task ASilentOpponentLosesOnItsClock()
+    {
+        var net = await SetUpAsync(Params with { ClockBudget = 4, Extension = 2 });
+        Start("liar", 6, net, "--submitter", "--lie-slot", "2", "--silent-after-move", "1");
+        var taskId = await RequestAsync(net, 6);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        Start("watchdog", 7, net, "--verifier");
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends on the clock");
+        var g = await net.Game.GetGameAsync(1);
+        Assert.Equal(Side.Challenger, g.Winner);
+        Assert.True(g.Moves <= 4, $"the silent liar should have lost early, after {g.Moves} moves");
     }
 
     [Fact]
@@ -115,9 +167,9 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
 
     // ------------------------------------------------------------------ helpers
 
-    private async Task<Devnet> SetUpAsync()
+    private async Task<Devnet> SetUpAsync(DeployParameters? parameters = null)
     {
-        var contracts = await DeployedContracts.DeployAsync(chain.Web3, chain.ContractsDir, Params);
+        var contracts = await DeployedContracts.DeployAsync(chain.Web3, chain.ContractsDir, parameters ?? Params);
         var file = Path.Combine(_dir, $"deployment-{contracts.Tasks[2..10]}.json");
         contracts.Save(file);
         using var m = ModelReader.Open(MnistModel);
@@ -144,7 +196,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
         var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
         var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
-            "--model", $"{net.ModelId}={MnistModel}", "--poll-ms", "100", .. data, .. extra]);
+            "--model", $"{net.ModelId}={MnistModel}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra]);
         _nodes.Add(p);
         return p;
     }
