@@ -35,6 +35,8 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     {
         var net = await SetUpAsync();
         var honest = Start("honest", 5, net, "--submitter");
+        var other = await RegisterOtherModelAsync(net); // a task for a model this node does not serve is skipped with a log line
+        var skipped = (await net.Tasks.RequestAsync(other.Id, TaskInput.Random(other.Model, 1).Bytes, 1, 5000)).Event.TaskId;
         var taskId = await RequestAsync(net, 1);
         var final = await WaitFinalAsync(net, taskId);
         Assert.Equal(Address(5), final.Submitter, StringComparer.OrdinalIgnoreCase);
@@ -45,6 +47,8 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.NotEmpty(events);
         Assert.Contains(events, e => e.TryGetProperty("TaskId", out var t) && t.ToString() == taskId.ToString());
         Assert.DoesNotContain(Anvil.DevPrivateKeys[5][2..], string.Join('\n', honest.Lines), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(events, e => e.GetProperty("@mt").GetString()!.StartsWith("Skipping task", StringComparison.Ordinal) && e.GetProperty("TaskId").ToString() == skipped.ToString());
+        Assert.Equal(TaskStatus.Open, (await net.Tasks.GetTaskAsync(skipped)).Status);
     }
 
     [Fact]
@@ -188,6 +192,16 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
             MaxNodeSteps = r.MaxNodeSteps,
         })).Event.ModelId;
         return new Devnet(contracts, file, modelId, new OpmlTasksService(chain.Web3, contracts.Tasks), new DisputeGameService(chain.Web3, contracts.Game));
+    }
+
+    private async Task<(BigInteger Id, IModel Model)> RegisterOtherModelAsync(Devnet net)
+    {
+        var path = Path.Combine(_dir, "other.opml");
+        ModelWriter.Write(path, ModelSynth.Build(ArchitectureKind.Mlp, "tiny", 3));
+        var m = ModelReader.Open(path);
+        var r = RegisteredModel.Of(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
+        var id = (await ModelRegistration.RegisterAsync(new ModelRegistryService(chain.Web3, net.Contracts.Registry), r)).ModelId;
+        return (id, m);
     }
 
     private NodeProcess Start(string name, int account, Devnet net, params string[] extra)

@@ -1,0 +1,31 @@
+using OpmlNode.Tests.Cli;
+using OpmlNode.Tests.Support;
+
+namespace OpmlNode.Tests.Hosting;
+
+/// <summary>`opml-node devnet` as a user runs it: the whole system up, a liar caught, exit 0, a readable story.</summary>
+[Collection("nodes")]
+public sealed class DevnetTests
+{
+    [Theory]
+    [InlineData("slot", "the submitter's claim is false")]
+    [InlineData("challenger", "the submitter's claim holds")]
+    public void TheDevnetCatchesTheLiar(string liar, string stepVerdict)
+    {
+        var dir = Directory.CreateTempSubdirectory("opml-devnet-test-").FullName;
+        try
+        {
+            var (code, stdout, stderr) = ExitCodeTests.Run("devnet", "--liar", liar, "--contracts", Repo.Path("contracts"),
+                "--model", Repo.Path("models", "mnist", "mnist.opml"), "--dir", dir);
+            Assert.True(code == 0, $"devnet exited {code}\n{stdout}\n{stderr}");
+            foreach (var expected in new[] { "requested task 1", "challenges result 1", "phase 1 round 1/", "link: slot", "phase 2 round 1/",
+                         "one RISC-V step executed on chain", stepVerdict, "FINAL: result", "result: every task final with the honest result, the liar lost its bond" })
+                Assert.Contains(expected, stdout);
+            if (liar == "slot") Assert.Contains("rejected; its submitter's bond is gone", stdout);
+        }
+        finally
+        {
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+}
