@@ -72,6 +72,21 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task ASubmitterLyingAtAVmStepIsCaughtByTheOneStepProof()
+    {
+        var net = await SetUpAsync();
+        var liar = Start("liar", 6, net, "--submitter", "--lie-step", "2:middle");
+        var taskId = await RequestAsync(net, 7);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        Start("watchdog", 7, net, "--submitter", "--verifier");
+        var final = await WaitFinalAsync(net, taskId);
+        Assert.Equal(Address(7), final.Submitter, StringComparer.OrdinalIgnoreCase);
+        var game = await net.Game.GetGameAsync(1);
+        Assert.Equal((Stage.Resolved, Side.Challenger, 2UL), (game.Stage, game.Winner, game.Slot));
+        Assert.Contains(liar.Events(), e => e.TryGetProperty("LieStep", out _));
+    }
+
+    [Fact]
     public async Task ALyingChallengerLosesAgainstAnHonestSubmitter()
     {
         var net = await SetUpAsync();
@@ -159,13 +174,14 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     {
         var keyFile = Path.Combine(_dir, "bad.key");
         File.WriteAllText(keyFile, "not a key");
-        var p = new NodeProcess("bad", ["--rpc", "ftp://x", "--key-file", keyFile, "--deployment", Path.Combine(_dir, "none.json"), "--submitter"]);
+        var p = new NodeProcess("bad", ["--rpc", "ftp://x", "--key-file", keyFile, "--deployment", Path.Combine(_dir, "none.json"), "--submitter",
+            "--model", "1=" + Path.Combine(_dir, "missing.opml")]);
         _nodes.Add(p);
         Assert.Equal(2, p.WaitForExit(TimeSpan.FromSeconds(60)));
         Assert.Contains("RpcUrl 'ftp://x' is not an http(s) URL", p.Stderr);
         Assert.Contains("does not hold a 32-byte hex private key", p.Stderr);
         Assert.Contains("no deployment file", p.Stderr);
-        Assert.Contains("no model served", p.Stderr);
+        Assert.Contains("missing.opml does not exist", p.Stderr);
         Assert.DoesNotContain("   at ", p.Stderr);
     }
 
