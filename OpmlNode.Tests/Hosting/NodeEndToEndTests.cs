@@ -46,6 +46,8 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var events = honest.Events(); // every line parses as one JSON object
         Assert.NotEmpty(events);
         Assert.Contains(events, e => e.TryGetProperty("TaskId", out var t) && t.ToString() == taskId.ToString());
+        foreach (var e in events.Where(e => System.Text.RegularExpressions.Regex.IsMatch(e.GetProperty("@mt").GetString()!, @"\b[Tt]ask\b")))
+            Assert.True(e.TryGetProperty("TaskId", out _), $"a line about a task without its TaskId property: {e}");
         Assert.DoesNotContain(Anvil.DevPrivateKeys[5][2..], string.Join('\n', honest.Lines), StringComparison.OrdinalIgnoreCase);
         Assert.Contains(events, e => e.GetProperty("@mt").GetString()!.StartsWith("Skipping task", StringComparison.Ordinal) && e.GetProperty("TaskId").ToString() == skipped.ToString());
         Assert.Equal(TaskStatus.Open, (await net.Tasks.GetTaskAsync(skipped)).Status);
