@@ -1,4 +1,5 @@
 using System.Numerics;
+using Nethereum.Contracts;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Crypto;
 using OpmlNode.Dispute;
@@ -58,28 +59,12 @@ public sealed class ChainGamePlayer(DisputeGameService game, Role role, DisputeP
         if (view.Phase == GamePhase.Resolved || view.ToMove != Role) return null;
         var move = Solver.NextMove(view, Role, me);
         if (move is null) return null;
-        BigInteger turn = view.Turn;
-        switch (move)
-        {
-            case BisectMove b: await game.BisectAsync(gameId, turn, Bytes(b.Roots), ct); break;
-            case ChooseMove c: await game.ChooseAsync(gameId, turn, c.Index, ct); break;
-            case TransitionMove t: await game.ProveTransitionAsync(gameId, turn, t.OutRoot.ToArray(), Bytes(t.Siblings), ct); break;
-            case LinkMove l:
-                await game.LinkAsync(new LinkFunction
-                {
-                    GameId = gameId,
-                    ExpectedTurn = turn,
-                    Descriptor = l.Descriptor,
-                    DescriptorProof = Bytes(l.DescriptorProof),
-                    InputRoots = Bytes(l.InputRoots),
-                    InputProofs = [.. l.InputProofs.Select(Bytes)],
-                }, ct);
-                break;
-            case ClaimFinalMove f: await game.ClaimFinalAsync(gameId, turn, f.FinalState, Bytes(f.OutputProof), ct); break;
-            case StepMove s: await game.StepAsync(gameId, turn, s.State, s.Proofs, ct); break;
-        }
+        await GameMoveMessages.SendAsync(move, gameId, view.Turn, new Sink(game, ct));
         return move;
     }
 
-    private static List<byte[]> Bytes(IEnumerable<Hash256> roots) => [.. roots.Select(r => r.ToArray())];
+    private sealed class Sink(DisputeGameService game, CancellationToken ct) : IGameMessageSink
+    {
+        public Task SendAsync<TFunction>(TFunction message) where TFunction : FunctionMessage, new() => game.SendAsync(message, ct);
+    }
 }

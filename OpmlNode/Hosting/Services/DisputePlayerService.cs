@@ -1,5 +1,6 @@
 using System.Numerics;
 using Microsoft.Extensions.Logging;
+using Nethereum.Contracts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Dispute;
@@ -50,28 +51,13 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
         }
     }
 
-    private Task SendAsync(string action, Move move, BigInteger gameId, BigInteger turn, CancellationToken ct)
-    {
-        string c = ContractNames.DisputeGame, at = Node.Deployment.Game;
-        return move switch
-        {
-            BisectMove b => tx.SendAsync(action, c, at, new BisectFunction { GameId = gameId, ExpectedTurn = turn, Roots = Bytes(b.Roots) }, 0, ct),
-            ChooseMove ch => tx.SendAsync(action, c, at, new ChooseFunction { GameId = gameId, ExpectedTurn = turn, C = ch.Index }, 0, ct),
-            TransitionMove t => tx.SendAsync(action, c, at, new ProveTransitionFunction { GameId = gameId, ExpectedTurn = turn, OutRoot = t.OutRoot.ToArray(), Siblings = Bytes(t.Siblings) }, 0, ct),
-            LinkMove l => tx.SendAsync(action, c, at, new LinkFunction
-            {
-                GameId = gameId,
-                ExpectedTurn = turn,
-                Descriptor = l.Descriptor,
-                DescriptorProof = Bytes(l.DescriptorProof),
-                InputRoots = Bytes(l.InputRoots),
-                InputProofs = [.. l.InputProofs.Select(Bytes)],
-            }, 0, ct),
-            ClaimFinalMove f => tx.SendAsync(action, c, at, new ClaimFinalFunction { GameId = gameId, ExpectedTurn = turn, FinalState = f.FinalState, OutputProof = Bytes(f.OutputProof) }, 0, ct),
-            StepMove s => tx.SendAsync(action, c, at, new GameStepFunction { GameId = gameId, ExpectedTurn = turn, State = s.State, Proofs = s.Proofs }, 0, ct),
-            _ => throw new InvalidOperationException($"unknown move {move}"),
-        };
-    }
+    private Task SendAsync(string action, Move move, BigInteger gameId, BigInteger turn, CancellationToken ct) =>
+        GameMoveMessages.SendAsync(move, gameId, turn, new Sink(tx, action, Node.Deployment.Game, ct));
 
-    private static List<byte[]> Bytes(IEnumerable<OpmlNode.Crypto.Hash256> roots) => [.. roots.Select(r => r.ToArray())];
+    /// <summary>Game calls through the transaction journal, under this turn's action key.</summary>
+    private sealed class Sink(TransactionSender tx, string action, string game, CancellationToken ct) : IGameMessageSink
+    {
+        public Task SendAsync<TFunction>(TFunction message) where TFunction : FunctionMessage, new() =>
+            tx.SendAsync(action, ContractNames.DisputeGame, game, message, 0, ct);
+    }
 }
