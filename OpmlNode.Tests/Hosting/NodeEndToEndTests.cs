@@ -172,6 +172,30 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task AChainReorganisationIsUndoneAndTheReplacedTaskIsReadAgain()
+    {
+        var net = await SetUpAsync();
+        var watchdog = Start("watchdog", 7, net, "--verifier");
+        var snapshot = await chain.Web3.Client.SendRequestAsync<string>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_snapshot"));
+        var first = await RequestAsync(net, 21);
+        Assert.True(await watchdog.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Task {TaskId} requested", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
+        // Replace the block of that request: the same task id, another input (a deeper chain than the replaced one).
+        Assert.True(await chain.Web3.Client.SendRequestAsync<bool>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_revert", snapshot)));
+        // A fresh signer: the shared one may have cached a nonce of the replaced blocks.
+        var requester = new OpmlTasksService(new Web3(new Account(Anvil.DevPrivateKeys[0], chain.Anvil.ChainId), chain.Anvil.RpcUrl), net.Contracts.Tasks);
+        using var m = ModelReader.Open(MnistModel);
+        var second = (await requester.RequestAsync(net.ModelId, TaskInput.Random(m, 22).Bytes, 1, 5000)).Event.TaskId;
+        Assert.Equal(first, second);
+        for (int i = 0; i < 3; i++) await chain.Web3.Client.SendRequestAsync<string>(new Nethereum.JsonRpc.Client.RpcRequest(3 + i, "evm_mine"));
+        Assert.True(await watchdog.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Chain reorganisation", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            "the watchdog did not notice the reorganisation");
+        // An honest result for the new input must not be challenged: a watchdog still holding the replaced input would.
+        Start("honest", 8, net, "--submitter");
+        await WaitFinalAsync(net, second);
+        Assert.Equal(BigInteger.Zero, await net.Game.GameCountAsync());
+    }
+
+    [Fact]
     public void BadSettingsStopTheStartWithOneLineAndExitCode2()
     {
         var keyFile = Path.Combine(_dir, "bad.key");

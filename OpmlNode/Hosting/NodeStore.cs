@@ -42,15 +42,70 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
         get => Db.GetColumn(DbColumn.Cursor).Get(CursorKey) is { } v ? Keys.ReadU64(v) : null;
     }
 
-    /// <summary>Applies a block range's records and moves the cursor in one atomic batch.</summary>
-    public void Commit(ulong toBlock, IEnumerable<TaskRecord> tasks, IEnumerable<GameRecord> games)
+    /// <summary>
+    /// Applies the records of blocks [<paramref name="fromBlock"/>, <paramref name="toBlock"/>] and moves the cursor, in one
+    /// atomic batch, together with the range's undo entry: the hash of its last block and the previous value of every record
+    /// it changed, so a reorganisation that replaces these blocks can be undone (<see cref="UndoAfter"/>).
+    /// </summary>
+    public void Commit(ulong fromBlock, ulong toBlock, string toBlockHash, IEnumerable<TaskRecord> tasks, IEnumerable<GameRecord> games)
     {
+        var undo = new AppliedRange(fromBlock, toBlock, toBlockHash, []);
         using var b = Db.StartWriteBatch();
-        foreach (var t in tasks) b.Put(DbColumn.Tasks, Keys.U64(t.TaskId), JsonSerializer.SerializeToUtf8Bytes(t, Json));
-        foreach (var g in games) b.Put(DbColumn.Games, Keys.U64(g.GameId), JsonSerializer.SerializeToUtf8Bytes(g, Json));
+        foreach (var t in tasks)
+        {
+            var key = Keys.U64(t.TaskId);
+            undo.Previous.Add(new PreviousValue(DbColumn.Tasks, Convert.ToHexString(key), Db.GetColumn(DbColumn.Tasks).Get(key) is { } old ? Convert.ToHexString(old) : null));
+            b.Put(DbColumn.Tasks, key, JsonSerializer.SerializeToUtf8Bytes(t, Json));
+        }
+        foreach (var g in games)
+        {
+            var key = Keys.U64(g.GameId);
+            undo.Previous.Add(new PreviousValue(DbColumn.Games, Convert.ToHexString(key), Db.GetColumn(DbColumn.Games).Get(key) is { } old ? Convert.ToHexString(old) : null));
+            b.Put(DbColumn.Games, key, JsonSerializer.SerializeToUtf8Bytes(g, Json));
+        }
+        b.Put(DbColumn.Cursor, RangeKey(toBlock), JsonSerializer.SerializeToUtf8Bytes(undo, Json));
         b.Put(DbColumn.Cursor, CursorKey, Keys.U64(toBlock));
         b.Commit();
     }
+
+    /// <summary>The applied ranges, newest first (each with the hash its last block had when it was applied).</summary>
+    public IEnumerable<AppliedRange> Ranges() =>
+        Db.GetColumn(DbColumn.Cursor).Iterate(RangePrefix).Select(kv => JsonSerializer.Deserialize<AppliedRange>(kv.Value, Json)!).Reverse().ToList();
+
+    /// <summary>
+    /// Undoes every applied range whose last block is after <paramref name="forkBlock"/> (newest first), restoring the
+    /// records they changed, and moves the cursor back to just before the first undone range. Returns the ranges undone.
+    /// </summary>
+    public int UndoAfter(long forkBlock)
+    {
+        var undone = Ranges().Where(r => (long)r.To > forkBlock).ToList();
+        if (undone.Count == 0) return 0;
+        using var b = Db.StartWriteBatch();
+        foreach (var r in undone)
+        {
+            foreach (var p in Enumerable.Reverse(r.Previous))
+            {
+                var key = Convert.FromHexString(p.Key);
+                if (p.OldValue is null) b.Delete(p.Column, key);
+                else b.Put(p.Column, key, Convert.FromHexString(p.OldValue));
+            }
+            b.Delete(DbColumn.Cursor, RangeKey(r.To));
+        }
+        var first = undone[^1].From;
+        if (first == 0) b.Delete(DbColumn.Cursor, CursorKey);
+        else b.Put(DbColumn.Cursor, CursorKey, Keys.U64(first - 1));
+        b.Commit();
+        return undone.Count;
+    }
+
+    /// <summary>Forgets undo entries older than the newest <paramref name="keep"/> (deeper reorganisations are not handled).</summary>
+    public void Prune(int keep)
+    {
+        foreach (var r in Ranges().Skip(keep)) Db.GetColumn(DbColumn.Cursor).Delete(RangeKey(r.To));
+    }
+
+    private static readonly byte[] RangePrefix = "range:"u8.ToArray();
+    private static byte[] RangeKey(ulong to) => [.. RangePrefix, .. Keys.U64(to)];
 
     public TaskRecord? Task(ulong id) => Read<TaskRecord>(DbColumn.Tasks, Keys.U64(id));
     public GameRecord? Game(ulong id) => Read<GameRecord>(DbColumn.Games, Keys.U64(id));
@@ -70,6 +125,12 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
     private IEnumerable<T> All<T>(DbColumn c) where T : class =>
         Db.GetColumn(c).Iterate([]).Select(kv => JsonSerializer.Deserialize<T>(kv.Value, Json)!).ToList();
 }
+
+/// <summary>One applied block range: its bounds, its last block's hash, and the previous values of the records it changed.</summary>
+public sealed record AppliedRange(ulong From, ulong To, string ToHash, List<PreviousValue> Previous);
+
+/// <summary>A record's value before a range changed it (null: it did not exist).</summary>
+public sealed record PreviousValue(DbColumn Column, string Key, string? OldValue);
 
 /// <summary>
 /// A transaction this node signed for one action (e.g. <c>game:3:turn:7</c>): its raw bytes and hash are stored before

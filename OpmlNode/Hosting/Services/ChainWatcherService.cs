@@ -12,7 +12,8 @@ namespace OpmlNode.Hosting.Services;
 /// Follows the contracts' events from the persisted cursor: tasks, submissions, rejections, finalizations, and the
 /// games this node is in. A block range's records and the new cursor are written in one atomic batch, so a node
 /// killed at any moment re-reads exactly the blocks it had not applied. Only blocks buried under the configured number
-/// of confirmations are read (reorgs deeper than that are not handled).
+/// of confirmations are read; a reorganisation that replaces applied blocks anyway is detected by their hashes and undone
+/// (records restored from the undo entries, the blocks read again).
 /// </summary>
 public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherService> log) : PollingService(node, log)
 {
@@ -20,6 +21,7 @@ public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherSe
 
     protected override async Task TickAsync(CancellationToken ct)
     {
+        await UndoReorganisationAsync(ct);
         var head = (ulong)(await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
         if (head < (ulong)Node.Options.Confirmations) return;
         ulong safe = head - (ulong)Node.Options.Confirmations;
@@ -32,8 +34,35 @@ public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherSe
         }
     }
 
+    /// <summary>Undo entries kept: reorganisations deeper than this many applied ranges are not undone.</summary>
+    private const int UndoDepth = 256;
+
+    /// <summary>
+    /// Compares the hash of the last applied block with the chain's; if the chain replaced it, walks back to the newest
+    /// applied range whose last block is still on the chain and undoes everything after it, so those blocks are read again.
+    /// </summary>
+    private async Task UndoReorganisationAsync(CancellationToken ct)
+    {
+        var ranges = Node.Store.Ranges().ToList();
+        if (ranges.Count == 0 || await OnChainAsync(ranges[0], ct)) return;
+        long fork = -1;
+        foreach (var r in ranges.Skip(1))
+            if (await OnChainAsync(r, ct)) { fork = (long)r.To; break; }
+        int undone = Node.Store.UndoAfter(fork);
+        Log.LogWarning("Chain reorganisation: block {Block} was replaced; undid {Ranges} applied ranges after block {Fork} and will read them again", ranges[0].To, undone, fork);
+    }
+
+    private async Task<bool> OnChainAsync(AppliedRange r, CancellationToken ct) =>
+        string.Equals(await HashOfAsync(r.To, ct), r.ToHash, StringComparison.OrdinalIgnoreCase);
+
+    private async Task<string?> HashOfAsync(ulong number, CancellationToken ct) =>
+        (await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(number)), ct))?.BlockHash;
+
     private async Task ApplyAsync(ulong from, ulong to, CancellationToken ct)
     {
+        // The range's last block is read before and after its logs: if it changed in between, a reorganisation is under
+        // way and the range is read again on the next tick.
+        var toHash = await HashOfAsync(to, ct) ?? throw new InvalidOperationException($"block {to} vanished");
         var tasks = new Dictionary<ulong, TaskRecord>();
         var games = new Dictionary<ulong, GameRecord>();
         TaskRecord? T(ulong id) => tasks.TryGetValue(id, out var t) ? t : Node.Store.Task(id);
@@ -95,7 +124,9 @@ public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherSe
             ulong gid = (ulong)e.Event.GameId;
             if (G(gid) is { } g) games[gid] = g with { Over = true };
         }
-        Node.Store.Commit(to, tasks.Values, games.Values);
+        if (await HashOfAsync(to, ct) != toHash) throw new InvalidOperationException($"block {to} changed while it was read (reorganisation)");
+        Node.Store.Commit(from, to, toHash, tasks.Values, games.Values);
+        Node.Store.Prune(UndoDepth);
     }
 
     private async Task<List<EventLog<T>>> Logs<T>(string address, ulong from, ulong to, CancellationToken ct) where T : IEventDTO, new()
