@@ -38,18 +38,7 @@ public sealed class OnChainGameTests(AnvilFixture chain, ITestOutputHelper log) 
         var (registry, tasks, game) = await DeployAsync();
         var (subWeb3, chalWeb3) = (Account(3), Account(4));
         var r = task.Registered;
-        var modelId = (await registry.RegisterAsync(new RegisterFunction
-        {
-            ProgramRoot = r.ProgramRoot.ToArray(),
-            EntryPc = r.EntryPc,
-            DescriptorsRoot = r.DescriptorsRoot.ToArray(),
-            NodeCount = (uint)r.NodeCount,
-            WeightsRoot = r.WeightsRoot.ToArray(),
-            WeightCount = (uint)r.WeightCount,
-            OutputNode = (uint)r.OutputNode,
-            InputSizeLimit = (uint)r.InputSizeLimit,
-            MaxNodeSteps = r.MaxNodeSteps,
-        })).Event.ModelId;
+        var modelId = (await registry.RegisterAsync(ModelRegistration.ToFunction(r))).Event.ModelId;
         var requested = (await tasks.RequestAsync(modelId, task.Input, (uint)task.Passes, Fee)).Event;
         Assert.Equal(honest.Graph.InputRoot.ToArray(), requested.InputRoot);
 
@@ -91,21 +80,9 @@ public sealed class OnChainGameTests(AnvilFixture chain, ITestOutputHelper log) 
 
     private async Task<(ModelRegistryService Registry, OpmlTasksService Tasks, DisputeGameService Game)> DeployAsync()
     {
-        var contracts = chain.ContractsDir;
-        var registry = await ModelRegistryService.DeployAsync(chain.Web3, ContractArtifacts.LoadBytecode(contracts, ContractNames.ModelRegistry));
-        var tasks = await OpmlTasksService.DeployAsync(chain.Web3, new OpmlTasksDeployment(ContractArtifacts.LoadBytecode(contracts, ContractNames.OpmlTasks))
-        {
-            Registry = registry.ContractAddress,
-            RiscvStep = chain.RiscvStep.ContractAddress,
-            ChallengeWindow = ChallengeWindow,
-            SubmitterBond = SubmitterBond,
-            ChallengerBond = ChallengerBond,
-            K = 4,
-            ClockBudget = ClockBudget,
-            Extension = Extension,
-            MinFee = Fee,
-        });
-        return (registry, tasks, await tasks.GameAsync());
+        var d = await DeployedContracts.DeployAsync(chain.Web3, chain.ContractsDir,
+            new DeployParameters(ChallengeWindow, SubmitterBond, ChallengerBond, K: 4, ClockBudget, Extension, MinFee: Fee));
+        return (new ModelRegistryService(chain.Web3, d.Registry), new OpmlTasksService(chain.Web3, d.Tasks), new DisputeGameService(chain.Web3, d.Game));
     }
 
     private Web3 Account(int i) => new(new Account(Anvil.DevPrivateKeys[i], chain.Anvil.ChainId), chain.Anvil.RpcUrl);

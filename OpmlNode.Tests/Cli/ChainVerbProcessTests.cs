@@ -23,7 +23,7 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
 
     private (int Code, string Out, string Err) Run(params string[] args)
     {
-        var r = ExitCodeTests.Run(args);
+        var r = OpmlNodeCli.Run(args);
         lock (_outputs) _outputs.Add(r.Out + r.Err);
         AssertKeyNeverPrinted(); // after every run, before any other assertion can stop the test
         return r;

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json;
 using OpmlNode.Crypto;
 using OpmlNode.Tests.Support;
+using static OpmlNode.Tests.Support.OpmlNodeCli;
 using OpmlNode.Vm;
 
 namespace OpmlNode.Tests.Cli;
@@ -9,19 +9,6 @@ namespace OpmlNode.Tests.Cli;
 /// <summary>The opml-node executable as a user runs it: exit codes, messages, files written.</summary>
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args) => RunIn(null, args);
-
-    private static (int Code, string Out, string Err) RunIn(string? workingDirectory, params string[] args)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "opml-node.dll");
-        var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("opml-node did not finish in 120 s"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
 
     [Fact]
     public void VmRunExitsWithTheGuestsExitCodeAndPrintsTheStateHash()

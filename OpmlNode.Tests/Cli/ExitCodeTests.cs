@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using OpmlNode.Tests.Support;
+using static OpmlNode.Tests.Support.OpmlNodeCli;
 
 namespace OpmlNode.Tests.Cli;
 
@@ -10,16 +10,6 @@ namespace OpmlNode.Tests.Cli;
 /// </summary>
 public partial class ExitCodeTests
 {
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "opml-node.dll");
-        var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(120_000)) { p.Kill(true); throw new TimeoutException("opml-node did not finish in 120 s"); }
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
 
     [Fact]
     public void UsageErrorExits2WithAPlainMessage()

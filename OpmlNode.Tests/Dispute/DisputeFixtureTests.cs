@@ -1,9 +1,9 @@
 using System.Text.Json;
 using OpmlNode.Crypto;
 using OpmlNode.Dispute;
-using OpmlNode.Tests.Cli;
 using OpmlNode.Inference.Models;
 using OpmlNode.Tests.Inference;
+using OpmlNode.Tests.Support;
 
 namespace OpmlNode.Tests.Dispute;
 
@@ -23,7 +23,7 @@ public sealed class DisputeFixtureTests : IDisposable
     {
         var model = _dir.Synth(ArchitectureKind.Mlp, seed: 4);
         var path = _dir.File($"game{option}.json");
-        var (code, _, err) = ExitCodeTests.Run("dispute", "fixture", "--model", model, option, value, "--k", "3", "--out", path);
+        var (code, _, err) = OpmlNodeCli.Run("dispute", "fixture", "--model", model, option, value, "--k", "3", "--out", path);
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
         var f = doc.RootElement;
@@ -49,7 +49,7 @@ public sealed class DisputeFixtureTests : IDisposable
     public void BadScenariosExit2(string option, string value)
     {
         var model = _dir.Synth(ArchitectureKind.Mlp, seed: 4);
-        var (code, _, err) = ExitCodeTests.Run("dispute", "fixture", "--model", model, option, value, "--out", _dir.File("x.json"));
+        var (code, _, err) = OpmlNodeCli.Run("dispute", "fixture", "--model", model, option, value, "--out", _dir.File("x.json"));
         Assert.Equal(2, code);
         Assert.StartsWith("error: ", err);
     }
@@ -58,7 +58,7 @@ public sealed class DisputeFixtureTests : IDisposable
     public void TwoScenarioOptionsAreAUsageError()
     {
         var model = _dir.Synth(ArchitectureKind.Mlp, seed: 4);
-        var (code, _, err) = ExitCodeTests.Run("dispute", "fixture", "--model", model, "--lie-slot", "1", "--challenge-correct", "--out", _dir.File("x.json"));
+        var (code, _, err) = OpmlNodeCli.Run("dispute", "fixture", "--model", model, "--lie-slot", "1", "--challenge-correct", "--out", _dir.File("x.json"));
         Assert.Equal(2, code);
         Assert.Contains("exactly one of", err);
     }

@@ -17,19 +17,18 @@ public sealed class LocalDisputeTests(ITestOutputHelper log) : IDisposable
     private static readonly VmBackend Vm = VmBackend.Embedded();
     private const ulong MaxNodeSteps = 200_000_000;
 
-    private sealed record Task(IModel Model, RegisteredModel Registered, ModelRoots Roots, byte[] Input, int Passes) : IDisposable
+    /// <summary>A <see cref="DisputeTask"/> that owns its opened model file.</summary>
+    private sealed class OpenTask(ModelReader model, DisputeTask task) : IDisposable
     {
-        public DisputeParty Party(FaultInjection? lie = null) =>
-            new(new GraphTrace(Model, Roots, Input, Passes, lie: lie), Vm, MaxNodeSteps, lie);
-
-        public void Dispose() => (Model as IDisposable)?.Dispose();
+        public RegisteredModel Registered => task.Registered;
+        public DisputeParty Party(FaultInjection? lie = null) => task.Party(lie);
+        public void Dispose() => model.Dispose();
     }
 
-    private Task Open(ArchitectureKind arch, int passes, int seed = 3)
+    private OpenTask Open(ArchitectureKind arch, int passes, int seed = 3)
     {
         var m = ModelReader.Open(_dir.Synth(arch, seed: seed));
-        var roots = ModelRoots.Load(m, TextWriter.Null);
-        return new Task(m, RegisteredModel.Of(m, roots, Vm, MaxNodeSteps), roots, TaskInput.Random(m, seed).Bytes, passes);
+        return new OpenTask(m, new DisputeTask(m, ModelRoots.Load(m, TextWriter.Null), Vm, TaskInput.Random(m, seed).Bytes, passes, MaxNodeSteps));
     }
 
     [Theory]

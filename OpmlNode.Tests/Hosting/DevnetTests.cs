@@ -1,4 +1,3 @@
-using OpmlNode.Tests.Cli;
 using OpmlNode.Tests.Support;
 
 namespace OpmlNode.Tests.Hosting;
@@ -15,7 +14,7 @@ public sealed class DevnetTests
         var dir = Directory.CreateTempSubdirectory("opml-devnet-test-").FullName;
         try
         {
-            var (code, stdout, stderr) = ExitCodeTests.Run("devnet", "--liar", liar, "--contracts", Repo.Path("contracts"),
+            var (code, stdout, stderr) = OpmlNodeCli.Run("devnet", "--liar", liar, "--contracts", Repo.Path("contracts"),
                 "--model", Repo.Path("models", "mnist", "mnist.opml"), "--dir", dir);
             Assert.True(code == 0, $"devnet exited {code}\n{stdout}\n{stderr}");
             foreach (var expected in new[] { "requested task 1", "challenges result 1", "phase 1 round 1/", "link: slot", "phase 2 round 1/",

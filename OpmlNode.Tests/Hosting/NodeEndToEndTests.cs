@@ -225,18 +225,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         using var m = ModelReader.Open(MnistModel);
         var r = RegisteredModel.Of(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
         var registry = new ModelRegistryService(chain.Web3, contracts.Registry);
-        var modelId = (ulong)(await registry.RegisterAsync(new RegisterFunction
-        {
-            ProgramRoot = r.ProgramRoot.ToArray(),
-            EntryPc = r.EntryPc,
-            DescriptorsRoot = r.DescriptorsRoot.ToArray(),
-            NodeCount = (uint)r.NodeCount,
-            WeightsRoot = r.WeightsRoot.ToArray(),
-            WeightCount = (uint)r.WeightCount,
-            OutputNode = (uint)r.OutputNode,
-            InputSizeLimit = (uint)r.InputSizeLimit,
-            MaxNodeSteps = r.MaxNodeSteps,
-        })).Event.ModelId;
+        var modelId = (ulong)(await registry.RegisterAsync(ModelRegistration.ToFunction(r))).Event.ModelId;
         return new Devnet(contracts, file, modelId, new OpmlTasksService(chain.Web3, contracts.Tasks), new DisputeGameService(chain.Web3, contracts.Game));
     }
 

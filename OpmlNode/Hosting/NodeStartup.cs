@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using OpmlNode.Crypto;
 
 namespace OpmlNode.Hosting;
 
@@ -20,9 +19,8 @@ public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<
         {
             if (m.ModelId < 1 || m.ModelId > count) throw new InvalidDataException($"model {m.ModelId} is not registered on chain ({count} models)");
             var on = await registry.GetModelAsync(m.ModelId);
-            var r = m.Registered;
-            if (new Hash256(on.ProgramRoot) != r.ProgramRoot || new Hash256(on.DescriptorsRoot) != r.DescriptorsRoot || new Hash256(on.WeightsRoot) != r.WeightsRoot
-                || on.EntryPc != r.EntryPc || on.NodeCount != r.NodeCount || on.OutputNode != r.OutputNode)
+            // The step budget is the registration's choice, not the file's: everything else must be the file's.
+            if (!Chain.ModelRegistration.Matches(on, m.Registered with { MaxNodeSteps = on.MaxNodeSteps }))
                 throw new InvalidDataException($"model {m.ModelId} on chain is not the model in {node.Options.Models.First(x => x.ModelId == m.ModelId).File}");
             m.MaxNodeSteps = on.MaxNodeSteps;
         }
