@@ -73,17 +73,17 @@ public sealed class NodeContext : IDisposable
             var m = Models[task.ModelId];
             var input = Convert.FromHexString(task.InputHex);
             var dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend);
-            FaultInjection? lie = lying ? Lie(task, dt) : null;
+            FaultInjection? lie = lying ? Lie(task) : null;
             p = dt.Party(lie);
             _parties[(task.TaskId, lying)] = p;
             return p;
         }
     }
 
-    private FaultInjection? Lie(TaskRecord task, DisputeTask dt)
+    private FaultInjection? Lie(TaskRecord task)
     {
         var f = Options.Faults;
-        var honest = dt.Party();
+        var honest = Party(task, lying: false); // the cached honest party (the lock is re-entrant): its traces are computed once
         if (f.LieSlot is { } s)
         {
             long slot = s == "random" ? new Random(HashCode.Combine(f.Seed, (long)task.TaskId)).NextInt64(honest.Graph.Length) : long.Parse(s);
