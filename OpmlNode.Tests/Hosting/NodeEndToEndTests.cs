@@ -132,9 +132,12 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         if (kill) watchdog.Kill();
         else Assert.Equal(0, watchdog.Terminate(TimeSpan.FromSeconds(30)));
         log.WriteLine($"{(kill ? "killed" : "stopped")} the watchdog at {at.Stage}, move {at.Moves}");
-        Start("watchdog-2", 7, net, "--verifier", "--data", data);
+        var restarted = Start("watchdog-2", 7, net, "--verifier", "--data", data);
         await WaitAsync(async () => (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends", TimeSpan.FromSeconds(120));
         Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
+        // It read its traces back from its database (slot roots, S_i, Merkle nodes, checkpoints), not recomputed them.
+        Assert.True(await restarted.WaitForLogAsync(e => e.TryGetProperty("TraceSource", out var s) && s.GetString() == "read from the database", TimeSpan.FromSeconds(5)),
+            "the restarted watchdog did not read its trace from its database");
         await AssertNoActionSentTwiceAsync(net, Address(7));
         await AssertNoActionSentTwiceAsync(net, Address(6));
     }
@@ -185,6 +188,8 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.True(await watchdog.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Task {TaskId} requested", StringComparison.Ordinal), TimeSpan.FromSeconds(30)));
         // Replace the block of that request: the same task id, another input (a deeper chain than the replaced one).
         Assert.True(await chain.Web3.Client.SendRequestAsync<bool>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_revert", snapshot)));
+        // The revert also took the chain's clock back; set it to the wall clock again for the tests that share this anvil.
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(9, "evm_setTime", DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         // A fresh signer: the shared one may have cached a nonce of the replaced blocks.
         var requester = new OpmlTasksService(new Web3(new Account(Anvil.DevPrivateKeys[0], chain.Anvil.ChainId), chain.Anvil.RpcUrl), net.Contracts.Tasks);
         using var m = ModelReader.Open(MnistModel);

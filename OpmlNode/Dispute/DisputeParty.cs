@@ -1,12 +1,11 @@
-using OpmlNode.Inference.Backends;
-
 namespace OpmlNode.Dispute;
 
 /// <summary>
-/// One side's knowledge of a task: its graph trace and, per slot, its VM trace (built on first use). This is the
-/// "split" trace of op-challenger: the outer graph trace, and under the slot phase 1 pins, that slot's VM trace.
+/// One side's knowledge of a task: its graph trace and, per slot, its VM trace (built on first use from the slot's
+/// honest run). This is the "split" trace of op-challenger: the outer graph trace, and under the slot phase 1 pins,
+/// that slot's VM trace.
 /// </summary>
-public sealed class DisputeParty(GraphTrace graph, VmBackend vm, ulong maxNodeSteps, FaultInjection? lie = null)
+public sealed class DisputeParty(GraphTrace graph, Func<long, VmRun> runOf, FaultInjection? lie = null)
 {
     private readonly Dictionary<long, VmTrace> _vm = [];
 
@@ -21,7 +20,7 @@ public sealed class DisputeParty(GraphTrace graph, VmBackend vm, ulong maxNodeSt
             if (!_vm.TryGetValue(slot, out var t))
             {
                 var vmLie = Lie is { } l && l.LieSlot == slot ? l : null;
-                _vm[slot] = t = new VmTrace(vm, Graph.Link(slot), Graph.SlotRoot(slot), maxNodeSteps, vmLie);
+                _vm[slot] = t = new VmTrace(runOf(slot), Graph.SlotRoot(slot), vmLie);
             }
             return t;
         }

@@ -8,17 +8,16 @@ using OpmlNode.Vm;
 namespace OpmlNode.Dispute;
 
 /// <summary>
-/// Phase 2's trace: the state hashes h_0..h_T of one slot's run of the op guest from its composed start state (GRAPH §4).
-/// The run is executed once, keeping a checkpoint (registers and a copy of the allocated pages) every
-/// <see cref="CheckpointInterval"/> steps, so any later query replays at most one interval. Past the exit, the state stays
-/// the exited one (PROTOCOL §4.5). With a <see cref="FaultInjection"/> the hashes from its step on are forged, and the final
-/// state is always forged to carry the liar's output root when that differs from the honest one.
+/// Phase 2's trace: the state hashes h_0..h_T of one slot's run of the op guest from its composed start state (GRAPH §4),
+/// read from the slot's <see cref="VmRun"/> (checkpointed, so a query replays at most one interval). Past the exit, the
+/// state stays the exited one (PROTOCOL §4.5). With a <see cref="FaultInjection"/> the hashes from its step on are forged,
+/// and the final state is always forged to carry the liar's output root when that differs from the honest one.
 /// </summary>
 public sealed class VmTrace : ITraceProvider
 {
-    public const int DefaultCheckpointInterval = 1 << 16;
+    public const int DefaultCheckpointInterval = VmRun.DefaultCheckpointInterval;
 
-    private readonly List<Checkpoint> _checkpoints = [];
+    private readonly VmRun _run;
     private readonly Dictionary<long, Hash256> _cache = [];
     private readonly byte[] _finalState;
     private readonly Hash256 _finalHash;
@@ -26,30 +25,19 @@ public sealed class VmTrace : ITraceProvider
     private readonly ulong? _lieFrom;
     private readonly bool _claimTrap;
 
-    private sealed record Checkpoint(ulong Step, uint Pc, uint[] Regs, MemorySnapshot Memory);
-
     /// <param name="claimedOutputRoot">The output root this party claims for the slot; a forged final state carries it.</param>
     public VmTrace(VmBackend vm, SlotStart start, Hash256 claimedOutputRoot, ulong maxSteps, FaultInjection? lie = null,
         int checkpointInterval = DefaultCheckpointInterval)
+        : this(VmRun.Execute(vm, start, maxSteps, checkpointInterval), claimedOutputRoot, lie)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(checkpointInterval, 1);
-        CheckpointInterval = checkpointInterval;
-        Slot = start.Slot;
-        var memory = new PagedMemory();
-        uint entry = vm.LoadStartMemory(memory, start.Descriptor, start.Inputs.Select(i => (ReadOnlyMemory<byte>)i.Bytes).ToArray());
-        var m = new Machine(memory, entry);
-        StartHash = m.State().Hash();
-        while (m.IsRunning && m.Step < maxSteps)
-        {
-            _checkpoints.Add(new Checkpoint(m.Step, m.Pc, (uint[])m.Regs.Clone(), memory.Snapshot()));
-            m.Run(Math.Min((ulong)checkpointInterval, maxSteps - m.Step));
-        }
-        if (m.Exited != ExitKind.Exited || m.ExitCode != 0)
-            throw new InvalidOperationException($"slot {Slot}: the op guest {(m.IsRunning ? $"did not exit within {maxSteps} steps" : $"ended with {m.Exited} {m.ExitCode}")}; no valid final state to claim");
-        Steps = m.Step;
-        HonestOutputRoot = memory.RegionRoot(VmBackend.OutputRegion);
-        _finalRegions = Enumerable.Range(0, 16).Select(memory.RegionRoot).ToArray();
-        var final = m.State();
+    }
+
+    /// <param name="claimedOutputRoot">The output root this party claims for the slot; a forged final state carries it.</param>
+    public VmTrace(VmRun run, Hash256 claimedOutputRoot, FaultInjection? lie = null)
+    {
+        _run = run;
+        _finalRegions = (Hash256[])run.FinalRegions.Clone();
+        var final = VmState.Decode(run.FinalState);
         if (claimedOutputRoot != HonestOutputRoot)
         {
             // A liar's final state: the honest one with region 10 replaced by its claimed output root.
@@ -63,14 +51,14 @@ public sealed class VmTrace : ITraceProvider
         if (_lieFrom is { } s && (s < 1 || s > Steps)) throw new ArgumentOutOfRangeException(nameof(lie), s, $"lie step outside [1, {Steps}]");
     }
 
-    public long Slot { get; }
-    public int CheckpointInterval { get; }
+    public long Slot => _run.Slot;
+    public int CheckpointInterval => _run.CheckpointInterval;
 
     /// <summary>T: the step count of the (claimed) final state.</summary>
-    public ulong Steps { get; }
+    public ulong Steps => _run.Steps;
     public long Length => (long)Steps;
-    public Hash256 StartHash { get; }
-    public Hash256 HonestOutputRoot { get; }
+    public Hash256 StartHash => _run.StartHash;
+    public Hash256 HonestOutputRoot => _run.HonestOutputRoot;
 
     /// <summary>The 170-byte final state this party claims (exited with 0 after T steps).</summary>
     public ReadOnlySpan<byte> FinalState => _finalState;
@@ -111,13 +99,7 @@ public sealed class VmTrace : ITraceProvider
         return null;
     }
 
-    private Machine MachineAt(ulong step)
-    {
-        var cp = _checkpoints[(int)Math.Min((ulong)(_checkpoints.Count - 1), step / (ulong)CheckpointInterval)];
-        var m = Machine.Resume(PagedMemory.Restore(cp.Memory), cp.Pc, cp.Regs, cp.Step);
-        m.Run(step - cp.Step);
-        return m;
-    }
+    private Machine MachineAt(ulong step) => _run.MachineAt(step);
 
     private Hash256 Forged(long i)
     {

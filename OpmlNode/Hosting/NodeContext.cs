@@ -5,6 +5,7 @@ using Nethereum.Web3.Accounts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Dispute;
+using OpmlNode.Dispute.Storage;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Models;
 using Polly;
@@ -30,7 +31,11 @@ public sealed class ServedModelRuntime(ulong modelId, IModel model, ModelRoots r
 /// </summary>
 public sealed class NodeContext : IDisposable
 {
-    private readonly Dictionary<(ulong Task, bool Lying), DisputeParty> _parties = [];
+    private readonly Dictionary<TaskKey, DisputeTask> _tasks = [];
+    private readonly Dictionary<(TaskKey Task, bool Lying), DisputeParty> _parties = [];
+
+    // A reorganisation can put another request under the same task id: what the traces are of is part of the key.
+    private readonly record struct TaskKey(ulong TaskId, ulong ModelId, uint Passes, string InputRoot);
     private readonly ILogger _log;
 
     public NodeContext(NodeRunOptions options, NodeStore store, IReadOnlyDictionary<ulong, ServedModelRuntime> models, ILogger<NodeContext> log)
@@ -64,26 +69,39 @@ public sealed class NodeContext : IDisposable
 
     public bool IsMe(string address) => string.Equals(address, Address, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>This node's party for a task; lying per the fault options when <paramref name="lying"/>.</summary>
+    /// <summary>
+    /// This node's party for a task; lying per the fault options when <paramref name="lying"/>. The task's honest traces
+    /// are computed once and kept in the database (<see cref="TaskTraceStore"/>), so after a restart they are read back.
+    /// </summary>
     public DisputeParty Party(TaskRecord task, bool lying)
     {
         lock (_parties)
         {
-            if (_parties.TryGetValue((task.TaskId, lying), out var p)) return p;
-            var m = Models[task.ModelId];
-            var input = Convert.FromHexString(task.InputHex);
-            var dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend);
-            FaultInjection? lie = lying ? Lie(task) : null;
-            p = dt.Party(lie);
-            _parties[(task.TaskId, lying)] = p;
+            var key = new TaskKey(task.TaskId, task.ModelId, task.Passes, task.InputRoot);
+            if (_parties.TryGetValue((key, lying), out var p)) return p;
+            var dt = DisputeTaskOf(key, task);
+            bool stored = dt.HonestGraph.FromStore;
+            if (!lying) _log.LogInformation("Task {TaskId}: graph trace of {Slots} slots {TraceSource}", task.TaskId, dt.HonestGraph.Length, stored ? "read from the database" : "computed and stored");
+            p = dt.Party(lying ? Lie(task, dt) : null);
+            _parties[(key, lying)] = p;
             return p;
         }
     }
 
-    private FaultInjection? Lie(TaskRecord task)
+    private DisputeTask DisputeTaskOf(TaskKey key, TaskRecord task)
+    {
+        if (_tasks.TryGetValue(key, out var dt)) return dt;
+        var m = Models[task.ModelId];
+        var input = Convert.FromHexString(task.InputHex);
+        dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend, new TaskTraceStore(Store.Db, task.TaskId));
+        _tasks[key] = dt;
+        return dt;
+    }
+
+    private FaultInjection? Lie(TaskRecord task, DisputeTask dt)
     {
         var f = Options.Faults;
-        var honest = Party(task, lying: false); // the cached honest party (the lock is re-entrant): its traces are computed once
+        var honest = dt.Party();
         if (f.LieSlot is { } s)
         {
             long slot = s == "random" ? new Random(HashCode.Combine(f.Seed, (long)task.TaskId)).NextInt64(honest.Graph.Length) : long.Parse(s);
@@ -106,10 +124,17 @@ public sealed class NodeContext : IDisposable
     /// is later (an automining devnet has no new block until a transaction arrives). Too early a move only reverts at gas
     /// estimation and is tried again on the next tick.
     /// </summary>
-    public async Task<ulong> NowAsync(CancellationToken ct)
+    public async Task<ulong> NowAsync(CancellationToken ct) => Math.Max(await ChainTimeAsync(ct), (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+
+    /// <summary>
+    /// The latest block's timestamp: the earliest time the contract can see. A window is closed only when this says so;
+    /// the wall clock can be ahead of the chain (a devnet reverted to a snapshot goes back in time), and then the
+    /// contract still accepts what the wall clock would call late.
+    /// </summary>
+    public async Task<ulong> ChainTimeAsync(CancellationToken ct)
     {
         var block = await Rpc.ExecuteAsync(async _ => await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest()), ct);
-        return Math.Max((ulong)block.Timestamp.Value, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        return (ulong)block.Timestamp.Value;
     }
 
     public Task<T> Read<T>(Func<Task<T>> call, CancellationToken ct) => Rpc.ExecuteAsync(async _ => await call(), ct).AsTask();

@@ -11,6 +11,8 @@ namespace OpmlNode.Hosting.Services;
 /// </summary>
 public sealed class VerifierService(NodeContext node, TransactionSender tx, ILogger<VerifierService> log) : PollingService(node, log)
 {
+    private readonly HashSet<ulong> _missed = []; // submissions already reported as missed (one warning each, not one per tick)
+
     protected override async Task TickAsync(CancellationToken ct)
     {
         ulong? now = null;
@@ -21,11 +23,12 @@ public sealed class VerifierService(NodeContext node, TransactionSender tx, ILog
                 if (tx.Sent(action)) continue;
                 var me = Node.Party(t, lying: Node.Options.Faults.ChallengeCorrect);
                 if (!Solver.Disputes(me, Hash256.FromHex(s.FinalRoot))) continue;
-                now ??= await Node.NowAsync(ct);
+                now ??= await Node.ChainTimeAsync(ct);
                 using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = t.TaskId, ["SubmissionId"] = s.SubmissionId });
                 if (now >= s.ChallengeDeadline)
                 {
-                    Log.LogWarning("Task {TaskId}: submission {SubmissionId} is wrong (ours {OurRoot}, theirs {TheirRoot}) but its window has closed", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
+                    if (_missed.Add(s.SubmissionId))
+                        Log.LogWarning("Task {TaskId}: submission {SubmissionId} is wrong (ours {OurRoot}, theirs {TheirRoot}) but its window has closed", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
                     continue;
                 }
                 Log.LogWarning("Task {TaskId}: submission {SubmissionId} disputed: S_N ours {OurRoot}, theirs {TheirRoot}; challenging", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);

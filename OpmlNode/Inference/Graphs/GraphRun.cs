@@ -9,7 +9,7 @@ namespace OpmlNode.Inference.Graphs;
 /// slot proofs. S_N comes from an incremental <see cref="MerkleTree"/> of depth <see cref="GraphRunner.SlotDepth"/>;
 /// any other S_i and proofs are recomputed from the recorded slot roots.
 /// </summary>
-public sealed class GraphRun
+public sealed class GraphRun : ISlotTree
 {
     private readonly Hash256[] _slotRoots;
     private readonly MerkleTree? _tree;
@@ -85,6 +85,8 @@ public sealed class GraphRun
         CheckRecorded(i);
         return SlotTree.Proof(_slotRoots, k, i);
     }
+
+    MerkleProof ISlotTree.Proof(long k, long i) => SlotProof(k, i);
 
     /// <summary>The proof that S_{j+1} is S_j with slot j set (phase-1 end, GRAPH §3).</summary>
     public MerkleProof TransitionProof(long j) => SlotProof(j, j);

@@ -5,6 +5,8 @@ public sealed class GraphRunOptions
 {
     /// <summary>Compute every slot's tensor root and the slot tree (needed for S_i and proofs). Off only for raw speed measurements.</summary>
     public bool RecordRoots { get; init; } = true;
+    /// <summary>Called before each pass with its native checkpoint (what it reads from earlier passes), for persisting.</summary>
+    public Action<PassCheckpoint>? PassStarting { get; init; }
     /// <summary>Called after each pass with (passes done, total passes).</summary>
     public Action<int, int>? PassCompleted { get; init; }
     /// <summary>

@@ -58,7 +58,7 @@ public sealed class GraphRunner
     {
         options ??= new GraphRunOptions();
         var run = new GraphRun(_model, passes, taskInput.ToArray(), options.RecordRoots);
-        Execute(taskInput, passes, long.MaxValue, options, run, out _);
+        Execute(taskInput, passes, long.MaxValue, options, run, null, out _);
         return run;
     }
 
@@ -69,19 +69,57 @@ public sealed class GraphRunner
     /// </summary>
     public SlotStart ComposeSlotStart(ReadOnlyMemory<byte> taskInput, int passes, long g, ModelRoots roots)
     {
-        CheckPasses(_model, passes);
-        int n = _model.Nodes.Count;
-        if (g < 0 || g >= (long)passes * n) throw new ArgumentOutOfRangeException(nameof(g), g, $"slot out of range [0, {(long)passes * n})");
+        CheckSlot(passes, g);
         var run = new GraphRun(_model, passes, taskInput.ToArray(), true);
-        Execute(taskInput, passes, g, new GraphRunOptions(), run, out var captured);
+        Execute(taskInput, passes, g, new GraphRunOptions(), run, null, out var captured);
+        return Compose(g, captured!, roots, run, run.InputRoot);
+    }
+
+    /// <summary>
+    /// The same slot start, with S_g and the proofs taken from <paramref name="tree"/> and the inputs rebuilt from the
+    /// native checkpoint <paramref name="from"/> (null: from pass 0), so no pass before the checkpoint's is re-run.
+    /// </summary>
+    public SlotStart ComposeSlotStart(ReadOnlyMemory<byte> taskInput, int passes, long g, ModelRoots roots, ISlotTree tree, PassCheckpoint? from)
+    {
+        var captured = SlotInputs(taskInput, passes, g, from);
+        return Compose(g, captured, roots, tree, MerkleMath.TensorRoot(taskInput.Span));
+    }
+
+    /// <summary>Slot g's input tensors (task input zero-padded to its declared length), run from <paramref name="from"/> or pass 0.</summary>
+    public byte[][] SlotInputs(ReadOnlyMemory<byte> taskInput, int passes, long g, PassCheckpoint? from = null)
+    {
+        CheckSlot(passes, g);
+        Execute(taskInput, passes, g, new GraphRunOptions(), new GraphRun(_model, passes, [], false), from, out var captured);
+        return captured!;
+    }
+
+    /// <summary>Slot g's output tensor, run from <paramref name="from"/> or pass 0.</summary>
+    public byte[] SlotOutput(ReadOnlyMemory<byte> taskInput, int passes, long g, PassCheckpoint? from = null)
+    {
+        CheckSlot(passes, g);
+        byte[]? output = null;
+        var options = new GraphRunOptions { SlotCompleted = (s, o) => { if (s == g) output = o.ToArray(); } };
+        Execute(taskInput, passes, g + 1, options, new GraphRun(_model, passes, [], false), from, out _);
+        return output!;
+    }
+
+    private void CheckSlot(int passes, long g)
+    {
+        CheckPasses(_model, passes);
+        long n = _model.Nodes.Count;
+        if (g < 0 || g >= passes * n) throw new ArgumentOutOfRangeException(nameof(g), g, $"slot out of range [0, {passes * n})");
+    }
+
+    private SlotStart Compose(long g, byte[][] captured, ModelRoots roots, ISlotTree tree, Hash256 inputRoot)
+    {
+        int n = _model.Nodes.Count;
         int p = (int)(g / n), j = (int)(g % n);
         var d = _model.Nodes[j];
-        var sg = run.StateRoot(g);
         var inputs = new List<SlotInput>();
         for (int i = 0; i < d.Inputs.Count; i++)
         {
             var r = d.Inputs[i];
-            var bytes = captured![i];
+            var bytes = captured[i];
             var root = MerkleMath.TensorRoot(bytes);
             switch (r.Kind)
             {
@@ -94,12 +132,12 @@ public sealed class GraphRunner
                 default:
                     long src = (long)(p - (long)r.Lag) * n + r.Index;
                     if (p - (long)r.Lag < 0) inputs.Add(new SlotInput(r, bytes, root, -1, null)); // before pass 0: zero tensor, root Z[23]
-                    else inputs.Add(new SlotInput(r, bytes, root, src, run.SlotProof(src, g)));
+                    else inputs.Add(new SlotInput(r, bytes, root, src, tree.Proof(src, g)));
                     break;
             }
         }
         var desc = _model.DescriptorBytes(j).ToArray();
-        return new SlotStart(g, p, j, desc, MerkleMath.TensorRoot(desc), roots.DescriptorProof(j), sg, run.InputRoot, inputs);
+        return new SlotStart(g, p, j, desc, MerkleMath.TensorRoot(desc), roots.DescriptorProof(j), tree.StateRoot(g), inputRoot, inputs);
     }
 
     private byte[] Zeros(int length)
@@ -111,6 +149,16 @@ public sealed class GraphRunner
         }
     }
 
+    // What pass p reads from earlier passes: for each node kept in a ring of size s > 1, its outputs of passes p−1..p−s+1.
+    private static PassCheckpoint Checkpoint(int p, byte[][][] rings, int[] ringSize)
+    {
+        var entries = new List<PassCheckpoint.Entry>();
+        for (int k = 0; k < rings.Length; k++)
+            for (int l = 1; l < ringSize[k] && p - l >= 0; l++)
+                entries.Add(new PassCheckpoint.Entry(k, p - l, (byte[])rings[k][(p - l) % ringSize[k]].Clone()));
+        return new PassCheckpoint(p, entries);
+    }
+
     // Lifts the pass's slot roots to tensor depth and records them as slots first, first+1, ….
     private static void RecordPass(GraphRun run, long first, Span<Hash256> roots, ReadOnlySpan<int> heights)
     {
@@ -119,7 +167,8 @@ public sealed class GraphRunner
         for (int k = 0; k < roots.Length; k++) run.RecordSlot(first + k, roots[k]);
     }
 
-    private void Execute(ReadOnlyMemory<byte> taskInput, int passes, long stopBefore, GraphRunOptions options, GraphRun run, out byte[][]? captured)
+    private void Execute(ReadOnlyMemory<byte> taskInput, int passes, long stopBefore, GraphRunOptions options, GraphRun run, PassCheckpoint? from,
+        out byte[][]? captured)
     {
         CheckPasses(_model, passes);
         CheckTaskInput(taskInput.Span);
@@ -146,8 +195,23 @@ public sealed class GraphRunner
         var passRoots = run.RecordsRoots ? new Hash256[n] : [];
         var passHeights = run.RecordsRoots ? new int[n] : [];
 
-        for (int p = 0; p < passes; p++)
+        int firstPass = 0;
+        if (from is not null)
         {
+            if (run.RecordsRoots) throw new InvalidOperationException("a run resumed from a checkpoint records no roots");
+            if (from.Pass >= passes || (long)from.Pass * n > stopBefore) throw new ArgumentException($"checkpoint of pass {from.Pass} is past the slots asked for", nameof(from));
+            firstPass = from.Pass;
+            foreach (var e in from.Entries)
+            {
+                if ((uint)e.Node >= (uint)n || e.OfPass >= from.Pass || from.Pass - e.OfPass >= ringSize[e.Node] || e.Bytes.Length != nodes[e.Node].Output.ByteLength)
+                    throw new ArgumentException($"checkpoint of pass {from.Pass} does not fit this model (node {e.Node}, pass {e.OfPass})", nameof(from));
+                rings[e.Node][e.OfPass % ringSize[e.Node]] = (byte[])e.Bytes.Clone();
+            }
+        }
+
+        for (int p = firstPass; p < passes; p++)
+        {
+            if (options.PassStarting is { } onPass) onPass(Checkpoint(p, rings, ringSize));
             for (int j = 0; j < n; j++)
             {
                 long g = (long)p * n + j;
