@@ -197,11 +197,34 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.Equal(first, second);
         for (int i = 0; i < 3; i++) await chain.Web3.Client.SendRequestAsync<string>(new Nethereum.JsonRpc.Client.RpcRequest(3 + i, "evm_mine"));
         Assert.True(await watchdog.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Chain reorganisation", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
-            "the watchdog did not notice the reorganisation");
+            $"the watchdog did not notice the reorganisation:\n{string.Join('\n', watchdog.Lines.TakeLast(15))}");
         // An honest result for the new input must not be challenged: a watchdog still holding the replaced input would.
         Start("honest", 8, net, "--submitter");
         await WaitFinalAsync(net, second);
         Assert.Equal(BigInteger.Zero, await net.Game.GameCountAsync());
+    }
+
+    [Fact]
+    public async Task AChallengeAReorganisationRemovesIsBroadcastAgainAndTheLiarStillLoses()
+    {
+        var net = await SetUpAsync();
+        Start("liar", 6, net, "--submitter", "--lie-slot", "2", "--poll-ms", "900");
+        var taskId = await RequestAsync(net, 31);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        var snapshot = await chain.Web3.Client.SendRequestAsync<string>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_snapshot"));
+        var watchdog = Start("watchdog", 7, net, "--verifier", "--poll-ms", "300");
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1, "the watchdog challenges");
+        // Take the challenge's block (and whatever followed) off the chain, and set the clock the revert took back.
+        Assert.True(await chain.Web3.Client.SendRequestAsync<bool>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_revert", snapshot)));
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(9, "evm_setTime", DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
+        Assert.Equal(BigInteger.Zero, await net.Game.GameCountAsync());
+        Assert.True(await watchdog.WaitForLogAsync(e => e.TryGetProperty("Action", out var a) && a.GetString() == "challenge:1"
+            && e.GetProperty("@mt").GetString()!.StartsWith("Reorganisation removed", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            "the watchdog did not notice its challenge was removed");
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends",
+            TimeSpan.FromSeconds(120));
+        Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
+        await AssertNoActionSentTwiceAsync(net, Address(7)); // the same signed challenge, mined once on the chain as it is now
     }
 
     [Fact]

@@ -12,13 +12,14 @@ public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<
 {
     public async Task StartAsync(CancellationToken ct)
     {
-        await node.Deployment.VerifyAsync(node.Web3);
+        // Every call through the node's resilience pipeline: a node started beside a chain that is still starting waits for it.
+        await node.Read(async () => { await node.Deployment.VerifyAsync(node.Web3); return true; }, ct);
         var registry = new Chain.Contracts.ModelRegistryService(node.Web3, node.Deployment.Registry);
-        var count = await registry.ModelCountAsync();
+        var count = await node.Read(() => registry.ModelCountAsync(), ct);
         foreach (var m in node.Models.Values)
         {
             if (m.ModelId < 1 || m.ModelId > count) throw new InvalidDataException($"model {m.ModelId} is not registered on chain ({count} models)");
-            var on = await registry.GetModelAsync(m.ModelId);
+            var on = await node.Read(() => registry.GetModelAsync(m.ModelId), ct);
             // The step budget is the registration's choice, not the file's: everything else must be the file's.
             if (!Chain.ModelRegistration.Matches(on, m.Registered with { MaxNodeSteps = on.MaxNodeSteps }))
                 throw new InvalidDataException($"model {m.ModelId} on chain is not the model in {node.Options.Models.First(x => x.ModelId == m.ModelId).File}");

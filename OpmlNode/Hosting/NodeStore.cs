@@ -117,6 +117,7 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
     public PendingTransaction? Transaction(string action) => Read<PendingTransaction>(DbColumn.PendingTransactions, System.Text.Encoding.UTF8.GetBytes(action));
     public void Put(PendingTransaction tx) =>
         Db.GetColumn(DbColumn.PendingTransactions).Put(System.Text.Encoding.UTF8.GetBytes(tx.Action), JsonSerializer.SerializeToUtf8Bytes(tx, Json));
+    public void Delete(PendingTransaction tx) => Db.GetColumn(DbColumn.PendingTransactions).Delete(System.Text.Encoding.UTF8.GetBytes(tx.Action));
     public IEnumerable<PendingTransaction> Transactions() => All<PendingTransaction>(DbColumn.PendingTransactions);
 
     private T? Read<T>(DbColumn c, byte[] key) where T : class =>
@@ -141,4 +142,10 @@ public sealed record PendingTransaction(string Action, string Hash, string Raw, 
 {
     /// <summary>1 mined ok, 0 mined reverted, null not yet known.</summary>
     public int? Status { get; init; }
+
+    /// <summary>The block it was mined in (null: not yet known), to find the transactions a reorganisation removed.</summary>
+    public ulong? Block { get; init; }
+
+    /// <summary>That block's hash: a different block at that height means a reorganisation removed this transaction.</summary>
+    public string? BlockHash { get; init; }
 }

@@ -35,7 +35,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         {
             var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, ct);
             var receipt = await ReceiptAsync(tx, ct);
-            if (tx.Status is null) store.Put(tx with { Status = (int)receipt.Status.Value });
+            if (tx.Status is null) store.Put(Mined(tx, receipt));
             if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {tx.Hash} reverted on chain");
             return receipt;
         }
@@ -49,9 +49,71 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         {
             log.LogInformation("Resuming {Action}: re-broadcasting {TxHash}", tx.Action, tx.Hash);
             var receipt = await ReceiptAsync(tx, ct);
-            store.Put(tx with { Status = (int)receipt.Status.Value });
+            store.Put(Mined(tx, receipt));
         }
     }
+
+    /// <summary>
+    /// After a reorganisation that replaced the blocks after <paramref name="fork"/>: each of this node's transactions
+    /// mined after it (or whose block is not known) is looked up again. Still on chain (re-included): its record gets its
+    /// new block. Gone: its same signed bytes are broadcast again (same nonce, so it cannot be mined twice) and awaited.
+    /// Refused (its nonce went to another transaction of ours meanwhile): the record is dropped, and the service that sent
+    /// it decides again from the chain as it now is — the only case where an action is signed a second time, and then
+    /// the first one is off the chain.
+    /// </summary>
+    public async Task RecheckAfterReorganisationAsync(long fork, CancellationToken ct)
+    {
+        await _one.WaitAsync(ct);
+        try
+        {
+            foreach (var tx in store.Transactions().Where(t => t.Block is null || (long)t.Block > fork))
+            {
+                var receipt = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct);
+                if (receipt is not null)
+                {
+                    store.Put(Mined(tx, receipt));
+                    continue;
+                }
+                log.LogWarning("Reorganisation removed {Action} ({TxHash}); broadcasting the same transaction again", tx.Action, tx.Hash);
+                try
+                {
+                    await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(tx.Raw), ct);
+                }
+                catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException && !e.Message.Contains("already known", StringComparison.OrdinalIgnoreCase))
+                {
+                    if (await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct) is { } late)
+                    {
+                        store.Put(Mined(tx, late));
+                        continue;
+                    }
+                    log.LogWarning("The chain refuses {Action} ({TxHash}) now: {Reason}; the action will be decided again", tx.Action, tx.Hash, e.Message);
+                    store.Delete(tx);
+                    continue;
+                }
+                store.Put(Mined(tx, await ReceiptAsync(tx, ct)));
+            }
+        }
+        finally { _one.Release(); }
+    }
+
+    /// <summary>
+    /// The reorganisations the chain watcher cannot see yet: this node's transactions mined after the watcher's cursor
+    /// whose block is no longer the one they were mined in. Returns the block before the first such, or null.
+    /// </summary>
+    public async Task<long?> RemovedBeyondAsync(ulong? cursor, CancellationToken ct)
+    {
+        long? fork = null;
+        foreach (var tx in store.Transactions().Where(t => t.Block is { } b && (cursor is null || b > cursor) && t.BlockHash is not null))
+        {
+            var block = await rpc.ExecuteAsync(async _ => await web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(tx.Block!.Value)), ct);
+            if (block is null || !string.Equals(block.BlockHash, tx.BlockHash, StringComparison.OrdinalIgnoreCase))
+                fork = Math.Min(fork ?? long.MaxValue, (long)tx.Block!.Value - 1);
+        }
+        return fork;
+    }
+
+    private static PendingTransaction Mined(PendingTransaction tx, TransactionReceipt receipt) =>
+        tx with { Status = (int)receipt.Status.Value, Block = (ulong)receipt.BlockNumber.Value, BlockHash = receipt.BlockHash };
 
     private async Task<PendingTransaction> SignAndStoreAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct)
         where TFunction : FunctionMessage, new()

@@ -64,14 +64,18 @@ public static class DevnetRunner
         var narrator = new DevnetNarrator(web3, contracts, names, output);
         try
         {
+            // The watchdog (and, without a lying submitter, the honest submitter) is up before the first request: the
+            // challenge window is a few seconds, not a node's start-up time. An honest submitter beside a lying one starts
+            // only once the liar has submitted, so the liar's result is the one on chain.
             bool liarSubmits = o.Liar is DevnetLiar.Slot or DevnetLiar.Step;
-            if (liarSubmits) Start("liar", 3, o.Liar == DevnetLiar.Slot ? ["--submitter", "--lie-slot", "random", "--seed", o.Seed.ToString(CultureInfo.InvariantCulture)] : ["--submitter", "--lie-step", "2:middle"]);
-            else
-            {
-                Start("honest", 1, "--submitter");
-                Start("watchdog", 2, "--verifier");
-                if (o.Liar == DevnetLiar.Challenger) Start("troll", 3, "--verifier", "--challenge-correct");
-            }
+            var first = new List<LaunchedNode>();
+            if (liarSubmits) first.Add(Start("liar", 3, o.Liar == DevnetLiar.Slot ? ["--submitter", "--lie-slot", "random", "--seed", o.Seed.ToString(CultureInfo.InvariantCulture)] : ["--submitter", "--lie-step", "2:middle"]));
+            else first.Add(Start("honest", 1, "--submitter"));
+            first.Add(Start("watchdog", 2, "--verifier"));
+            if (o.Liar == DevnetLiar.Challenger) first.Add(Start("troll", 3, "--verifier", "--challenge-correct"));
+            foreach (var n in first)
+                if (!await n.WaitReadyAsync(TimeSpan.FromSeconds(60), ct))
+                    throw new InvalidOperationException($"{n.Name} did not start (exit {(n.HasExited ? n.ExitCode.ToString(CultureInfo.InvariantCulture) : "none")}); see {n.LogFile}");
             var rng = new Random(o.Seed);
             var requested = new List<(BigInteger Id, MnistSample Digit, Stopwatch Clock)>();
             for (int i = 0; i < o.Tasks; i++)
@@ -85,7 +89,6 @@ public static class DevnetRunner
             {
                 await Until(async () => (await tasks.GetTaskAsync(requested[0].Id)).Status == TaskStatus.Submitted, narrator, nodes, TimeSpan.FromSeconds(60), ct);
                 Start("honest", 1, "--submitter");
-                Start("watchdog", 2, "--verifier");
             }
             var rejectedAt = new Dictionary<BigInteger, TimeSpan>();
             await Until(async () =>

@@ -31,6 +31,26 @@ public sealed class LaunchedNode : IDisposable
     public int ExitCode => _p.ExitCode;
 
     /// <summary>SIGTERM, then wait for the graceful shutdown.</summary>
+    /// <summary>
+    /// Waits until the node has passed its start-up checks (its first log line, "Node … on chain …", is written once
+    /// they pass and its services start). False when it exits first or the time runs out.
+    /// </summary>
+    public async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var end = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < end && !_p.HasExited)
+        {
+            if (File.Exists(LogFile))
+            {
+                using var f = new FileStream(LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var r = new StreamReader(f);
+                if ((await r.ReadToEndAsync(ct)).Contains("\"@mt\":\"Node {Address} on chain", StringComparison.Ordinal)) return true;
+            }
+            await Task.Delay(100, ct);
+        }
+        return false;
+    }
+
     public void Stop()
     {
         if (_p.HasExited) return;

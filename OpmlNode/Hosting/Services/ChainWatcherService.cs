@@ -15,7 +15,7 @@ namespace OpmlNode.Hosting.Services;
 /// of confirmations are read; a reorganisation that replaces applied blocks anyway is detected by their hashes and undone
 /// (records restored from the undo entries, the blocks read again).
 /// </summary>
-public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherService> log) : PollingService(node, log)
+public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, ILogger<ChainWatcherService> log) : PollingService(node, log)
 {
     private const ulong MaxRange = 2_000;
 
@@ -44,12 +44,22 @@ public sealed class ChainWatcherService(NodeContext node, ILogger<ChainWatcherSe
     private async Task UndoReorganisationAsync(CancellationToken ct)
     {
         var ranges = Node.Store.Ranges().ToList();
-        if (ranges.Count == 0 || await OnChainAsync(ranges[0], ct)) return;
+        if (ranges.Count == 0 || await OnChainAsync(ranges[0], ct))
+        {
+            // Blocks not applied yet can be replaced too: this node's own transactions in them are found by their block hash.
+            if (await tx.RemovedBeyondAsync(Node.Store.Cursor, ct) is { } removed)
+            {
+                Log.LogWarning("Chain reorganisation after block {Fork} removed transactions of this node", removed);
+                await tx.RecheckAfterReorganisationAsync(removed, ct);
+            }
+            return;
+        }
         long fork = -1;
         foreach (var r in ranges.Skip(1))
             if (await OnChainAsync(r, ct)) { fork = (long)r.To; break; }
         int undone = Node.Store.UndoAfter(fork);
         Log.LogWarning("Chain reorganisation: block {Block} was replaced; undid {Ranges} applied ranges after block {Fork} and will read them again", ranges[0].To, undone, fork);
+        await tx.RecheckAfterReorganisationAsync(fork, ct);
     }
 
     private async Task<bool> OnChainAsync(AppliedRange r, CancellationToken ct) =>
