@@ -71,7 +71,14 @@ public sealed partial class OnnxImporter
     public static OnnxImportResult Import(OnnxModel m, OnnxCalibration cal, OnnxImportOptions o, IReadOnlyDictionary<string, int[]> inputShapes)
     {
         var imp = new OnnxImporter(m, cal, o);
-        return imp.Run(inputShapes);
+        try
+        {
+            return imp.Run(inputShapes);
+        }
+        catch (Exception e) when (e is InvalidDescriptorException or ArgumentException)
+        {
+            throw new OnnxImportException($"unsupported graph inputs or output ({e.Message})");
+        }
     }
 
     private OnnxImportResult Run(IReadOnlyDictionary<string, int[]> inputShapes)
@@ -99,7 +106,14 @@ public sealed partial class OnnxImporter
         int inputBytes = text ? 4 * _o.MaxSequence : Math.Max(1, packed.Sum(p => OnnxTensor.CountOf(p.Shape)));
         var arch = _o.Architecture ?? $"onnx/{Path.GetFileNameWithoutExtension(_m.Source)}";
         var def = _b.Build(arch.Length > 32 ? arch[..32] : arch, outNode, inputBytes, 1);
-        ModelFormat.ValidateGraph(def.Nodes, def.Weights.Select(w => w.Spec).ToArray(), def.OutputNode, def.InputSizeLimit);
+        try
+        {
+            ModelFormat.ValidateGraph(def.Nodes, def.Weights.Select(w => w.Spec).ToArray(), def.OutputNode, def.InputSizeLimit);
+        }
+        catch (InvalidModelException e)
+        {
+            throw new OnnxImportException($"unsupported: the lowered graph is not a valid model ({e.Message})");
+        }
         var info = new OnnxImportInfo(_m.Source, _output, act.Shape, act.Scale, text, text ? _o.MaxSequence : 0, packed);
         var counts = def.Nodes.GroupBy(d => d.Op.ToString()).ToDictionary(g => g.Key, g => g.Count());
         var probes = _v.Where(kv => kv.Value is ActVal { Ref.Kind: RefKind.Node } && !kv.Key.StartsWith('\0'))
@@ -157,6 +171,19 @@ public sealed partial class OnnxImporter
     // ------------------------------------------------------------------ dispatch
 
     private void Lower(OnnxNode n)
+    {
+        try
+        {
+            LowerNode(n);
+        }
+        catch (Exception e) when (e is InvalidDescriptorException or ArgumentException or InvalidOperationException or IndexOutOfRangeException or OverflowException)
+        {
+            // A construct the lowering did not foresee (zero-sized tensors, rank above 4, …): still a clear refusal.
+            throw OnnxImportException.Unsupported(n, e.Message);
+        }
+    }
+
+    private void LowerNode(OnnxNode n)
     {
         var ins = n.Inputs.Select(i => i.Length == 0 ? null : _v.TryGetValue(i, out var v) ? v : throw new OnnxImportException($"node {n.DisplayName}: input '{i}' has no value")).ToArray();
         if (n.OpType == "Shape")
