@@ -17,6 +17,7 @@ internal static class InferCommand
         var input = new Option<FileInfo?>("--input") { Description = "Task input: the raw little-endian bytes of the TASK_INPUT tensor (at most the input size limit; shorter = zero-padded)." };
         var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0).", HelpName = "LIST" };
         var png = new Option<FileInfo?>("--input-png") { Description = "mlp: a digit image (PNG, 20×20 or 28×28, grayscale or colour), converted to I8 [1, 784] as for MNIST (q = pixel − 128, white on black)." };
+        var text = new Option<string?>("--text") { Description = "A text encoder imported from ONNX (model import-onnx): the sentence; prints its embedding (mean-pooled, normalised).", HelpName = "TEXT" };
         var random = new Option<int?>("--input-random") { Description = "A seeded random valid input.", HelpName = "SEED" };
         var passes = new Option<int?>("--passes") { Description = $"Passes P (default: 1 for a classifier; prompt length + {TaskInput.DefaultNewTokens}, at most the KV length, for llama).", HelpName = "P" };
         var backend = new Option<BackendKind>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => options.Inference.BackendKind, HelpName = "cpu|ilgpu|scalar" };
@@ -26,9 +27,9 @@ internal static class InferCommand
         var cmd = new Command("infer", "Run a model on an input: prints the output tensor, the decoded tokens/class and the final graph root S_N (docs/GRAPH.md).\n" +
             $"Exit code: 0; 1 if a --vm-slot check differs; {ExitCodes.BadInput} for bad files or options.")
         {
-            model, input, png, tokens, random, passes, backend, show, vmSlots, vmAll,
+            model, input, png, tokens, text, random, passes, backend, show, vmSlots, vmAll,
         };
-        cmd.SetAction(p => Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(png), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
+        cmd.SetAction(p => p.GetValue(text) is { } t ? InferText(p.GetValue(model)!, t, p.GetValue(backend), p.GetValue(show)) : Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(png), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
         return cmd;
     }
 
@@ -72,6 +73,28 @@ internal static class InferCommand
         Console.WriteLine($"graph root:   S_N = {run.FinalRoot}");
         if (vmAll) vmSlots = Enumerable.Range(0, (int)run.SlotCount).Select(i => (long)i).ToArray();
         return vmSlots.Length == 0 ? 0 : CheckSlotsInVm(runner, input.Bytes, passes, run, roots, vmSlots);
+    }
+
+    private static int InferText(FileInfo modelFile, string text, BackendKind backendKind, int show)
+    {
+        var info = Inference.Import.Onnx.OnnxImportInfo.TryLoad(modelFile.FullName);
+        if (info is not { TokenIds: true, Vocabulary: not null })
+            return Fail($"--text needs a text encoder imported by model import-onnx ({Path.GetFileName(Inference.Import.Onnx.OnnxImportInfo.PathFor(modelFile.FullName))} with a vocabulary beside the model)");
+        using var m = ModelReader.Open(modelFile.FullName);
+        var embedder = new Inference.Import.Onnx.TextEmbedder(Path.Combine(modelFile.DirectoryName!, info.Vocabulary), info.MaxSequence);
+        var backend = OpBackends.Create(backendKind);
+        using var owned = backend as IDisposable;
+        var sw = Stopwatch.StartNew();
+        var (e, run) = embedder.Embed(m, backend, info, text);
+        var ids = embedder.Tokenize(text);
+        Console.WriteLine($"model:        {m.Architecture} ({Path.GetFileName(m.Path)}), backend {backend.Name}");
+        Console.WriteLine($"tokens:       {ids.Length} ({string.Join(",", ids)})");
+        Console.WriteLine($"input root:   {run.InputRoot}");
+        Console.WriteLine($"output root:  {run.SlotRoot(run.OutputSlot)} (int8 last hidden state {run.Output.Spec})");
+        Console.WriteLine($"graph root:   S_N = {run.FinalRoot}");
+        Console.WriteLine(Invariant($"embedding:    {e.Length} dims, {info.Pooling}, {sw.Elapsed.TotalSeconds:F3} s"));
+        Console.WriteLine("[" + string.Join(", ", e.Take(show <= 0 ? e.Length : show).Select(v => v.ToString("F5", System.Globalization.CultureInfo.InvariantCulture))) + (show > 0 && e.Length > show ? ", ..." : "") + "]");
+        return 0;
     }
 
     private static int CheckSlotsInVm(GraphRunner runner, byte[] input, int passes, GraphRun run, ModelRoots roots, long[] slots)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the demo need and is missing; safe to run again.
-# Debian packages: clang-14 + lld-14 (guest builds), qemu-user (reference RISC-V emulator), python3 (ISA check).
+# Debian packages: clang-14 + lld-14 (guest builds), qemu-user (reference RISC-V emulator), python3 (ISA check),
+# libonnx-testdata (ONNX node tests with expected outputs, for the ONNX importer tests).
 # npm: forge, anvil and solc for contracts/ (pinned by contracts/package-lock.json).
 # Data: the MNIST digits (OpenCV's digits.png from Debian's opencv-doc) for `model train-mnist` and the Mnist tests.
 set -euo pipefail
@@ -13,6 +14,7 @@ command -v ld.lld-14 >/dev/null || missing+=(lld-14)
 command -v qemu-riscv32 >/dev/null || missing+=(qemu-user)
 command -v python3 >/dev/null || missing+=(python3)
 command -v npm >/dev/null || missing+=(nodejs npm)
+[ -d /usr/share/libonnx-testdata/data/node ] || missing+=(libonnx-testdata)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   $SUDO apt-get update -qq

@@ -1,0 +1,114 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Import.Onnx;
+using OpmlNode.Inference.Models;
+using Xunit.Abstractions;
+
+namespace OpmlNode.Tests.Inference.Import.Onnx;
+
+/// <summary>all-MiniLM-L6-v2 imported to int8 against ONNX Runtime's float embeddings (OpmlNode issue 10's target).</summary>
+public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
+{
+    public const int MaxSequence = 64;
+
+    /// <summary>Just under the mean cosine measured with max-abs calibration on the 16 calibration sentences.</summary>
+    private const double MeasuredMeanCosineFloor = 0.60;
+
+    /// <summary>Queries (of 5) whose top document matches the reference's (5 measured).</summary>
+    private const int MeasuredTop1Floor = 4;
+
+    /// <summary>The model imported once for the class (calibrated on <see cref="MiniLmSentences.Calibration"/>).</summary>
+    public sealed class Imported : IDisposable
+    {
+        public Imported()
+        {
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            Onnx = OnnxModel.Load(MiniLmFiles.ModelPath);
+            Embedder = new TextEmbedder(MiniLmFiles.VocabPath, MaxSequence);
+            var samples = MiniLmSentences.Calibration.Select(s => OnnxImport.TextSample(Onnx, Embedder.Tokenize(s))).ToList();
+            Result = OnnxImport.Run(Onnx, samples, new OnnxImportOptions { MaxSequence = MaxSequence, Architecture = "bert/minilm-l6" });
+            ImportSeconds = sw.Elapsed.TotalSeconds;
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"minilm-{Guid.NewGuid():N}.opml");
+            ModelWriter.Write(Path, Result.Model);
+            Model = ModelReader.Open(Path);
+            Session = new InferenceSession(MiniLmFiles.ModelPath);
+        }
+
+        public OnnxModel Onnx { get; }
+        public TextEmbedder Embedder { get; }
+        public OnnxImportResult Result { get; }
+        public double ImportSeconds { get; }
+        public string Path { get; }
+        public ModelReader Model { get; }
+        public InferenceSession Session { get; }
+
+        public float[] Ours(string text) => Embedder.Embed(Model, new CpuBackend(), Result.Info, text).Embedding;
+
+        public float[] Reference(string text)
+        {
+            var ids = Embedder.Tokenize(text);
+            int n = ids.Length;
+            var inputs = new List<NamedOnnxValue>
+            {
+                NamedOnnxValue.CreateFromTensor("input_ids", new DenseTensor<long>(ids.Select(i => (long)i).ToArray(), [1, n])),
+                NamedOnnxValue.CreateFromTensor("attention_mask", new DenseTensor<long>(Enumerable.Repeat(1L, n).ToArray(), [1, n])),
+                NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>(new long[n], [1, n])),
+            };
+            using var outs = Session.Run(inputs, ["last_hidden_state"]);
+            var h = outs.First().AsTensor<float>().ToArray();
+            return TextEmbedder.Pool(h, n, h.Length / n);
+        }
+
+        public void Dispose()
+        {
+            Session.Dispose();
+            Model.Dispose();
+            File.Delete(Path);
+        }
+    }
+
+    private readonly Imported _m;
+    private readonly ITestOutputHelper _log;
+
+    public MiniLmImportTests(ITestOutputHelper log, Imported m)
+    {
+        _log = log;
+        _m = m;
+    }
+
+    [Fact]
+    public void EmbeddingsMatchOnnxRuntime()
+    {
+        var cos = MiniLmSentences.Evaluation.Select(s => TextEmbedder.Cosine(_m.Ours(s), _m.Reference(s))).ToArray();
+        _log.WriteLine($"import {_m.ImportSeconds:F1} s, {_m.Result.Model.Nodes.Count} nodes: {string.Join(", ", _m.Result.OpCounts.Select(kv => $"{kv.Key} {kv.Value}"))}");
+        _log.WriteLine($"cosine over {cos.Length} sentences: mean {cos.Average():F4}, min {cos.Min():F4}");
+        Assert.True(cos.Length >= 50);
+        // Issue 10's target is a mean of 0.98. With today's op set it is out of reach: the residual stream entering every
+        // LayerNorm is int8 with one scale per tensor (Norm takes I8), and MiniLM's residual sums have outlier channels
+        // (|x| ≈ 200 against a typical ≈ 1), so most channels quantise to a few levels (MiniLmPerValueErrorTests shows
+        // where the error appears). This bound guards the measured figure from regressing; see docs/BENCHMARKS.md.
+        Assert.True(cos.Average() >= MeasuredMeanCosineFloor, $"mean cosine {cos.Average():F4} (min {cos.Min():F4})");
+    }
+
+    [Fact]
+    public void RetrievalRankingMatchesOnnxRuntime()
+    {
+        int top1 = 0;
+        var docsOurs = MiniLmSentences.Documents.Select(_m.Ours).ToArray();
+        var docsRef = MiniLmSentences.Documents.Select(_m.Reference).ToArray();
+        foreach (var (q, relevant) in MiniLmSentences.Queries)
+        {
+            var qo = _m.Ours(q);
+            var qr = _m.Reference(q);
+            var rankOurs = Enumerable.Range(0, docsOurs.Length).OrderByDescending(d => TextEmbedder.Cosine(qo, docsOurs[d])).ToArray();
+            var rankRef = Enumerable.Range(0, docsRef.Length).OrderByDescending(d => TextEmbedder.Cosine(qr, docsRef[d])).ToArray();
+            _log.WriteLine($"{q}: ours [{string.Join(",", rankOurs)}], reference [{string.Join(",", rankRef)}]");
+            Assert.Equal(relevant, rankRef[0]);
+            if (rankOurs[0] == rankRef[0]) top1++;
+        }
+        _log.WriteLine($"top-1 agreement with the reference: {top1}/{MiniLmSentences.Queries.Length}");
+        // The full ranking agrees only when the embeddings do (see EmbeddingsMatchOnnxRuntime); the top hit is guarded.
+        Assert.True(top1 >= MeasuredTop1Floor, $"top-1 agreement {top1}/{MiniLmSentences.Queries.Length}");
+    }
+}

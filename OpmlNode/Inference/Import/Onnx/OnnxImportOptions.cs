@@ -1,0 +1,25 @@
+namespace OpmlNode.Inference.Import.Onnx;
+
+/// <summary>How to import: the output, the fixed sequence length of text encoders, frozen inputs, the step budget.</summary>
+public sealed record OnnxImportOptions
+{
+    /// <summary>The graph output to import (default: the first).</summary>
+    public string? Output { get; init; }
+
+    /// <summary>Sequence length L of a text encoder's task input (I32 [L] token ids, pad 0).</summary>
+    public int MaxSequence { get; init; } = 128;
+
+    /// <summary>Graph inputs bound to constants at import (weights that a test harness passes as inputs).</summary>
+    public IReadOnlyDictionary<string, OnnxTensor> Frozen { get; init; } = new Dictionary<string, OnnxTensor>();
+
+    /// <summary>Tiling budget (OPS §4): VM steps one MatMul node may take in the guest.</summary>
+    public long MaxStepsPerNode { get; init; } = 1L << 26;
+
+    /// <summary>Architecture name written into the .opml header.</summary>
+    public string? Architecture { get; init; }
+
+    /// <summary>
+    /// Calibration: the fraction of the largest magnitude seen that maps to int8 ±127 for activations (1 = max-abs).
+    /// </summary>
+    public double ClipFraction { get; init; } = 1.0;
+}

@@ -1,0 +1,123 @@
+using OpmlNode.Inference.Models;
+using OpmlNode.Inference.Ops;
+
+namespace OpmlNode.Inference.Import.Onnx;
+
+/// <summary>MatMul / Gemm (+ bias) as per-channel int8 MatMul; the attention block as one Attention node; Softmax.</summary>
+public sealed partial class OnnxImporter
+{
+    private void MatMul(OnnxNode n, Val?[] ins)
+    {
+        if (ins[0] is ActVal { Layout: Layout.HeadsFirst } q && ins[1] is ActVal { Layout: Layout.HeadsFirstT } k)
+        {
+            if (q.Heads != k.Heads) throw OnnxImportException.Unsupported(n, "Q and K with different head counts");
+            Set(n, new ScoresVal(q, k, 1, false, [1, q.Heads, q.Shape[2], k.Shape[3]]));
+            return;
+        }
+        if (ins[0] is ProbsVal p && ins[1] is ActVal { Layout: Layout.HeadsFirst } v)
+        {
+            Set(n, Attention(n, p.Scores, v));
+            return;
+        }
+        if (ins[1] is ConstVal w && w.T.Rank == 2)
+        {
+            var a = Act(n, ins[0], 0);
+            int K = w.T.Shape[0], N = w.T.Shape[1];
+            var wf = w.T.AsFloats();
+            Linear(n, a, N, K, (nn, kk) => wf[kk * N + nn], 1);
+            return;
+        }
+        throw OnnxImportException.Unsupported(n, "a product of two activations other than attention's Q·Kᵀ and P·V, or a weight that is not a 2-D constant");
+    }
+
+    private void Gemm(OnnxNode n, Val?[] ins)
+    {
+        if (ins[1] is not ConstVal b || b.T.Rank != 2) throw OnnxImportException.Unsupported(n, "B must be a constant matrix");
+        if (n.Int("transA", 0) != 0) throw OnnxImportException.Unsupported(n, "transA");
+        var a = Act(n, ins[0], 0);
+        bool tb = n.Int("transB", 0) != 0;
+        int K = tb ? b.T.Shape[1] : b.T.Shape[0], N = tb ? b.T.Shape[0] : b.T.Shape[1];
+        var bf = b.T.AsFloats();
+        double alpha = n.Float("alpha", 1), beta = n.Float("beta", 1);
+        float[]? bias = null;
+        if (ins.Length > 2 && ins[2] is not null)
+        {
+            if (ins[2] is not ConstVal c) throw OnnxImportException.Unsupported(n, "C must be a constant");
+            if (c.T.Count != 1 && c.T.Count != N) throw OnnxImportException.Unsupported(n, "C must broadcast along the rows ([N] or a scalar)");
+            bias = Enumerable.Range(0, N).Select(j => (float)(beta * c.T[c.T.Count == 1 ? 0 : j])).ToArray();
+        }
+        Linear(n, a, N, K, tb ? (nn, kk) => bf[nn * K + kk] : (nn, kk) => bf[kk * N + nn], alpha, bias);
+    }
+
+    /// <summary>y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias.</summary>
+    private void Linear(OnnxNode n, ActVal a, int N, int K, Func<int, int, float> w, double alpha, float[]? bias = null)
+    {
+        if (a.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a weight product of an attention head layout");
+        if (a.Shape[^1] != K) throw new OnnxImportException($"node {n.DisplayName} ({n.OpType}): input has {a.Shape[^1]} features, the weight {K}");
+        string outName = n.Outputs[0];
+        if (bias is null && OnlyConsumer(outName) is { OpType: "Add" } add)
+        {
+            var other = add.Inputs[0] == outName ? add.Inputs[1] : add.Inputs[0];
+            if (ConstOf(other) is { } c && c.Count == N && c.Shape[^1] == N && c.Shape.Take(c.Rank - 1).All(d => d == 1))
+            {
+                bias = c.AsFloats();
+                outName = add.Outputs[0];
+                _done.Add(add.Index);
+            }
+        }
+        var sw = new double[N];
+        for (int j = 0; j < N; j++)
+        {
+            double m = 0;
+            for (int k = 0; k < K; k++) m = Math.Max(m, Math.Abs(w(j, k)));
+            sw[j] = Math.Max(m * Math.Abs(alpha), 1e-20) / 127;
+        }
+        var wq = new byte[N * K];
+        for (int j = 0; j < N; j++)
+            for (int k = 0; k < K; k++) wq[j * K + k] = (byte)OnnxQuant.I8(alpha * w(j, k) / sw[j]);
+        var W = _b.AddWeight(new QTensor(new TensorSpec(ElemType.I8, N, K), wq));
+        double so = Scale(outName);
+        var B = bias is null ? null : _b.AddWeight(OnnxQuant.I32Tensor([N], Enumerable.Range(0, N).Select(j => bias[j] / (a.Scale * sw[j])).ToArray()));
+        var pc = new int[2 * N];
+        for (int j = 0; j < N; j++) (pc[2 * j], pc[2 * j + 1]) = OnnxQuant.Multiplier(a.Scale * sw[j] / so, $"node {n.DisplayName} ({n.OpType})");
+        var P = _b.AddWeight(QTensor.I32([N, 2], pc));
+        var outShape = a.Shape[..^1].Append(N).ToArray();
+        int node = _b.MatMul(a.Ref, W, B, ElemType.I8, default, -128, 127, P);
+        var r = new ActVal(_b.Node(node), so, outShape);
+        _v[outName] = OnnxQuant.Spec2D(ElemType.I8, outShape).Equals(r.Ref.Spec) ? r : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
+    }
+
+    private ActVal Attention(OnnxNode n, ScoresVal sc, ActVal v)
+    {
+        var q = sc.Q;
+        var k = sc.K;
+        if (v.Heads != q.Heads || v.Ref.Spec.Rows != k.Ref.Spec.Rows) throw OnnxImportException.Unsupported(n, "V does not match K");
+        if (!(sc.Factor > 0)) throw OnnxImportException.Unsupported(n, "attention scores scaled by a non-positive factor");
+        _exp ??= _b.AddWeight(ModelSynth.ExpLut(SoftmaxDelta));
+        double so = Scale(n.Outputs[0]);
+        var (ms, ss) = OnnxQuant.Multiplier(q.Scale * k.Scale * sc.Factor / SoftmaxDelta, $"node {n.DisplayName} (attention scores)");
+        var (mo, os) = OnnxQuant.Multiplier(v.Scale / (32768 * so), $"node {n.DisplayName} (attention output)");
+        var inputs = new List<InputRef> { q.Ref, k.Ref, v.Ref, _exp };
+        if (sc.Masked) inputs.Add(_ids!);
+        int node = _b.Add(q.Ref.Spec, inputs.ToArray(),
+            new AttentionParams(mo, os, -128, 127, q.Heads, q.Heads, ms, ss, HasPosition: false, HasMask: sc.Masked, Causal: false, PadValue: 0));
+        return new ActVal(_b.Node(node), so, [1, q.Heads, q.Shape[2], v.Shape[3]], Layout.HeadsFirst, q.Heads);
+    }
+
+    private Val Softmax(OnnxNode n, Val x)
+    {
+        int rank = ShapeOf(x).Length;
+        long axis = n.Int("axis", _m.Opset >= 13 ? -1 : 1);
+        if (axis != -1 && axis != rank - 1) throw OnnxImportException.Unsupported(n, $"softmax over axis {axis} (only the last axis)");
+        if (x is ScoresVal s) return new ProbsVal(s);
+        var a = Act(n, x, 0);
+        if (a.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "softmax of an attention head layout outside attention");
+        _exp ??= _b.AddWeight(ModelSynth.ExpLut(SoftmaxDelta));
+        var (m, sh) = OnnxQuant.Multiplier(a.Scale / SoftmaxDelta, $"node {n.DisplayName} (Softmax)");
+        int p = _b.Add(new TensorSpec(ElemType.I32, a.Ref.Spec.Rows, a.Ref.Spec.Cols), [a.Ref, _exp], new SoftmaxParams(m, sh));
+        double so = Scale(n.Outputs[0]);
+        var (mr, sr) = OnnxQuant.Multiplier(1.0 / (32768 * so), $"node {n.DisplayName} (Softmax output)");
+        int r = _b.Add(a.Ref.Spec, [_b.Node(p)], new RequantParams(mr, sr, -128, 127));
+        return new ActVal(_b.Node(r), so, a.Shape);
+    }
+}

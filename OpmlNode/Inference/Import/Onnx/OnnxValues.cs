@@ -1,0 +1,35 @@
+namespace OpmlNode.Inference.Import.Onnx;
+
+/// <summary>What an ONNX value has become during lowering.</summary>
+internal abstract record Val;
+
+/// <summary>Known at import time (initializer, Constant, or folded from shapes and constants).</summary>
+internal sealed record ConstVal(OnnxTensor T) : Val;
+
+/// <summary>
+/// How an int8 activation's bytes relate to its logical ONNX shape. <c>Plain</c>: row-major, the 2-D view of the
+/// logical shape. The attention layouts keep the bytes of a [L, H·hd] projection: <c>Split</c> is its reshape
+/// [1, L, H, hd]; <c>HeadsFirst</c> the transpose [1, H, L, hd]; <c>HeadsFirstT</c> the transpose [1, H, hd, L].
+/// </summary>
+internal enum Layout { Plain, Split, HeadsFirst, HeadsFirstT }
+
+/// <summary>An int8 tensor of the op-set graph: real value = q · Scale.</summary>
+internal sealed record ActVal(InputRef Ref, double Scale, int[] Shape, Layout Layout = Layout.Plain, int Heads = 0) : Val;
+
+/// <summary>The token ids (the task input, I32 [L]).</summary>
+internal sealed record IdsVal(int[] Shape) : Val;
+
+/// <summary>
+/// The attention mask derived from the token ids (id ≠ pad); <c>Stage</c> counts the exporter's steps towards the
+/// additive form: 0 = keep 1 / pad 0, 1 = (1 − mask), 2 = (1 − mask)·(large negative), which attention takes.
+/// </summary>
+internal sealed record MaskVal(int[] Shape, int Stage) : Val;
+
+/// <summary>An embedding lookup not yet materialised: table[ids] + the constant addend (positions, token types).</summary>
+internal sealed record EmbVal(OnnxTensor Table, float[]? Addend, int[] Shape, string Name) : Val;
+
+/// <summary>Attention scores Q·Kᵀ · Factor (+ the padding mask), not materialised: they end in the Attention node.</summary>
+internal sealed record ScoresVal(ActVal Q, ActVal K, double Factor, bool Masked, int[] Shape) : Val;
+
+/// <summary>Softmax of <see cref="ScoresVal"/> along the keys.</summary>
+internal sealed record ProbsVal(ScoresVal Scores) : Val;
