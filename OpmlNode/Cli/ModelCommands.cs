@@ -12,7 +12,7 @@ internal static class ModelCommands
 {
     /// <summary>The `model` verb group.</summary>
     public static Command Build() => CommandLine.Group("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect, train the MNIST classifier.",
-        SynthCommand(), InfoCommand(), MnistCommands.Build(), ModelRegisterCommand.RegisterCommand());
+        SynthCommand(), InfoCommand(), MnistCommands.Build(), ModelRegisterCommand.RegisterCommand(), ImportGgufCommand.Build());
 
     private static Command SynthCommand()
     {

@@ -40,6 +40,8 @@ import gguf_writer as gw  # noqa: E402
 
 TRAIN_SPEC = "gen1:1-jude1:25"
 HELDOUT_SPEC = "rev1:1-rev22:21"
+# Calibration sample for `opml-node model import-gguf --calibrate` (from the training text, so never the held-out).
+CALIBRATION_SPECS = ["gen1:1-gen2:25", "ps1:1-ps10:18", "matt5:1-matt5:48", "acts2:1-acts2:47"]
 VOCAB = 259
 UNK, BOS, EOS = 256, 257, 258
 
@@ -243,7 +245,7 @@ def write_reference(model: Llama, held: np.ndarray, path: str, n_seq=3, length=6
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", default="models/llama-kjv")
-    ap.add_argument("--steps", type=int, default=1700)
+    ap.add_argument("--steps", type=int, default=1100)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=256, help="training window (≤ context 256; RoPE covers 0..255)")
     ap.add_argument("--lr", type=float, default=3e-3)
@@ -316,6 +318,10 @@ def main():
         write_gguf(model, path, gtype, desc)
         print(f"wrote {path} ({os.path.getsize(path):,} bytes)")
     write_reference(model, held, os.path.join(args.out_dir, "reference-logits.bin"))
+    with open(os.path.join(args.out_dir, "heldout-revelation.txt"), "wb") as f:
+        f.write(held.tobytes())
+    with open(os.path.join(args.out_dir, "calibration-kjv.txt"), "wb") as f:
+        f.write(b"".join(bible_text(spec) for spec in CALIBRATION_SPECS))
     with open(os.path.join(args.out_dir, "train-log.json"), "w") as f:
         json.dump({"steps": done, "stopped_early": stopped_early, "batch": args.batch, "seq": args.seq,
                    "lr": args.lr, "seed": args.seed, "params": n_params, "final_loss_ema": ema,
