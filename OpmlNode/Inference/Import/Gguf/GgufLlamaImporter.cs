@@ -10,11 +10,18 @@ public sealed record GgufImportOptions
     /// <summary>Tiling budget B of OPS §4 (VM steps per MatMul node).</summary>
     public long MaxStepsPerNode { get; init; } = 1 << 22;
     /// <summary>Real value of one unit of the prescaled attention score (OPS §5.7 Δ); 255·Δ is the softmax range.</summary>
-    public double SoftmaxDelta { get; init; } = 1.0 / 24;
+    public double SoftmaxDelta { get; init; } = 1.0 / 32;
     /// <summary>Headroom of the I16 residual stream and I16 MatMul outputs over the calibrated maximum.</summary>
     public double I16Headroom { get; init; } = 1.5;
     /// <summary>Quantile of |x| an int8 activation's range covers (1 = the calibrated maximum; below clips outliers).</summary>
-    public double Int8Quantile { get; init; } = 1.0;
+    public double Int8Quantile { get; init; } = 0.9999;
+    /// <summary>The same for the int8 copy of the residual stream each Norm reads (null: <see cref="Int8Quantile"/>).</summary>
+    public double? NormInputQuantile { get; init; }
+    /// <summary>
+    /// Keep the residual stream int8 (as the synthetic models do) instead of I16: for measuring what the I16 stream
+    /// buys; Norms then read it directly.
+    /// </summary>
+    public bool Int8Residual { get; init; }
 }
 
 /// <summary>The imported model and what reading its integer logits needs.</summary>
@@ -38,14 +45,18 @@ public static class GgufLlamaImporter
         if (calibration.Count == 0 || calibration.All(s => s.Length == 0)) throw new ArgumentException("no calibration tokens");
         var st = Calibrate(w, calibration);
         int D = c.Dim, H = c.Heads, Hkv = c.KvHeads, hd = c.HeadDim, F = c.Ffn, S = c.ContextLength, V = c.Vocab;
-        double I8(string name) => Math.Max(1e-8, (options.Int8Quantile >= 1 ? st.AbsMax(name) : st.Percentile(name, options.Int8Quantile)) / 127);
+        double I8At(string name, double quantile) => Math.Max(1e-8, (quantile >= 1 ? st.AbsMax(name) : st.Percentile(name, quantile)) / 127);
+        double I8(string name) => I8At(name, options.Int8Quantile);
         double I16(string name) => Math.Max(1e-8, st.AbsMax(name) * options.I16Headroom / 32767);
+        var resType = options.Int8Residual ? ElemType.I8 : ElemType.I16;
+        int resMax = options.Int8Residual ? 127 : 32767;
+        double Res(string name) => options.Int8Residual ? I8(name) : I16(name);
 
         var b = new GraphBuilder(options.MaxStepsPerNode);
         var expLut = b.AddWeight(ModelSynth.ExpLut(options.SoftmaxDelta));
         var rope = b.AddWeight(ModelSynth.RopeTable(S, hd, c.RopeBase));
-        double embScale = Math.Max(1e-8, MaxAbs(w.TokenEmbedding) / 32767);
-        var emb = b.AddWeight(Quantize(w.TokenEmbedding, [V, D], embScale, ElemType.I16));
+        double embScale = Math.Max(1e-8, MaxAbs(w.TokenEmbedding) / resMax);
+        var emb = b.AddWeight(Quantize(w.TokenEmbedding, [V, D], embScale, resType));
         var g = new LlamaGraph(b, S, emb);
         int x = g.Embedded;
         double sx = embScale;
@@ -53,8 +64,9 @@ public static class GgufLlamaImporter
         // x (I16 at sx) → Requant I8 → Norm → I8 at the scale of `outName`.
         (int Node, double Scale) Norm(int xNode, double xScale, string inName, string outName, float[] gamma)
         {
-            double sIn = I8(inName), sOut = I8(outName);
-            int r = b.Add(new TensorSpec(ElemType.I8, 1, D), [b.Node(xNode)], new RequantParams(Mul(xScale / sIn).M, Mul(xScale / sIn).S, -128, 127));
+            double sIn = options.Int8Residual ? xScale : I8At(inName, options.NormInputQuantile ?? options.Int8Quantile), sOut = I8(outName);
+            int r = options.Int8Residual ? xNode
+                : b.Add(new TensorSpec(ElemType.I8, 1, D), [b.Node(xNode)], new RequantParams(Mul(xScale / sIn).M, Mul(xScale / sIn).S, -128, 127));
             double gMax = Math.Max(1e-12, MaxAbs(gamma));
             int shift = Math.Clamp(14 + (int)Math.Floor(Math.Log2(32767 * sOut / gMax)), 0, 62);
             var gq = gamma.Select(v => (int)Math.Clamp(Math.Round(v / sOut * Math.Pow(2, shift - 14)), -32767, 32767)).ToArray();
@@ -80,14 +92,14 @@ public static class GgufLlamaImporter
             double ra = sa / sOut, rb = sb / sOut;
             int shift = Math.Clamp((int)Math.Floor(Math.Log2((1 << 30) / Math.Max(ra, rb))), 0, 62);
             int Ma = (int)Math.Round(ra * Math.Pow(2, shift)), Mb = (int)Math.Round(rb * Math.Pow(2, shift));
-            return b.Add(new TensorSpec(ElemType.I16, 1, D), [b.Node(a), b.Node(bNode)], new AddParams(Ma, shift, -32768, 32767, Mb));
+            return b.Add(new TensorSpec(resType, 1, D), [b.Node(a), b.Node(bNode)], new AddParams(Ma, shift, -resMax - 1, resMax, Mb));
         }
 
         for (int l = 0; l < c.Layers; l++)
         {
             var blk = w.Blocks[l];
             var (h, sh) = Norm(x, sx, $"x{l}", $"h{l}", blk.AttnNorm);
-            double sq = I8($"q{l}"), sk = I8($"k{l}"), sv = I8($"v{l}"), sa = I8($"a{l}"), so = I16($"o{l}");
+            double sq = I8($"q{l}"), sk = I8($"k{l}"), sv = I8($"v{l}"), sa = I8($"a{l}"), so = Res($"o{l}");
             int q = Linear(h, sh, blk.Wq, H * hd, D, ElemType.I8, sq);
             int k = Linear(h, sh, blk.Wk, Hkv * hd, D, ElemType.I8, sk);
             int v = Linear(h, sh, blk.Wv, Hkv * hd, D, ElemType.I8, sv);
@@ -95,13 +107,13 @@ public static class GgufLlamaImporter
             int kc = g.Cache(kr), vc = g.Cache(v);
             int att = g.Attention(qr, kc, vc, expLut, H, Hkv,
                 score: Mul(sq * sk / (Math.Sqrt(hd) * options.SoftmaxDelta)), output: Mul(sv / (Q15 * sa)));
-            int o = Linear(att, sa, blk.Wo, D, H * hd, ElemType.I16, so);
-            double sxm = I16($"xm{l}");
+            int o = Linear(att, sa, blk.Wo, D, H * hd, resType, so);
+            double sxm = Res($"xm{l}");
             x = Residual(x, sx, o, so, sxm);
             sx = sxm;
 
             var (h2, sh2) = Norm(x, sx, $"xm{l}", $"h2{l}", blk.FfnNorm);
-            double sg = I8($"g{l}"), su = I8($"u{l}"), sp = I8($"p{l}"), sd = I16($"d{l}");
+            double sg = I8($"g{l}"), su = I8($"u{l}"), sp = I8($"p{l}"), sd = Res($"d{l}");
             int gate = Linear(h2, sh2, blk.WGate, F, D, ElemType.I8, sg);
             var siluReal = Enumerable.Range(0, 256).Select(i => (double)LlamaFloat.Silu((float)((i - 128) * sg))).ToArray();
             double sSilu = Math.Max(1e-8, siluReal.Max(Math.Abs) / 32767);
@@ -110,8 +122,8 @@ public static class GgufLlamaImporter
             int up = Linear(h2, sh2, blk.WUp, F, D, ElemType.I8, su);
             var (mm, ms) = Mul(sSilu * su / sp);
             int prod = b.Add(new TensorSpec(ElemType.I8, 1, F), [b.Node(gt), b.Node(up)], new MulParams(mm, ms, -128, 127));
-            int dn = Linear(prod, sp, blk.WDown, D, F, ElemType.I16, sd);
-            double sNext = I16(l + 1 < c.Layers ? $"x{l + 1}" : "xf");
+            int dn = Linear(prod, sp, blk.WDown, D, F, resType, sd);
+            double sNext = Res(l + 1 < c.Layers ? $"x{l + 1}" : "xf");
             x = Residual(x, sx, dn, sd, sNext);
             sx = sNext;
         }
