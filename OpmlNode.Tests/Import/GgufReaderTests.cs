@@ -171,6 +171,17 @@ public sealed class GgufReaderTests : IDisposable
     }
 
     [Fact]
+    public void Llama_variants_the_importer_would_get_wrong_are_refused()
+    {
+        var rope = GgufTestWriter.TinyLlama().Str("llama.rope.scaling.type", "linear");
+        Assert.Equal("GGUF: RoPE scaling 'linear' (llama.rope.scaling.type) is not supported", Bad(Write(rope.ToBytes())).Message);
+        var kl = GgufTestWriter.TinyLlama().U32("llama.attention.key_length", 8);
+        Assert.Contains("llama.attention.key_length = 8 differs from the head dimension 4", Bad(Write(kl.ToBytes())).Message);
+        var moe = GgufTestWriter.TinyLlama().U32("llama.expert_count", 8);
+        Assert.Contains("mixture-of-experts", Bad(Write(moe.ToBytes())).Message);
+    }
+
+    [Fact]
     public void Missing_file_is_a_clear_error() =>
         Assert.EndsWith("no such file", Assert.Throws<InvalidModelException>(() => GgufFile.Open(Path.Combine(_dir, "none.gguf"))).Message);
 }

@@ -40,6 +40,14 @@ public sealed record GgufLlamaConfig(
         if (types.Length != tokens.Length) throw new InvalidModelException($"GGUF: {types.Length} token types for {tokens.Length} tokens");
         if (f.Has("llama.rope.dimension_count") && f.GetInteger("llama.rope.dimension_count") != dim / heads)
             throw new InvalidModelException($"GGUF: partial rotary embeddings (llama.rope.dimension_count {f.GetInteger("llama.rope.dimension_count")} < head dimension {dim / heads}) are not supported");
+        // Variants this importer would silently get wrong are refused by name.
+        if (f.Has("llama.rope.scaling.type") && f.GetString("llama.rope.scaling.type") is var scaling and not "none")
+            throw new InvalidModelException($"GGUF: RoPE scaling '{scaling}' (llama.rope.scaling.type) is not supported");
+        foreach (var key in new[] { "llama.attention.key_length", "llama.attention.value_length" })
+            if (f.Has(key) && f.GetInteger(key) != dim / heads)
+                throw new InvalidModelException($"GGUF: {key} = {f.GetInteger(key)} differs from the head dimension {dim / heads} (not supported)");
+        if (f.Has("llama.expert_count") && f.GetInteger("llama.expert_count") > 0)
+            throw new InvalidModelException("GGUF: mixture-of-experts LLaMA (llama.expert_count) is not supported");
         return new GgufLlamaConfig(ctx, dim, layers, ffn, heads, kvHeads, eps, ropeBase, tokens, types);
     }
 }

@@ -22,7 +22,10 @@ public sealed record ModelVocabFile(string Source, double LogitScale, string[] T
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<ModelVocabFile>(File.ReadAllText(path), Json) ?? throw new InvalidModelException($"{path}: empty");
+            var v = JsonSerializer.Deserialize<ModelVocabFile>(File.ReadAllText(path), Json) ?? throw new InvalidModelException($"{path}: empty");
+            if (v.Tokens is null || v.TokenTypes is null || v.Tokens.Length != v.TokenTypes.Length || v.Tokens.Any(t => t is null))
+                throw new InvalidModelException($"{path}: needs Tokens and TokenTypes of the same length");
+            return v;
         }
         catch (JsonException e)
         {
