@@ -19,28 +19,31 @@ public sealed class GgufImportAccuracyTests(ITestOutputHelper output) : IDisposa
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, bool), Lazy<GgufImport>> Imports = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, bool, bool), Lazy<GgufImport>> Imports = new();
 
     /// <summary>The committed model imported as the README says (cached: several test classes use the same import).</summary>
-    public static GgufImport ImportKjv(string type, bool int8Residual = false) =>
-        Imports.GetOrAdd((type, int8Residual), k => new Lazy<GgufImport>(() => Import(k.Item1, new GgufImportOptions { Int8Residual = k.Item2 }))).Value;
+    public static GgufImport ImportKjv(string type, bool int8Residual = false, bool selfSampled = false) =>
+        Imports.GetOrAdd((type, int8Residual, selfSampled), k => new Lazy<GgufImport>(() => Import(k.Item1, new GgufImportOptions { Int8Residual = k.Item2 }, k.Item3))).Value;
 
-    private static GgufImport Import(string type, GgufImportOptions options)
+    private static GgufImport Import(string type, GgufImportOptions options, bool selfSampled)
     {
         var w = LlamaWeights.Load(KjvModel.Gguf(type));
         var vocab = new GgufByteVocab(w.Config.Tokens, w.Config.TokenTypes);
-        var calib = vocab.Encode(File.ReadAllBytes(Repo.Path("models", "llama-kjv", "calibration-kjv.txt")));
+        var calib = selfSampled
+            ? GgufLlamaImporter.SelfSampled(w, vocab.Encode("\n")[0], windows: 4, seed: 1) // what import-gguf does without --calibrate
+            : vocab.Encode(File.ReadAllBytes(Repo.Path("models", "llama-kjv", "calibration-kjv.txt")));
         return GgufLlamaImporter.Import(w, GgufLlamaImporter.Windows(calib, w.Config.ContextLength, 16), options);
     }
 
     [Theory]
-    [InlineData("f32", false)]
-    [InlineData("f16", false)]
-    [InlineData("q8_0", false)]
-    [InlineData("f32", true)]
-    public void Int8_import_tracks_llama_cpp_on_held_out_text(string type, bool int8Residual)
+    [InlineData("f32", false, false)]
+    [InlineData("f16", false, false)]
+    [InlineData("q8_0", false, false)]
+    [InlineData("f32", true, false)]
+    [InlineData("f32", false, true)]
+    public void Int8_import_tracks_llama_cpp_on_held_out_text(string type, bool int8Residual, bool selfSampled)
     {
-        var import = ImportKjv(type, int8Residual);
+        var import = ImportKjv(type, int8Residual, selfSampled);
         var path = Path.Combine(_dir, $"kjv-{type}.opml");
         ModelWriter.Write(path, import.Model);
         using var model = ModelReader.Open(path);
@@ -65,7 +68,7 @@ public sealed class GgufImportAccuracyTests(ITestOutputHelper output) : IDisposa
             }
         }
         double cos = cosSum / n, top1 = (double)agree / n, pplFloat = Math.Exp(nllFloat / n), pplInt = Math.Exp(nllInt / n);
-        output.WriteLine($"{type}{(int8Residual ? " (int8 residual)" : "")}: {n} positions of held-out text: mean cosine {cos:F5}, top-1 agreement {100.0 * top1:F2} %, " +
+        output.WriteLine($"{type}{(int8Residual ? " (int8 residual)" : "")}{(selfSampled ? " (self-sampled calibration)" : "")}: {n} positions of held-out text: mean cosine {cos:F5}, top-1 agreement {100.0 * top1:F2} %, " +
             $"perplexity llama.cpp float {pplFloat:F4}, int8 engine {pplInt:F4} (Δ {pplInt - pplFloat:+0.0000;-0.0000})");
         Assert.True(n >= 500);
         Assert.True(cos >= 0.98, $"mean cosine {cos}");

@@ -34,7 +34,7 @@ internal static class ImportGgufCommand
         Console.WriteLine(Invariant($"{file.Name}: llama, dim {config.Dim}, {config.Layers} blocks, {config.Heads} heads ({config.KvHeads} KV), FFN {config.Ffn}, context {config.ContextLength}, vocab {config.Vocab}; tensors {string.Join("/", gguf.Tensors.Select(t => t.Type).Distinct())}"));
         var tokens = calibrate is not null
             ? vocab.Encode(File.ReadAllBytes(calibrate.FullName))
-            : SelfSampled(weights, vocab);
+            : GgufLlamaImporter.SelfSampled(weights, vocab.Encode("\n")[0], windows: 4, seed: 1);
         if (tokens.Length == 0) return Fail("the calibration text is empty");
         var windows = GgufLlamaImporter.Windows(tokens, config.ContextLength, MaxCalibrationWindows);
         var options = new GgufImportOptions();
@@ -49,27 +49,5 @@ internal static class ImportGgufCommand
         Console.WriteLine(Invariant($"calibrated on {import.CalibrationTokens} tokens ({windows.Count} windows{(calibrate is null ? ", self-sampled" : $" of {calibrate.Name}")})"));
         Console.WriteLine(Invariant($"wrote {output.FullName}: {import.Model.Nodes.Count} nodes/pass, {import.Model.Weights.Count} weights, {new FileInfo(output.FullName).Length:N0} bytes; vocabulary in {Path.GetFileName(ModelVocabFile.PathFor(output.FullName))}; {sw.Elapsed.TotalSeconds:F1} s"));
         return 0;
-    }
-
-    /// <summary>Seeded sampling (temperature 1) from the float model, starting from a newline: in-distribution text for any vocabulary.</summary>
-    private static int[] SelfSampled(LlamaWeights w, GgufByteVocab vocab)
-    {
-        var rng = new Random(1);
-        var all = new List<int>();
-        for (int window = 0; window < 4; window++)
-        {
-            var m = new LlamaFloat(w);
-            int tok = vocab.Encode("\n")[0];
-            for (int pos = 0; pos < w.Config.ContextLength; pos++)
-            {
-                all.Add(tok);
-                var logits = m.Step(tok, pos);
-                float max = logits.Max();
-                double z = logits.Sum(v => Math.Exp(v - max)), u = rng.NextDouble() * z;
-                tok = 0;
-                for (double acc = 0; tok < logits.Length - 1; tok++) if ((acc += Math.Exp(logits[tok] - max)) >= u) break;
-            }
-        }
-        return all.ToArray();
     }
 }

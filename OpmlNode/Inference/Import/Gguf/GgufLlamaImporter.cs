@@ -146,6 +146,31 @@ public static class GgufLlamaImporter
         return stats;
     }
 
+    /// <summary>
+    /// Calibration text when none is given: seeded sampling (temperature 1) from the float model itself, each window
+    /// from <paramref name="startToken"/> to the context length — in-distribution for any vocabulary.
+    /// </summary>
+    public static int[] SelfSampled(LlamaWeights w, int startToken, int windows, int seed)
+    {
+        var rng = new Random(seed);
+        var all = new List<int>();
+        for (int window = 0; window < windows; window++)
+        {
+            var m = new LlamaFloat(w);
+            int tok = startToken;
+            for (int pos = 0; pos < w.Config.ContextLength; pos++)
+            {
+                all.Add(tok);
+                var logits = m.Step(tok, pos);
+                float max = logits.Max();
+                double z = logits.Sum(v => Math.Exp(v - max)), u = rng.NextDouble() * z;
+                tok = 0;
+                for (double acc = 0; tok < logits.Length - 1; tok++) if ((acc += Math.Exp(logits[tok] - max)) >= u) break;
+            }
+        }
+        return all.ToArray();
+    }
+
     /// <summary>Splits a token stream into windows of the context length (the calibration sequences).</summary>
     public static List<int[]> Windows(IReadOnlyList<int> tokens, int context, int maxWindows)
     {
