@@ -13,6 +13,12 @@ internal sealed class LlamaCpp : IDisposable
     private readonly LLamaWeights _weights;
     private readonly ModelParams _params;
 
+    // llama.cpp logs every load to stderr; only errors are worth showing in a test run.
+    static LlamaCpp() => NativeLogConfig.llama_log_set((level, message) =>
+    {
+        if (level == LLamaLogLevel.Error) Console.Error.Write(message);
+    });
+
     public LlamaCpp(string gguf, int context = 256)
     {
         _params = new ModelParams(gguf)
