@@ -3,6 +3,7 @@ using System.Diagnostics;
 using OpmlNode.Configuration;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
+using OpmlNode.Inference.Import.Gguf;
 using OpmlNode.Inference.Models;
 using static OpmlNode.Cli.CliErrors;
 
@@ -18,6 +19,8 @@ internal static class InferCommand
         var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0).", HelpName = "LIST" };
         var png = new Option<FileInfo?>("--input-png") { Description = "mlp: a digit image (PNG, 20×20 or 28×28, grayscale or colour), converted to I8 [1, 784] as for MNIST (q = pixel − 128, white on black)." };
         var text = new Option<string?>("--text") { Description = "A text encoder imported from ONNX (model import-onnx): the sentence; prints its embedding (mean-pooled, normalised).", HelpName = "TEXT" };
+        var prompt = new Option<string?>("--prompt") { Description = "llama with a vocabulary beside it (M.vocab.json, written by model import-gguf): the prompt text; prints the generated text.", HelpName = "TEXT" };
+        var maxTokens = new Option<int?>("--max-tokens") { Description = $"With --prompt: tokens to generate (default {TaskInput.DefaultNewTokens}); passes = prompt + N − 1, at most the KV length.", HelpName = "N" };
         var random = new Option<int?>("--input-random") { Description = "A seeded random valid input.", HelpName = "SEED" };
         var passes = new Option<int?>("--passes") { Description = $"Passes P (default: 1 for a classifier; prompt length + {TaskInput.DefaultNewTokens}, at most the KV length, for llama).", HelpName = "P" };
         var backend = new Option<BackendKind>("--backend") { Description = "cpu (SIMD) | ilgpu (GPU via ILGPU; its CPU accelerator when there is no GPU) | scalar (the reference)", DefaultValueFactory = _ => options.Inference.BackendKind, HelpName = "cpu|ilgpu|scalar" };
@@ -27,22 +30,33 @@ internal static class InferCommand
         var cmd = new Command("infer", "Run a model on an input: prints the output tensor, the decoded tokens/class and the final graph root S_N (docs/GRAPH.md).\n" +
             $"Exit code: 0; 1 if a --vm-slot check differs; {ExitCodes.BadInput} for bad files or options.")
         {
-            model, input, png, tokens, text, random, passes, backend, show, vmSlots, vmAll,
+            model, input, png, tokens, text, prompt, maxTokens, random, passes, backend, show, vmSlots, vmAll,
         };
-        cmd.SetAction(p => p.GetValue(text) is { } t ? InferText(p.GetValue(model)!, t, p.GetValue(backend), p.GetValue(show)) : Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(png), p.GetValue(tokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
+        cmd.SetAction(p => p.GetValue(text) is { } t
+            ? (p.GetValue(input) ?? p.GetValue(png) ?? (object?)p.GetValue(tokens) ?? p.GetValue(prompt) ?? (object?)p.GetValue(random)) is not null
+                ? Fail("give exactly one of --input FILE, --input-png FILE, --input-tokens LIST, --prompt TEXT, --text TEXT, --input-random SEED")
+                : InferText(p.GetValue(model)!, t, p.GetValue(backend), p.GetValue(show))
+            : Infer(p.GetValue(model)!, p.GetValue(input), p.GetValue(png), p.GetValue(tokens), p.GetValue(prompt), p.GetValue(maxTokens), p.GetValue(random), p.GetValue(passes), p.GetValue(backend), p.GetValue(show), p.GetValue(vmSlots) ?? [], p.GetValue(vmAll)));
         return cmd;
     }
 
-    private static int Infer(FileInfo modelFile, FileInfo? inputFile, FileInfo? pngFile, string? tokens, int? random, int? passesOpt, BackendKind backendKind, int show, long[] vmSlots, bool vmAll)
+    private static int Infer(FileInfo modelFile, FileInfo? inputFile, FileInfo? pngFile, string? tokens, string? prompt, int? maxTokens, int? random, int? passesOpt, BackendKind backendKind, int show, long[] vmSlots, bool vmAll)
     {
-        if ((inputFile is null ? 0 : 1) + (pngFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
-            return Fail("give exactly one of --input FILE, --input-png FILE, --input-tokens LIST, --input-random SEED");
+        if ((inputFile is null ? 0 : 1) + (pngFile is null ? 0 : 1) + (tokens is null ? 0 : 1) + (prompt is null ? 0 : 1) + (random is null ? 0 : 1) != 1)
+            return Fail("give exactly one of --input FILE, --input-png FILE, --input-tokens LIST, --prompt TEXT, --input-random SEED");
+        if (maxTokens is not null && prompt is null) return Fail("--max-tokens goes with --prompt (otherwise give --passes)");
+        if (maxTokens is < 1) return Fail("--max-tokens must be at least 1");
+        if (prompt is not null && passesOpt is not null) return Fail("give --max-tokens, not --passes, with --prompt");
         using var m = ModelReader.Open(modelFile.FullName);
+        var vocab = prompt is null ? null : PromptVocab(m);
         var input = inputFile is not null ? TaskInput.FromBytes(m, File.ReadAllBytes(inputFile.FullName))
             : pngFile is not null ? TaskInput.FromImage(m, File.ReadAllBytes(pngFile.FullName), pngFile.Name)
             : tokens is not null ? TaskInput.FromTokens(m, TaskInput.ParseTokens(tokens))
+            : prompt is not null ? TaskInput.FromTokens(m, vocab!.Encode(prompt))
             : TaskInput.Random(m, random!.Value);
-        int passes = passesOpt ?? input.DefaultPasses;
+        int passes = passesOpt ?? (prompt is null ? input.DefaultPasses : input.PromptLength + (maxTokens ?? TaskInput.DefaultNewTokens) - 1);
+        if (prompt is not null && passes > m.DefaultPasses)
+            return Fail(Invariant($"prompt ({input.PromptLength} tokens) + {maxTokens ?? TaskInput.DefaultNewTokens} new tokens exceed the model's {m.DefaultPasses} positions"));
         GraphRunner.CheckPasses(m, passes);
 
         var backend = OpBackends.Create(backendKind);
@@ -67,8 +81,10 @@ internal static class InferCommand
         Console.WriteLine(Invariant($"passes:       {passes} × {m.Nodes.Count} nodes = {run.SlotCount} slots in {elapsed.TotalSeconds:F3} s ({passes / elapsed.TotalSeconds:F2} passes/s)"));
         Console.WriteLine(Invariant($"output:       node {m.OutputNode} = slot {run.OutputSlot}: {run.Output.Spec} = [{string.Join(", ", values.Take(show))}{(values.Length > show ? ", ..." : "")}]"));
         if (m.Kind == ArchitectureKind.Llama)
-            Console.WriteLine($"tokens:       predictions per pass {string.Join(",", values.Take(passes))}; generated after the prompt: {string.Join(",", input.GeneratedTokens(values, passes))}");
+            Console.WriteLine($"tokens:       predictions per pass {string.Join(",", values.Take(Math.Min(passes, show)))}{(passes > show ? ",..." : "")}; generated after the prompt: {string.Join(",", input.GeneratedTokens(values, passes))}");
         else Console.WriteLine($"class:        {values[0]}");
+        if (vocab is not null)
+            Console.WriteLine($"text:         {prompt}{vocab.Decode(input.GeneratedTokens(values, passes))}");
         Console.WriteLine($"output root:  {run.SlotRoot(run.OutputSlot)}");
         Console.WriteLine($"graph root:   S_N = {run.FinalRoot}");
         if (vmAll) vmSlots = Enumerable.Range(0, (int)run.SlotCount).Select(i => (long)i).ToArray();
@@ -95,6 +111,14 @@ internal static class InferCommand
         Console.WriteLine(Invariant($"embedding:    {e.Length} dims, {info.Pooling}, {sw.Elapsed.TotalSeconds:F3} s"));
         Console.WriteLine("[" + string.Join(", ", e.Take(show <= 0 ? e.Length : show).Select(v => v.ToString("F5", System.Globalization.CultureInfo.InvariantCulture))) + (show > 0 && e.Length > show ? ", ..." : "") + "]");
         return 0;
+    }
+
+    /// <summary>The vocabulary an import wrote beside the model (prompt text ↔ tokens).</summary>
+    private static GgufByteVocab PromptVocab(ModelReader m)
+    {
+        if (m.Kind != ArchitectureKind.Llama) throw new ArgumentException($"--prompt is for llama models; {m.Architecture} is not one");
+        var file = ModelVocabFile.TryRead(m.Path) ?? throw new ArgumentException($"--prompt needs the model's vocabulary {Path.GetFileName(ModelVocabFile.PathFor(m.Path))} beside it (written by model import-gguf); give --input-tokens instead");
+        return file.Vocab();
     }
 
     private static int CheckSlotsInVm(GraphRunner runner, byte[] input, int passes, GraphRun run, ModelRoots roots, long[] slots)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using OpmlNode.Inference;
+using OpmlNode.Inference.Import.Gguf;
 using OpmlNode.Inference.Models;
 using OpmlNode.Inference.Ops;
 using static OpmlNode.Cli.CliErrors;
@@ -12,7 +13,7 @@ internal static class ModelCommands
 {
     /// <summary>The `model` verb group.</summary>
     public static Command Build() => CommandLine.Group("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect, train the MNIST classifier.",
-        SynthCommand(), InfoCommand(), MnistCommands.Build(), ModelRegisterCommand.RegisterCommand(), OnnxCommands.ImportCommand());
+        SynthCommand(), InfoCommand(), MnistCommands.Build(), ModelRegisterCommand.RegisterCommand(), OnnxCommands.ImportCommand(), ImportGgufCommand.Build());
 
     private static Command SynthCommand()
     {
@@ -82,6 +83,8 @@ internal static class ModelCommands
         Console.WriteLine($"architecture:      {m.Architecture}");
         Console.WriteLine(Invariant($"nodes per pass:    {m.Nodes.Count}   output node: {m.OutputNode} ({m.Nodes[m.OutputNode].Op} -> {m.Nodes[m.OutputNode].Output})"));
         Console.WriteLine(Invariant($"input size limit:  {m.InputSizeLimit} bytes   default passes: {m.DefaultPasses}"));
+        if (ModelVocabFile.TryRead(m.Path) is { } vocab)
+            Console.WriteLine(Invariant($"tokenizer:         {vocab.Tokens.Length} tokens, text as byte tokens <0x00>..<0xFF> (from {Path.GetFileName(ModelVocabFile.PathFor(m.Path))}, imported from {vocab.Source}; logit unit {vocab.LogitScale:G4})"));
         Console.WriteLine(Invariant($"weights:           {m.Weights.Count} ({m.Weights.Sum(w => w.Length) / 1048576.0:F2} MiB, data from offset {m.DataOffset})"));
         Console.WriteLine("nodes:");
         for (int j = 0; j < Math.Min(limit, m.Nodes.Count); j++)

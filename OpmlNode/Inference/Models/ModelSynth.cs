@@ -180,10 +180,6 @@ public static class ModelSynth
         if (hd * H != D || hd % 2 != 0 || H % Hkv != 0) throw new ArgumentException("inconsistent LLaMA preset");
         var b = new GraphBuilder(p.MaxStepsPerNode);
         var w = new Weights(b, seed);
-        var i32x2 = new TensorSpec(ElemType.I32, 2);
-        var tokSpec = new TensorSpec(ElemType.I32, 1);
-        var promptSpec = new TensorSpec(ElemType.I32, 1 + S);
-
         var expLut = b.AddWeight(ExpLut(SoftmaxDelta));
         var rope = b.AddWeight(RopeTable(S, hd));
         const double siluIn = 4.0 / 128; // int8 x ↔ real x·siluIn (±4)
@@ -192,15 +188,13 @@ public static class ModelSynth
         double siluRms = LutRms(siluTable, Act);
         var emb = b.AddWeight(new TensorSpec(ElemType.I8, V, D), FillScaled(seed ^ 0x5eed, Act));
 
-        int pos = b.Add(i32x2, [InputRef.Node(0, 1, i32x2)], new PositionParams());
-        int tokSel = b.Add(tokSpec, [InputRef.TaskInput(promptSpec), b.Node(pos), InputRef.Node(0, 1, tokSpec)], new TokenSelectParams()); // patched below
-        int x = b.Add(new TensorSpec(ElemType.I8, 1, D), [emb, b.Node(tokSel)], new GatherParams(First: 0));
+        var g = new LlamaGraph(b, S, emb);
+        int x = g.Embedded;
         var addScale = (int)Math.Round(0.7 * (1 << 14));
         var qD = MatMulScale(D, Act, Act);
         double scoreScale = 1.5 / (Math.Sqrt(hd) * Act * Act * SoftmaxDelta); // temperature 1.5
-        var (ms, ss) = Multiplier(scoreScale);
-        var (mo, so) = Multiplier(1.5 / 32768);
-        var rowKv = new TensorSpec(ElemType.I8, S, Hkv * hd);
+        var score = Multiplier(scoreScale);
+        var attOut = Multiplier(1.5 / 32768);
         var residual = new AddParams(addScale, 14, QMin: -128, QMax: 127, addScale);
         var rmsNorm = new NormParams(NormMode.Rms, 14, QMin: -128, QMax: 127, Epsilon: D, HasBeta: false);
 
@@ -210,14 +204,11 @@ public static class ModelSynth
             int q = b.MatMul(b.Node(h), w.Matrix(H * hd, D), null, ElemType.I8, qD, -128, 127);
             int k = b.MatMul(b.Node(h), w.Matrix(Hkv * hd, D), null, ElemType.I8, qD, -128, 127);
             int v = b.MatMul(b.Node(h), w.Matrix(Hkv * hd, D), null, ElemType.I8, qD, -128, 127);
-            int qr = b.Add(b.Nodes[q].Output, [b.Node(q), rope, b.Node(pos)], new RopeParams(hd));
-            int kr = b.Add(b.Nodes[k].Output, [b.Node(k), rope, b.Node(pos)], new RopeParams(hd));
-            int kc = b.NextNode;
-            b.Add(rowKv, [InputRef.Node((uint)kc, 1, rowKv), b.Node(kr), b.Node(pos)], new ScatterRowParams(Offset: 0));
-            int vc = b.NextNode;
-            b.Add(rowKv, [InputRef.Node((uint)vc, 1, rowKv), b.Node(v), b.Node(pos)], new ScatterRowParams(Offset: 0));
-            int att = b.Add(b.Nodes[qr].Output, [b.Node(qr), b.Node(kc), b.Node(vc), expLut, b.Node(pos)],
-                new AttentionParams(mo, so, QMin: -128, QMax: 127, Heads: H, KvHeads: Hkv, ms, ss, HasPosition: true, HasMask: false, Causal: true, PadValue: 0));
+            int qr = g.Rope(q, rope, hd);
+            int kr = g.Rope(k, rope, hd);
+            int kc = g.Cache(kr);
+            int vc = g.Cache(v);
+            int att = g.Attention(qr, kc, vc, expLut, H, Hkv, score, attOut);
             int o = b.MatMul(b.Node(att), w.Matrix(D, H * hd), null, ElemType.I8, MatMulScale(H * hd, Act, Act), -128, 127);
             x = b.Add(new TensorSpec(ElemType.I8, 1, D), [b.Node(x), b.Node(o)], residual);
             int h2 = b.Add(new TensorSpec(ElemType.I8, 1, D), [b.Node(x), w.Gamma(D, Act)], rmsNorm);
@@ -231,12 +222,7 @@ public static class ModelSynth
         }
         int hf = b.Add(new TensorSpec(ElemType.I8, 1, D), [b.Node(x), w.Gamma(D, Act)], rmsNorm);
         int logits = b.MatMul(b.Node(hf), w.Matrix(V, D), null, ElemType.I32, default, 0, 0);
-        int arg = b.Add(tokSpec, [b.Node(logits)], new ArgmaxParams());
-        var bufSpec = new TensorSpec(ElemType.I32, S, 1);
-        int buf = b.NextNode;
-        b.Add(bufSpec, [InputRef.Node((uint)buf, 1, bufSpec), b.Node(arg), b.Node(pos)], new ScatterRowParams(Offset: 0));
-        b.Replace(tokSel, tokSpec, [InputRef.TaskInput(promptSpec), b.Node(pos), InputRef.Node((uint)arg, 1, tokSpec)], new TokenSelectParams());
-        return b.Build($"llama/{p.Name}", buf, promptSpec.ByteLength, S);
+        return g.Finish(logits, $"llama/{p.Name}");
     }
 
     /// <summary>Random int8 fill with roughly normal values of the given RMS (embeddings).</summary>

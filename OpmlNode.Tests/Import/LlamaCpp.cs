@@ -1,0 +1,69 @@
+using LLama;
+using LLama.Common;
+using LLama.Native;
+
+namespace OpmlNode.Tests.Import;
+
+/// <summary>
+/// llama.cpp (through LLamaSharp) as the independent float reference of a GGUF file: CPU only, KV cache F32, flash
+/// attention off, logits for every position of a sequence fed from position 0.
+/// </summary>
+internal sealed class LlamaCpp : IDisposable
+{
+    private readonly LLamaWeights _weights;
+    private readonly ModelParams _params;
+
+    // llama.cpp logs every load to stderr; only errors are worth showing in a test run.
+    static LlamaCpp() => NativeLogConfig.llama_log_set((level, message) =>
+    {
+        if (level == LLamaLogLevel.Error) Console.Error.Write(message);
+    });
+
+    public LlamaCpp(string gguf, int context = 256)
+    {
+        _params = new ModelParams(gguf)
+        {
+            ContextSize = (uint)context,
+            BatchSize = (uint)context,
+            UBatchSize = (uint)context,
+            GpuLayerCount = 0,
+            Threads = 1,
+            BatchThreads = 1,
+            FlashAttention = false,
+            TypeK = GGMLType.GGML_TYPE_F32,
+            TypeV = GGMLType.GGML_TYPE_F32,
+        };
+        _weights = LLamaWeights.LoadFromFile(_params);
+    }
+
+    public int Vocab => _weights.Vocab.Count;
+
+    /// <summary>Logits [position][vocab] after feeding <paramref name="tokens"/> from position 0 in one batch.</summary>
+    public float[][] Logits(IReadOnlyList<int> tokens)
+    {
+        using var ctx = _weights.CreateContext(_params);
+        var batch = new LLamaBatch();
+        for (int i = 0; i < tokens.Count; i++) batch.Add((LLamaToken)tokens[i], i, LLamaSeqId.Zero, logits: true);
+        var r = ctx.NativeHandle.Decode(batch);
+        if (r != DecodeResult.Ok) throw new InvalidOperationException($"llama_decode: {r}");
+        return Enumerable.Range(0, tokens.Count).Select(i => ctx.NativeHandle.GetLogitsIth(i).ToArray()).ToArray();
+    }
+
+    /// <summary>Greedy continuation of <paramref name="prompt"/> (one token per decode after the prompt).</summary>
+    public List<int> Greedy(IReadOnlyList<int> prompt, int newTokens)
+    {
+        var all = prompt.ToList();
+        var outTokens = new List<int>();
+        for (int n = 0; n < newTokens && all.Count < _params.ContextSize; n++)
+        {
+            var last = Logits(all)[^1];
+            int best = 0;
+            for (int v = 1; v < last.Length; v++) if (last[v] > last[best]) best = v;
+            all.Add(best);
+            outTokens.Add(best);
+        }
+        return outTokens;
+    }
+
+    public void Dispose() => _weights.Dispose();
+}
