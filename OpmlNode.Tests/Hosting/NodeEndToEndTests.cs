@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Numerics;
 using System.Text.Json;
 using Nethereum.RPC.Eth.DTOs;
@@ -28,7 +29,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     private readonly string _dir = Directory.CreateTempSubdirectory("opml-nodes-").FullName;
     private readonly List<NodeProcess> _nodes = [];
 
-    private sealed record Devnet(DeployedContracts Contracts, string DeploymentFile, ulong ModelId, OpmlTasksService Tasks, DisputeGameService Game);
+    private sealed record Devnet(DeployedContracts Contracts, string DeploymentFile, ulong ModelId, OpmlTasksService Tasks, DisputeGameService Game, string ModelFile);
 
     [Fact]
     public async Task AnHonestResultFinalizesAndTheLogsAreJsonWithoutTheKey()
@@ -228,6 +229,69 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     }
 
     [Fact]
+    public async Task UnderASystemdServiceManagerTheNodeNotifiesReadyAfterItsChecksAndStoppingOnSigterm()
+    {
+        var net = await SetUpAsync();
+        // The host's systemd lifetime turns on when the parent process is named "systemd" (Microsoft.Extensions.Hosting.
+        // Systemd's check); a copy of bash under that name plays the manager: it starts the node as its child, forwards
+        // SIGTERM to it, and the test listens on the NOTIFY_SOCKET datagram socket as systemd does for Type=notify.
+        var dir = Directory.CreateTempSubdirectory("sd-").FullName;
+        var manager = Path.Combine(dir, "systemd");
+        File.Copy("/bin/bash", manager);
+        var socketPath = Path.Combine(dir, "notify");
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(socketPath));
+        var node = Start("systemd-unit", 8, net, ["--verifier"], new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath },
+            [manager, "-c", "\"$@\" & child=$!; trap 'kill -TERM $child' TERM; wait $child; wait $child", "systemd"]);
+        var ready = await ReceiveAsync(socket, TimeSpan.FromSeconds(60));
+        Assert.Contains("READY=1", ready);
+        Assert.Contains(node.Messages(), m => m.StartsWith("Node {Address} on chain", StringComparison.Ordinal)); // ready only after the start-up checks
+        var stopping = ReceiveAsync(socket, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, node.Terminate(TimeSpan.FromSeconds(30)));
+        Assert.Contains("STOPPING=1", await stopping);
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private static async Task<string> ReceiveAsync(Socket socket, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[4096];
+        int n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, n);
+    }
+
+    [Fact]
+    public async Task ALiarInALatePassOfTheTrainedLlamaIsCaughtOnChainAndTheHonestTextIsFinal()
+    {
+        // The KJV LLaMA imported from its GGUF (models/llama-kjv), served by real nodes: a lying submitter forges one slot
+        // of the second-to-last pass; the watchdog plays both phases against it on chain and wins.
+        var kjv = Path.Combine(_dir, "kjv.opml");
+        ModelWriter.Write(kjv, OpmlNode.Tests.Import.GgufImportAccuracyTests.ImportKjv("q8_0").Model);
+        var net = await SetUpAsync(Params with { ClockBudget = 120 }, kjv);
+        using var m = ModelReader.Open(kjv);
+        var prompt = ModelSynth.PromptInput("And I saw"u8.ToArray().Select(b => (int)b).ToArray());
+        const int passes = 9 + 8; // the prompt, then 8 new tokens
+        int n = m.Nodes.Count;
+        long lieSlot = (long)(passes - 2) * n + n / 2;
+        var honestRun = new OpmlNode.Inference.Graphs.GraphRunner(m).Run(prompt, passes);
+        Start("liar", 6, net, "--submitter", "--lie-slot", lieSlot.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var watchdog = Start("watchdog", 7, net, "--verifier");
+        Assert.True(await watchdog.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Node {Address} on chain", StringComparison.Ordinal), TimeSpan.FromSeconds(60)));
+        var taskId = (await net.Tasks.RequestAsync(net.ModelId, prompt, passes, 5000)).Event.TaskId;
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        Start("honest", 5, net, "--submitter");
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends",
+            TimeSpan.FromSeconds(240));
+        var game = await net.Game.GetGameAsync(1);
+        Assert.Equal(Side.Challenger, game.Winner);
+        log.WriteLine($"{n} nodes × {passes} passes = {honestRun.SlotCount} slots; the game took {game.Moves} moves");
+        var final = await WaitFinalAsync(net, taskId);
+        Assert.Equal(Address(5), final.Submitter, StringComparer.OrdinalIgnoreCase);
+        Assert.Equal(honestRun.FinalRoot.ToArray(), final.FinalRoot);
+        await AssertNoActionSentTwiceAsync(net, Address(7));
+    }
+
+    [Fact]
     public void BadSettingsStopTheStartWithOneLineAndExitCode2()
     {
         var keyFile = Path.Combine(_dir, "bad.key");
@@ -245,16 +309,17 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
 
     // ------------------------------------------------------------------ helpers
 
-    private async Task<Devnet> SetUpAsync(DeployParameters? parameters = null)
+    private async Task<Devnet> SetUpAsync(DeployParameters? parameters = null, string? modelFile = null)
     {
+        modelFile ??= MnistModel;
         var contracts = await DeployedContracts.DeployAsync(chain.Web3, chain.ContractsDir, parameters ?? Params);
         var file = Path.Combine(_dir, $"deployment-{contracts.Tasks[2..10]}.json");
         contracts.Save(file);
-        using var m = ModelReader.Open(MnistModel);
+        using var m = ModelReader.Open(modelFile);
         var r = RegisteredModel.Of(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
         var registry = new ModelRegistryService(chain.Web3, contracts.Registry);
         var modelId = (ulong)(await registry.RegisterAsync(ModelRegistration.ToFunction(r))).Event.ModelId;
-        return new Devnet(contracts, file, modelId, new OpmlTasksService(chain.Web3, contracts.Tasks), new DisputeGameService(chain.Web3, contracts.Game));
+        return new Devnet(contracts, file, modelId, new OpmlTasksService(chain.Web3, contracts.Tasks), new DisputeGameService(chain.Web3, contracts.Game), modelFile);
     }
 
     private async Task<(BigInteger Id, IModel Model)> RegisterOtherModelAsync(Devnet net)
@@ -267,13 +332,15 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         return (id, m);
     }
 
-    private NodeProcess Start(string name, int account, Devnet net, params string[] extra)
+    private NodeProcess Start(string name, int account, Devnet net, params string[] extra) => Start(name, account, net, extra, null, null);
+
+    private NodeProcess Start(string name, int account, Devnet net, string[] extra, IDictionary<string, string>? env, IReadOnlyList<string>? wrapper)
     {
         var keyFile = Path.Combine(_dir, $"{name}.key");
         File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
         var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
         var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
-            "--model", $"{net.ModelId}={MnistModel}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra]);
+            "--model", $"{net.ModelId}={net.ModelFile}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra], env, wrapper);
         _nodes.Add(p);
         return p;
     }

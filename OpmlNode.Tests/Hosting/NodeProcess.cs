@@ -11,11 +11,13 @@ public sealed class NodeProcess : IDisposable
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _err = new();
 
-    public NodeProcess(string name, IEnumerable<string> args, IDictionary<string, string>? env = null)
+    /// <param name="wrapper">A program (and its arguments) that starts the node as its child, e.g. a stand-in service manager.</param>
+    public NodeProcess(string name, IEnumerable<string> args, IDictionary<string, string>? env = null, IReadOnlyList<string>? wrapper = null)
     {
         Name = name;
         var dll = Path.Combine(AppContext.BaseDirectory, "opml-node.dll");
-        var psi = new ProcessStartInfo("dotnet", ["exec", dll, "run", .. args])
+        string[] command = [.. wrapper ?? [], "dotnet", "exec", dll, "run", .. args];
+        var psi = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
