@@ -15,13 +15,15 @@ internal static class DevnetCommand
         var blockTime = new Option<int>("--block-time") { Description = "anvil block time in seconds (0 = mine on every transaction).", DefaultValueFactory = _ => 0, HelpName = "S" };
         var contracts = new Option<DirectoryInfo>("--contracts") { Description = "The Foundry project (forge's out/ and the npm anvil).", DefaultValueFactory = _ => new DirectoryInfo("contracts") };
         var model = new Option<FileInfo>("--model") { Description = "The model to serve.", DefaultValueFactory = _ => new FileInfo(Path.Combine("models", "mnist", "mnist.opml")) };
+        var prompt = new Option<string?>("--prompt") { Description = "Text tasks instead of digits: the prompt, for a LLaMA imported with its vocabulary (--model kjv.opml from `model import-gguf`).", HelpName = "TEXT" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "With --prompt: tokens each task generates.", DefaultValueFactory = _ => 16, HelpName = "N" };
         var dir = new Option<DirectoryInfo?>("--dir") { Description = "Working directory for keys, databases and node logs (default: a new temporary one).", HelpName = "DIR" };
         var cmd = new Command("devnet",
             "Bring the whole system up locally: anvil, the contracts, the MNIST model registered, an honest submitter and a watchdog verifier " +
             "(separate `opml-node run` processes with their own keys and databases), optionally a lying node; request tasks on held-out digits and " +
             "tell what happens, from request to the final result. Exit code 0 when every task ends with the honest result and the liar lost.")
         {
-            liar, tasks, seed, blockTime, contracts, model, dir,
+            liar, tasks, seed, blockTime, contracts, model, prompt, maxTokens, dir,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -33,10 +35,11 @@ internal static class DevnetCommand
             var work = p.GetValue(dir)?.FullName ?? Directory.CreateTempSubdirectory("opml-devnet-").FullName;
             try
             {
-                return await DevnetRunner.RunAsync(new DevnetOptions(c.FullName, m.FullName, work, p.GetValue(liar), p.GetValue(tasks), p.GetValue(seed), p.GetValue(blockTime)), Console.Out, ct);
+                return await DevnetRunner.RunAsync(new DevnetOptions(c.FullName, m.FullName, work, p.GetValue(liar), p.GetValue(tasks), p.GetValue(seed), p.GetValue(blockTime), p.GetValue(prompt), p.GetValue(maxTokens)), Console.Out, ct);
             }
             catch (TimeoutException e) { Console.Error.WriteLine($"error: {e.Message}; node logs in {work}"); return ExitCodes.CheckFailed; }
             catch (InvalidOperationException e) { Console.Error.WriteLine($"error: {e.Message}"); return ExitCodes.CheckFailed; }
+            catch (ArgumentException e) { return Fail(e.Message); }
         });
         return cmd;
     }

@@ -14,7 +14,7 @@ namespace OpmlNode.Hosting.Devnet;
 /// Tells a person what happens on a devnet, from the contracts' events alone: requests, submissions, challenges, the
 /// rounds of both phases against their bound ⌈log_k N⌉ and ⌈log_k T⌉, the link, the step, the bonds, the final result.
 /// </summary>
-public sealed class DevnetNarrator(IWeb3 web3, DeployedContracts contracts, IReadOnlyDictionary<string, string> names, TextWriter output)
+public sealed class DevnetNarrator(IWeb3 web3, DeployedContracts contracts, IReadOnlyDictionary<string, string> names, TextWriter output, Func<byte[], string>? describe = null)
 {
     private ulong _next;
     private readonly Dictionary<BigInteger, (long N, long T, int Phase1, int Phase2)> _games = [];
@@ -26,7 +26,7 @@ public sealed class DevnetNarrator(IWeb3 web3, DeployedContracts contracts, IRea
     public Dictionary<string, BigInteger> Credits { get; } = [];
     private readonly Dictionary<BigInteger, byte[]> _outputs = [];
 
-    /// <summary>The output of a submission as a person reads it ("class 7").</summary>
+    /// <summary>The output of a submission as a person reads it ("class 7", or the generated text).</summary>
     public string OutputOf(BigInteger submissionId) => _outputs.TryGetValue(submissionId, out var o) ? Describe(o) : "?";
 
     private string Who(string address) => names.TryGetValue(address.ToLowerInvariant(), out var n) ? n : address[..10] + "…";
@@ -102,6 +102,6 @@ public sealed class DevnetNarrator(IWeb3 web3, DeployedContracts contracts, IRea
 
     private static string Short(byte[] h) => new Hash256(h).ToString()[..12] + "…";
 
-    private static string Describe(byte[] output) =>
-        output.Length == 4 ? $"class {BitConverter.ToInt32(output)}" : $"{output.Length} bytes";
+    private string Describe(byte[] output) =>
+        describe is not null ? describe(output) : output.Length == 4 ? $"class {BitConverter.ToInt32(output)}" : $"{output.Length} bytes";
 }

@@ -16,7 +16,12 @@ namespace OpmlNode.Hosting.Devnet;
 /// <summary>Which lying node the devnet adds.</summary>
 public enum DevnetLiar { None, Slot, Step, Challenger }
 
-public sealed record DevnetOptions(string ContractsDir, string ModelFile, string WorkDir, DevnetLiar Liar, int Tasks, int Seed, int BlockTime);
+/// <param name="Prompt">Null: MNIST tasks on held-out digits. Else text tasks for a LLaMA imported with its vocabulary (model import-gguf).</param>
+public sealed record DevnetOptions(string ContractsDir, string ModelFile, string WorkDir, DevnetLiar Liar, int Tasks, int Seed, int BlockTime,
+    string? Prompt = null, int MaxTokens = 16);
+
+/// <summary>One requested task as the summary tells it: what was asked, and (for digits) what the right answer is.</summary>
+internal sealed record DevnetRequest(BigInteger Id, string Asked, string Expected, Stopwatch Clock);
 
 /// <summary>
 /// The whole system on one machine: anvil, the contracts, the MNIST model registered, an honest submitter and a
@@ -32,7 +37,7 @@ public static class DevnetRunner
     {
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(o.WorkDir);
-        var digits = MnistDigits.Split(MnistDigits.Load(MnistDigits.DefaultPath())).Test;
+        var digits = o.Prompt is null ? MnistDigits.Split(MnistDigits.Load(MnistDigits.DefaultPath())).Test : [];
         output.WriteLine($"devnet in {o.WorkDir}: starting anvil{(o.BlockTime > 0 ? $" with {o.BlockTime}-second blocks" : " (automining)")}");
         using var anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = o.ContractsDir, ExtraArgs = o.BlockTime > 0 ? ["--block-time", o.BlockTime.ToString(CultureInfo.InvariantCulture)] : [] }, ct);
         var web3 = new Web3(new Account(Anvil.DevPrivateKeys[0], anvil.ChainId), anvil.RpcUrl);
@@ -41,6 +46,7 @@ public static class DevnetRunner
         contracts.Save(deployment);
         output.WriteLine($"contracts: tasks {contracts.Tasks}, game {contracts.Game} (k = {Parameters.K}, window {Parameters.ChallengeWindow} s, clocks {Parameters.ClockBudget} s + {Parameters.Extension} s)");
         using var model = ModelReader.Open(o.ModelFile);
+        var text = o.Prompt is null ? null : DevnetText.For(model, o.Prompt, o.MaxTokens);
         var registered = RegisteredModel.Of(model, ModelRoots.Load(model, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
         var reg = await ModelRegistration.RegisterAsync(new ModelRegistryService(web3, contracts.Registry), registered, ct);
         output.WriteLine($"model {reg.ModelId} registered: {model.Architecture} ({Path.GetFileName(o.ModelFile)}), {model.Nodes.Count} nodes, program root {registered.ProgramRoot.ToString()[..12]}…");
@@ -61,7 +67,7 @@ public static class DevnetRunner
         }
         names[web3.TransactionManager.Account.Address.ToLowerInvariant()] = "requester";
         var tasks = new OpmlTasksService(web3, contracts.Tasks);
-        var narrator = new DevnetNarrator(web3, contracts, names, output);
+        var narrator = new DevnetNarrator(web3, contracts, names, output, text is null ? null : text.Describe);
         try
         {
             // The watchdog (and, without a lying submitter, the honest submitter) is up before the first request: the
@@ -77,13 +83,20 @@ public static class DevnetRunner
                 if (!await n.WaitReadyAsync(TimeSpan.FromSeconds(60), ct))
                     throw new InvalidOperationException($"{n.Name} did not start (exit {(n.HasExited ? n.ExitCode.ToString(CultureInfo.InvariantCulture) : "none")}); see {n.LogFile}");
             var rng = new Random(o.Seed);
-            var requested = new List<(BigInteger Id, MnistSample Digit, Stopwatch Clock)>();
+            var requested = new List<DevnetRequest>();
             for (int i = 0; i < o.Tasks; i++)
             {
+                if (text is not null)
+                {
+                    var id = (await tasks.RequestAsync(reg.ModelId, text.Input.Bytes, (uint)text.Passes, Parameters.MinFee, ct)).Event.TaskId;
+                    requested.Add(new DevnetRequest(id, $"\"{o.Prompt}\"", text.Expected, Stopwatch.StartNew()));
+                    output.WriteLine($"requested task {id}: \"{o.Prompt}\" + {o.MaxTokens} tokens ({text.Passes} passes × {model.Nodes.Count} nodes = {(long)text.Passes * model.Nodes.Count} slots)");
+                    continue;
+                }
                 var d = digits[rng.Next(digits.Count)];
-                var id = (await tasks.RequestAsync(reg.ModelId, MnistImage.ToInput(d.Pixels), 1, Parameters.MinFee, ct)).Event.TaskId;
-                requested.Add((id, d, Stopwatch.StartNew()));
-                output.WriteLine($"requested task {id}: held-out digit #{d.Index}, label {d.Label}");
+                var did = (await tasks.RequestAsync(reg.ModelId, MnistImage.ToInput(d.Pixels), 1, Parameters.MinFee, ct)).Event.TaskId;
+                requested.Add(new DevnetRequest(did, $"digit #{d.Index}", $"class {d.Label}", Stopwatch.StartNew()));
+                output.WriteLine($"requested task {did}: held-out digit #{d.Index}, label {d.Label}");
             }
             if (liarSubmits)
             {
@@ -101,7 +114,7 @@ public static class DevnetRunner
             var finalAt = requested.ToDictionary(r => r.Id, r => r.Clock.Elapsed);
             await Task.Delay(1500, ct);
             await narrator.PollAsync();
-            return await SummaryAsync(o, output, tasks, requested.Select(r => (r.Id, r.Digit)).ToList(), rejectedAt, finalAt, narrator, names, total.Elapsed);
+            return await SummaryAsync(o, text, output, tasks, requested, rejectedAt, finalAt, narrator, names, total.Elapsed);
         }
         finally
         {
@@ -124,22 +137,26 @@ public static class DevnetRunner
         await narrator.PollAsync();
     }
 
-    private static async Task<int> SummaryAsync(DevnetOptions o, TextWriter output, OpmlTasksService tasks, List<(BigInteger Id, MnistSample Digit)> requested,
+    private static async Task<int> SummaryAsync(DevnetOptions o, DevnetText? text, TextWriter output, OpmlTasksService tasks, List<DevnetRequest> requested,
         Dictionary<BigInteger, TimeSpan> rejectedAt, Dictionary<BigInteger, TimeSpan> finalAt, DevnetNarrator narrator, Dictionary<string, string> names, TimeSpan total)
     {
         output.WriteLine();
         output.WriteLine("summary");
-        output.WriteLine($"  {"task",-5} {"label",-6} {"final class",-12} {"final by",-10} {"rejected",-9} {"liar caught after",-18} {"final after",-12}");
+        output.WriteLine($"  {"task",-5} {"asked",-14} {"expected",-10} {"final by",-10} {"rejected",-9} {"liar caught after",-18} {"final after",-12} final output");
         bool ok = true;
-        foreach (var (id, digit) in requested)
+        foreach (var req in requested)
         {
+            var id = req.Id;
             var t = await tasks.GetTaskAsync(id);
             var s = await tasks.GetSubmissionAsync(t.SubmissionId);
             var by = names.GetValueOrDefault(s.Submitter.ToLowerInvariant(), s.Submitter);
             int rejected = narrator.Rejections.Count(r => r.Task == id);
             var cls = narrator.OutputOf(t.SubmissionId);
             ok &= by != "liar";
-            output.WriteLine($"  {id,-5} {digit.Label,-6} {cls,-12} {by,-10} {rejected,-9} {(rejectedAt.TryGetValue(id, out var r) ? $"{r.TotalSeconds:F1} s" : "-"),-18} {finalAt[id].TotalSeconds:F1} s");
+            var asked = req.Asked.Length > 14 ? req.Asked[..13] + "…" : req.Asked;
+            output.WriteLine($"  {id,-5} {asked,-14} {(text is null ? req.Expected : "-"),-10} {by,-10} {rejected,-9} {(rejectedAt.TryGetValue(id, out var r) ? $"{r.TotalSeconds:F1} s" : "-"),-18} {$"{finalAt[id].TotalSeconds:F1} s",-12} {cls}");
+            // A text task's output must be the text this machine's honest engine generates.
+            if (text is not null) ok &= cls == text.Expected;
         }
         foreach (var (game, winner, how, moves) in narrator.Resolved)
             output.WriteLine($"  game {game}: {winner} won by {how} after {moves} moves");
