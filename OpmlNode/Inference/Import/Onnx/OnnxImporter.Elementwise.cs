@@ -84,7 +84,8 @@ public sealed partial class OnnxImporter
 
     private ActVal TwoActivations(OnnxNode n, ActVal a, ActVal b)
     {
-        if (!a.Shape.SequenceEqual(b.Shape) || a.Layout != b.Layout || !a.Ref.Spec.Equals(b.Ref.Spec))
+        bool sameSpec = n.OpType == "Mul" ? a.Ref.Spec.Equals(b.Ref.Spec) : a.Ref.Spec.Dims.SequenceEqual(b.Ref.Spec.Dims); // Add reads I8/I16 operands
+        if (!a.Shape.SequenceEqual(b.Shape) || a.Layout != b.Layout || !sameSpec)
             throw OnnxImportException.Unsupported(n, $"activations of shapes {OnnxShapes.Show(a.Shape)} and {OnnxShapes.Show(b.Shape)} (broadcasting between activations)");
         double so = Scale(n.Outputs[0]);
         int node;
@@ -92,6 +93,13 @@ public sealed partial class OnnxImporter
         {
             var (m, s) = OnnxQuant.Multiplier(a.Scale * b.Scale / so, $"node {n.DisplayName} (Mul)");
             node = _b.Add(a.Ref.Spec, [a.Ref, b.Ref], new MulParams(m, s, -128, 127));
+        }
+        else if (FeedsNormOnly(n.Outputs[0]))
+        {
+            // The residual stream into a LayerNorm stays I16 (Norm reads I16, OPS §5.6): outlier channels keep their range.
+            so = Scale16(n.Outputs[0]);
+            var (ma, mb, s) = OnnxQuant.AddMultipliers(a.Scale / so, (n.OpType == "Sub" ? -1 : 1) * b.Scale / so);
+            node = _b.Add(new TensorSpec(ElemType.I16, [.. a.Ref.Spec.Dims]), [a.Ref, b.Ref], new AddParams(ma, s, short.MinValue, short.MaxValue, mb));
         }
         else
         {

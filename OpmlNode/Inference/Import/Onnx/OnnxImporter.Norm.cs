@@ -77,7 +77,7 @@ public sealed partial class OnnxImporter
         if (beta is not null) inputs.Add(_b.AddWeight(OnnxQuant.I32Tensor([D], beta.Select(v => v / so * Math.Pow(2, s)).ToArray())));
         double epsUnits = eps / (x.Scale * x.Scale) * D * (double)D;
         int epsInt = (int)Math.Clamp(Math.Round(epsUnits), 1, int.MaxValue);
-        int node = _b.Add(x.Ref.Spec, inputs.ToArray(), new NormParams(NormMode.Layer, s, -128, 127, epsInt, HasBeta: beta is not null));
+        int node = _b.Add(new TensorSpec(ElemType.I8, [.. x.Ref.Spec.Dims]), inputs.ToArray(), new NormParams(NormMode.Layer, s, -128, 127, epsInt, HasBeta: beta is not null));
         return new ActVal(_b.Node(node), so, x.Shape);
     }
 }
