@@ -27,7 +27,7 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
             Onnx = OnnxModel.Load(MiniLmFiles.ModelPath);
             Embedder = new TextEmbedder(MiniLmFiles.VocabPath, MaxSequence);
             var samples = MiniLmSentences.Calibration.Select(s => OnnxImport.TextSample(Onnx, Embedder.Tokenize(s))).ToList();
-            Result = OnnxImport.Run(Onnx, samples, new OnnxImportOptions { MaxSequence = MaxSequence, Architecture = "bert/minilm-l6" });
+            Result = OnnxImport.Run(Onnx, samples, new OnnxImportOptions { MaxSequence = MaxSequence, Architecture = "bert/minilm-l6", ActivationQuantile = double.Parse(Environment.GetEnvironmentVariable("OPML_Q") ?? "1", System.Globalization.CultureInfo.InvariantCulture) });
             ImportSeconds = sw.Elapsed.TotalSeconds;
             Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"minilm-{Guid.NewGuid():N}.opml");
             ModelWriter.Write(Path, Result.Model);

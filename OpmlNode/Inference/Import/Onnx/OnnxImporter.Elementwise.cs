@@ -30,7 +30,7 @@ public sealed partial class OnnxImporter
         }
         if (actNames.Count == 2 && ins.Length == 2 && n.OpType is "Add" or "Sub" or "Mul")
         {
-            Set(n, TwoActivations(n, Act(n, ins[0], 0), Act(n, ins[1], 1)));
+            Set(n, TwoActivations(n, Wide(n.Inputs[0]) ?? Act(n, ins[0], 0), Wide(n.Inputs[1]) ?? Act(n, ins[1], 1)));
             return;
         }
         if (actNames.Count == 1 && ins.Length == 2 && n.OpType is "Add" or "Sub" or "Mul" or "Div")
@@ -81,6 +81,9 @@ public sealed partial class OnnxImporter
         _done.UnionWith(region.Select(r => r.Index));
         _v[outName] = x with { Ref = _b.Node(node), Scale = so };
     }
+
+    /// <summary>The I16 twin of a LayerNorm output, for the residual Add it feeds (see <see cref="Norm"/>).</summary>
+    private ActVal? Wide(string value) => _v.TryGetValue("\0i16:" + value, out var v) ? (ActVal)v : null;
 
     private ActVal TwoActivations(OnnxNode n, ActVal a, ActVal b)
     {

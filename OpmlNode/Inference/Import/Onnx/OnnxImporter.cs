@@ -242,10 +242,10 @@ public sealed partial class OnnxImporter
         _ => "an activation",
     };
 
-    /// <summary>Calibrated scale of a value: its largest magnitude (times the clip fraction) ↔ int8 127.</summary>
+    /// <summary>Calibrated scale of an int8 value: the <see cref="OnnxImportOptions.ActivationQuantile"/> of |x| (times the clip fraction) ↔ 127.</summary>
     private double Scale(string value)
     {
-        double m = _cal.AbsMax(value) * _o.ClipFraction;
+        double m = _cal.Quantile(value, _o.ActivationQuantile) * _o.ClipFraction;
         return (m > 1e-20 ? m : 1e-6) / 127;
     }
 
