@@ -1,8 +1,11 @@
 namespace OpmlNode.Inference.Import.Onnx;
 
 /// <summary>Per-value magnitude statistics gathered by running the float evaluator on sample inputs.</summary>
-/// <remarks>Each value keeps its largest magnitude and a uniform reservoir sample of magnitudes (fixed seed) for quantiles.</remarks>
-public sealed class OnnxCalibration
+/// <remarks>
+/// Each value keeps its largest magnitude and, if asked for (<see cref="OnnxImportOptions.ActivationQuantile"/> &lt; 1), a
+/// uniform reservoir sample of magnitudes (fixed seed) for quantiles.
+/// </remarks>
+public sealed class OnnxCalibration(bool keepSamples = false)
 {
     private const int SampleCap = 1 << 14;
     private readonly Dictionary<string, Entry> _entries = new();
@@ -31,6 +34,7 @@ public sealed class OnnxCalibration
                 if (!float.IsFinite(f)) continue;
                 float a = MathF.Abs(f);
                 if (a > e.AbsMax) e.AbsMax = a;
+                if (!keepSamples) continue;
                 e.Seen++;
                 if (e.Sample.Count < SampleCap) e.Sample.Add(a);
                 else if (e.Rng.NextInt64(e.Seen) < SampleCap) e.Sample[e.Rng.Next(SampleCap)] = a; // reservoir: a uniform sample
@@ -39,9 +43,9 @@ public sealed class OnnxCalibration
     }
 
     /// <summary>Runs the model on each sample and records every value.</summary>
-    public static OnnxCalibration Run(OnnxModel model, IEnumerable<IReadOnlyDictionary<string, OnnxTensor>> samples, ISet<int>? live = null)
+    public static OnnxCalibration Run(OnnxModel model, IEnumerable<IReadOnlyDictionary<string, OnnxTensor>> samples, ISet<int>? live = null, bool keepSamples = false)
     {
-        var c = new OnnxCalibration();
+        var c = new OnnxCalibration(keepSamples);
         var ev = new OnnxEvaluator(model);
         foreach (var s in samples) c.Add(ev.Run(s, live));
         if (c.Samples == 0) throw new OnnxImportException("calibration needs at least one sample input");
