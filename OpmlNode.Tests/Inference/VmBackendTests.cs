@@ -573,6 +573,7 @@ public class VmBackendTests(ITestOutputHelper log)
         var cs = Rand(r, S(ElemType.I16, 256, 64, 2));
         var kc = Rand(r, S(ElemType.I8, 256, 512)); var vc = Rand(r, S(ElemType.I8, 256, 512)); var q = Rand(r, S(ElemType.I8, 1, 512));
         var pos = QTensor.I32([2], 255, 256);
+        var x16 = Rand(new Random(44), S(ElemType.I16, 1, n));
         var cases = new (string Name, long Elems, NodeDescriptor D, QTensor[] In)[]
         {
             ("Add I8 [1,4096]", n, new(OpCode.Add, S(ElemType.I8, 1, n), [N(0, x8.Spec), N(1, y8.Spec)], [1 << 29, 30, -128, 127, 1 << 29]), [x8, y8]),
@@ -580,6 +581,8 @@ public class VmBackendTests(ITestOutputHelper log)
             ("Requant I8 [1,4096]", n, new(OpCode.Requant, S(ElemType.I8, 1, n), [N(0, x8.Spec)], [1, 0, 0, 127]), [x8]),
             ("Lut I8 [1,4096]", n, new(OpCode.Lut, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, lut8.Spec)]), [x8, lut8]),
             ("Norm RMS [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, g.Spec)], [0, 20, -128, 127, 1, 0]), [x8, g]),
+            ("Norm RMS I16 x [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x16.Spec), W(0, g.Spec)], [0, 20, -128, 127, 1, 0]), [x16, g]),
+            ("Norm Layer I16 x [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x16.Spec), W(0, g.Spec)], [1, 20, -128, 127, 1, 0]), [x16, g]),
             ("Softmax I8 [1,4096]", n, new(OpCode.Softmax, S(ElemType.I32, 1, n), [N(0, x8.Spec), W(0, exp.Spec)], [1, 0]), [x8, exp]),
             ("Rope [1,4096] hd=128", n, new(OpCode.Rope, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, cs.Spec), N(1, pos.Spec)], [128]), [x8, cs, pos]),
             ("Attention decode H=8 hd=64 Lk=256 (per Lk*H*hd)", 256L * 512, new(OpCode.Attention, S(ElemType.I8, 1, 512), [N(0, q.Spec), N(1, kc.Spec), N(2, vc.Spec), W(0, exp.Spec), N(3, pos.Spec)],
