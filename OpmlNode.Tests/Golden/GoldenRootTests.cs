@@ -56,7 +56,7 @@ public sealed class GoldenRootTests : IDisposable
 
     [Fact]
     public void OpsGuestProgramRootIsUnchanged() =>
-        Assert.Equal("0xc3864f5359881e8049bf15de1a077e96562dda3fc3a7c06467ce83e6c0349b27", VmBackend.Embedded().ProgramRoot().ToString());
+        Assert.Equal("0x9989656d5c53a8a6e1cc954ef0a848bdee94e83f7703c052259a4847529ac5cc", VmBackend.Embedded().ProgramRoot().ToString());
 
     public void Dispose() => _dir.Dispose();
 }

@@ -120,6 +120,71 @@ public class BackendEquivalenceTests
             AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, 65536), [N(0, x.Spec), W(0, g.Spec)], [mode, 22, -128, 127, int.MaxValue, 0]), x, g);
     }
 
+    /// <summary>I16 x (OPS §5.6, k = 52): random rows of several magnitudes, constant and alternating extreme rows.</summary>
+    [Theory]
+    [MemberData(nameof(SizeData))]
+    public void NormSweepI16(int dim)
+    {
+        var r = new Random(4500 + dim);
+        foreach (int mode in new[] { 0, 1 })
+            foreach (int flags in new[] { 0, 1 })
+                foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
+                    foreach (int mag in new[] { 127, 3000, short.MaxValue })
+                    {
+                        var x = Rand(r, S(ElemType.I16, 3, dim), 0.3, -mag - 1, mag);
+                        var g = Rand(r, S(ElemType.I16, dim));
+                        var ins = new List<QTensor> { x, g };
+                        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+                        if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim)); ins.Add(b); refs.Add(W(1, b.Spec)); }
+                        int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1000) };
+                        AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ot, 3, dim), refs, [mode, r.Next(0, 40), -20000, 20000, eps, flags]), [.. ins]);
+                    }
+        var g1 = Const(S(ElemType.I16, dim), short.MaxValue);
+        foreach (var x in NormExtremes(dim))
+            foreach (int mode in new[] { 0, 1 })
+                foreach (int eps in new[] { 1, int.MaxValue })
+                    AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, dim), [N(0, x.Spec), W(0, g1.Spec)], [mode, 20, int.MinValue, int.MaxValue, eps, 0]), x, g1);
+    }
+
+    /// <summary>Rows at the I16 extremes: constant ±32767 and −32768 (V = 0 for Layer, the largest V for RMS) and alternating +32767/−32768 (the largest Layer V).</summary>
+    internal static IEnumerable<QTensor> NormExtremes(int dim)
+    {
+        yield return Const(S(ElemType.I16, 1, dim), short.MaxValue);
+        yield return Const(S(ElemType.I16, 1, dim), -short.MaxValue);
+        yield return Const(S(ElemType.I16, 1, dim), short.MinValue);
+        yield return QTensor.FromInts(ElemType.I16, [1, dim], Enumerable.Range(0, dim).Select(i => i % 2 == 0 ? (int)short.MaxValue : short.MinValue).ToArray());
+        yield return QTensor.FromInts(ElemType.I16, [1, dim], Enumerable.Range(0, dim).Select(i => i == 0 ? (int)short.MinValue : 0).ToArray());
+    }
+
+    [Fact]
+    public void NormMaxDimI16()
+    {
+        var r = new Random(6);
+        var x = Rand(r, S(ElemType.I16, 1, 65536), 0.9);
+        var g = Rand(r, S(ElemType.I16, 65536));
+        foreach (int mode in new[] { 0, 1 })
+            AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, 65536), [N(0, x.Spec), W(0, g.Spec)], [mode, 22, -128, 127, int.MaxValue, 0]), x, g);
+        foreach (var e in NormExtremes(65536))
+            foreach (int mode in new[] { 0, 1 })
+                AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, 65536), [N(0, e.Spec), W(0, g.Spec)], [mode, 14, int.MinValue, int.MaxValue, 1, 0]), e, g);
+    }
+
+    /// <summary>The same values as I8 and as I16 x: the results differ only by the reciprocal's precision (k = 30 vs 52), by at most a unit here.</summary>
+    [Fact]
+    public void NormI16CloseToI8OnI8Values()
+    {
+        var r = new Random(7);
+        var x8 = Rand(r, S(ElemType.I8, 4, 384));
+        var x16 = QTensor.FromInts(ElemType.I16, [4, 384], x8.ToInts());
+        var g = Const(S(ElemType.I16, 384), 1);
+        foreach (int mode in new[] { 0, 1 })
+        {
+            var a = AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 4, 384), [N(0, x8.Spec), W(0, g.Spec)], [mode, 0, int.MinValue, int.MaxValue, 1, 0]), x8, g).ToInts();
+            var b = AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 4, 384), [N(0, x16.Spec), W(0, g.Spec)], [mode, 0, int.MinValue, int.MaxValue, 1, 0]), x16, g).ToInts();
+            for (int i = 0; i < a.Length; i++) Assert.InRange(a[i] - b[i], -1, 1);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(SizeData))]
     public void SoftmaxRopeArgmaxSweep(int c)

@@ -86,6 +86,9 @@ public class DescriptorTests
         Assert.Throws<InvalidDescriptorException>(() => new NodeDescriptor(OpCode.Requant, S(ElemType.I8, 4), [N(0, S(ElemType.I32, 4))], [1, 0, 128, 200]));
         // Add multiplier too large
         Assert.Throws<InvalidDescriptorException>(() => new NodeDescriptor(OpCode.Add, S(ElemType.I8, 4), [N(0, S(ElemType.I8, 4)), N(1, S(ElemType.I8, 4))], [(1 << 30) + 1, 0, -128, 127, 1]));
+        // Norm x I32 (only I8 and I16)
+        Assert.Throws<InvalidDescriptorException>(() => new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, 4), [N(0, S(ElemType.I32, 1, 4)), W(0, S(ElemType.I16, 4))], [0, 8, -128, 127, 1, 0]));
+        _ = new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, 4), [N(0, S(ElemType.I16, 1, 4)), W(0, S(ElemType.I16, 4))], [0, 8, -128, 127, 1, 0]);
         // Norm eps 0
         Assert.Throws<InvalidDescriptorException>(() => new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, 4), [N(0, S(ElemType.I8, 1, 4)), W(0, S(ElemType.I16, 4))], [0, 8, -128, 127, 0, 0]));
         // GQA: H not multiple of Hkv

@@ -253,6 +253,45 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
             Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 2, 65536), [N(0, x.Spec), W(0, g.Spec)], [mode, 22, -128, 127, mode == 0 ? 1 : int.MaxValue, 0]), x, g);
     }
 
+    [Theory]
+    [MemberData(nameof(SizeData))]
+    public void NormSweepI16(int dim)
+    {
+        var r = new Random(4600 + dim);
+        foreach (int rows in new[] { 1, 3, 16 })
+            foreach (int mode in new[] { 0, 1 })
+                foreach (int flags in new[] { 0, 1 })
+                    foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
+                    {
+                        int mag = r.Next(3) switch { 0 => 127, 1 => 3000, _ => short.MaxValue };
+                        var x = Rand(r, S(ElemType.I16, rows, dim), 0.3, -mag - 1, mag);
+                        var g = Rand(r, S(ElemType.I16, dim), 0.1);
+                        var ins = new List<QTensor> { x, g };
+                        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+                        if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim), 0.2); ins.Add(b); refs.Add(W(1, b.Spec)); }
+                        var (qmin, qmax) = Clamp(r, ot);
+                        int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1 << 20) };
+                        Agree(new NodeDescriptor(OpCode.Norm, S(ot, rows, dim), refs, [mode, r.Next(0, 40), qmin, qmax, eps, flags]), [.. ins]);
+                    }
+        var g1 = Const(S(ElemType.I16, dim), short.MaxValue);
+        foreach (var x in BackendEquivalenceTests.NormExtremes(dim))
+            foreach (int mode in new[] { 0, 1 })
+                Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, dim), [N(0, x.Spec), W(0, g1.Spec)], [mode, 10, int.MinValue, int.MaxValue, 1, 0]), x, g1);
+    }
+
+    [Fact]
+    public void NormMaxDimI16()
+    {
+        var r = new Random(6);
+        var x = Rand(r, S(ElemType.I16, 2, 65536), 0.9);
+        var g = Rand(r, S(ElemType.I16, 65536));
+        foreach (int mode in new[] { 0, 1 })
+            Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 2, 65536), [N(0, x.Spec), W(0, g.Spec)], [mode, 22, -128, 127, mode == 0 ? 1 : int.MaxValue, 0]), x, g);
+        foreach (var e in BackendEquivalenceTests.NormExtremes(65536))
+            foreach (int mode in new[] { 0, 1 })
+                Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, 65536), [N(0, e.Spec), W(0, g.Spec)], [mode, 14, int.MinValue, int.MaxValue, 1, 0]), e, g);
+    }
+
     // ---- §5.7 Softmax, §5.11 Argmax, §5.8 Rope ----
 
     [Theory]

@@ -115,6 +115,18 @@ public class SpecExampleTests
         var ln = AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, 4), [N(0, x2.Spec), W(0, g2.Spec), W(1, beta.Spec)], [1, 8, -128, 127, 1, 1]), x2, g2, beta);
         Assert.Equal([-85, -28, 28, 86], ln.ToInts());
         Assert.Equal(119304647, (int)((1UL << 30) / 9));
+
+        // I16 x (k = 52)
+        var x3 = QTensor.I16([1, 4], 1000, -1000, 3000, 30000);
+        var g3 = QTensor.I16([4], 1, 1, 1, 1);
+        var ln16 = AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, 4), [N(0, x3.Spec), W(0, g3.Spec)], [1, 8, -128, 127, 1, 0]), x3, g3);
+        Assert.Equal([-37, -47, -27, 110], ln16.ToInts());
+        Assert.Equal(50547UL, QMath.Isqrt(2555000001));
+        Assert.Equal(89097268430L, (long)((1UL << 52) / 50547));
+        var x4 = QTensor.I16([1, 1], short.MinValue);
+        var g4 = QTensor.I16([1], 1);
+        var rms16 = AssertAllAgree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, 1), [N(0, x4.Spec), W(0, g4.Spec)], [0, 0, int.MinValue, int.MaxValue, 1, 0]), x4, g4);
+        Assert.Equal([-16384], rms16.ToInts());
     }
 
     [Fact]

@@ -249,6 +249,42 @@ public class VmBackendTests(ITestOutputHelper log)
 
     [Theory]
     [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(16)]
+    [InlineData(33)]
+    [InlineData(255)]
+    [InlineData(4096)]
+    public void NormRandomI16(int dim)
+    {
+        var r = new Random(450 + dim);
+        foreach (int mode in new[] { 0, 1 })
+            foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
+                foreach (int mag in new[] { 127, short.MaxValue })
+                {
+                    var x = Rand(r, S(ElemType.I16, 2, dim), 0.2, -mag - 1, mag); var g = Rand(r, S(ElemType.I16, dim));
+                    var ins = new List<QTensor> { x, g };
+                    var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+                    if (flags == 1) { var beta = Rand(r, S(ElemType.I32, dim), 0.1, -(1 << 24), 1 << 24); ins.Add(beta); refs.Add(W(1, beta.Spec)); }
+                    Agree(new NodeDescriptor(OpCode.Norm, S(ot, 2, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
+                }
+        var g1 = Const(S(ElemType.I16, dim), 32767);
+        foreach (var x in BackendEquivalenceTests.NormExtremes(dim))
+            foreach (int mode in new[] { 0, 1 })
+                foreach (int eps in new[] { 1, int.MaxValue })
+                    Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, dim), [N(0, x.Spec), W(0, g1.Spec)], [mode, 20, int.MinValue, int.MaxValue, eps, 0]), x, g1);
+    }
+
+    /// <summary>The guest at D = 65536 with I16 extremes (the largest V, sd = 2^31, inv = 2^21).</summary>
+    [Fact]
+    public void NormMaxDimI16()
+    {
+        var g = Const(S(ElemType.I16, 65536), -32768);
+        foreach (var x in BackendEquivalenceTests.NormExtremes(65536).Take(4))
+            Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 1, 65536), [N(0, x.Spec), W(0, g.Spec)], [x.ToInts()[1] == x.ToInts()[0] ? 0 : 1, 14, int.MinValue, int.MaxValue, int.MaxValue, 0]), x, g);
+    }
+
+    [Theory]
+    [InlineData(1)]
     [InlineData(2)]
     [InlineData(7)]
     [InlineData(33)]
@@ -489,6 +525,7 @@ public class VmBackendTests(ITestOutputHelper log)
             new(OpCode.Requant, S(ElemType.I8, 8), [N(0, i8)], [1, 0, 0, 127]),
             new(OpCode.Lut, S(ElemType.I16, 2, 4), [N(0, i8), W(0, S(ElemType.I16, 256))]),
             new(OpCode.Norm, S(ElemType.I8, 2, 4), [N(0, i8), W(0, S(ElemType.I16, 4)), W(1, S(ElemType.I32, 4))], [1, 8, -128, 127, 1, 1]),
+            new(OpCode.Norm, S(ElemType.I16, 2, 4), [N(0, S(ElemType.I16, 2, 4)), W(0, S(ElemType.I16, 4))], [0, 8, -128, 127, 1, 0]),
             new(OpCode.Softmax, S(ElemType.I32, 2, 4), [N(0, i8), W(0, lut32)], [1, 0]),
             new(OpCode.Rope, S(ElemType.I8, 2, 4), [N(0, i8), W(0, S(ElemType.I16, 3, 2, 2)), N(1, S(ElemType.I32, 2))], [4]),
             new(OpCode.Attention, S(ElemType.I8, 1, 4), [N(0, S(ElemType.I8, 1, 4)), N(1, S(ElemType.I8, 3, 2)), N(2, S(ElemType.I8, 3, 2)), W(0, lut32), N(3, S(ElemType.I32, 2)), InputRef.TaskInput(S(ElemType.I32, 3))],
@@ -536,6 +573,7 @@ public class VmBackendTests(ITestOutputHelper log)
         var cs = Rand(r, S(ElemType.I16, 256, 64, 2));
         var kc = Rand(r, S(ElemType.I8, 256, 512)); var vc = Rand(r, S(ElemType.I8, 256, 512)); var q = Rand(r, S(ElemType.I8, 1, 512));
         var pos = QTensor.I32([2], 255, 256);
+        var x16 = Rand(new Random(44), S(ElemType.I16, 1, n));
         var cases = new (string Name, long Elems, NodeDescriptor D, QTensor[] In)[]
         {
             ("Add I8 [1,4096]", n, new(OpCode.Add, S(ElemType.I8, 1, n), [N(0, x8.Spec), N(1, y8.Spec)], [1 << 29, 30, -128, 127, 1 << 29]), [x8, y8]),
@@ -543,6 +581,8 @@ public class VmBackendTests(ITestOutputHelper log)
             ("Requant I8 [1,4096]", n, new(OpCode.Requant, S(ElemType.I8, 1, n), [N(0, x8.Spec)], [1, 0, 0, 127]), [x8]),
             ("Lut I8 [1,4096]", n, new(OpCode.Lut, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, lut8.Spec)]), [x8, lut8]),
             ("Norm RMS [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, g.Spec)], [0, 20, -128, 127, 1, 0]), [x8, g]),
+            ("Norm RMS I16 x [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x16.Spec), W(0, g.Spec)], [0, 20, -128, 127, 1, 0]), [x16, g]),
+            ("Norm Layer I16 x [1,4096]", n, new(OpCode.Norm, S(ElemType.I8, 1, n), [N(0, x16.Spec), W(0, g.Spec)], [1, 20, -128, 127, 1, 0]), [x16, g]),
             ("Softmax I8 [1,4096]", n, new(OpCode.Softmax, S(ElemType.I32, 1, n), [N(0, x8.Spec), W(0, exp.Spec)], [1, 0]), [x8, exp]),
             ("Rope [1,4096] hd=128", n, new(OpCode.Rope, S(ElemType.I8, 1, n), [N(0, x8.Spec), W(0, cs.Spec), N(1, pos.Spec)], [128]), [x8, cs, pos]),
             ("Attention decode H=8 hd=64 Lk=256 (per Lk*H*hd)", 256L * 512, new(OpCode.Attention, S(ElemType.I8, 1, 512), [N(0, q.Spec), N(1, kc.Spec), N(2, vc.Spec), W(0, exp.Spec), N(3, pos.Spec)],

@@ -172,7 +172,7 @@ static int op_rules(const Node *n)
         int beta = p[5] & 1;
         ARITY(beta ? 3 : 2);
         const Spec *x = &n->in[0];
-        TYPE(0, T_I8);
+        REQ(x->type == T_I8 || x->type == T_I16, E_OPTYPE);
         REQ(x->cols <= 65536, E_SHAPE);
         TYPE(1, T_I16);
         REQ(n->in[1].count == x->cols, E_SHAPE);

@@ -168,34 +168,82 @@ void op_lut(const Node *n)
 
 /* ---- Norm (OPS §5.6) ---- */
 
+/* floor(2^k / d) for 1 <= d <= 2^31, k <= 62, by restoring long division (RV32IM has no 64-bit divide and
+ * the guest links no __udivdi3). The remainder stays below d <= 2^31, so 2*rem + 1 < 2^32. */
+static uint64_t pow2_div(uint32_t k, uint32_t d)
+{
+    uint64_t q = 0;
+    uint32_t rem = 0;
+    for (int32_t i = (int32_t)k; i >= 0; i--) {
+        rem = (rem << 1) | (i == (int32_t)k ? 1u : 0u);
+        q <<= 1;
+        if (rem >= d) {
+            rem -= d;
+            q |= 1;
+        }
+    }
+    return q;
+}
+
 void op_norm(const Node *n)
 {
     const int32_t *p = n->p;
-    const int8_t *X = INPUT(0);
+    const void *X = INPUT(0);
     const int16_t *g = INPUT(1);
     const int32_t *beta = (p[5] & 1) ? INPUT(2) : 0;
     uint32_t rows = n->in[0].rows, D = n->in[0].cols, to = n->out.type, s = (uint32_t)p[1];
+    int wide = n->in[0].type == T_I16; /* OPS §5.6: k = 52 for I16 x, 30 for I8 x */
     int layer = p[0] == 1;
     uint64_t eps = (uint32_t)p[4];
     Clampb cb = clamp_bounds(p[2], p[3], to);
     void *out = OUTPUT;
     for (uint32_t r = 0; r < rows; r++) {
-        const int8_t *x = X + r * D;
-        int32_t s1 = 0, s2 = 0;
-        for (uint32_t i = 0; i < D; i++) {
-            int32_t v = x[i];
-            s1 += v;
-            s2 += v * v;
+        int64_t s1, s2;
+        if (wide) {
+            const int16_t *x = (const int16_t *)X + r * D;
+            int32_t t1 = 0; /* in [-2^31, 2^31 - 2^16]: exact */
+            uint64_t t2 = 0; /* <= 2^46 */
+            for (uint32_t i = 0; i < D; i++) {
+                int32_t v = x[i];
+                t1 += v;
+                t2 += (uint32_t)(v * v); /* <= 2^30 */
+            }
+            s1 = t1;
+            s2 = (int64_t)t2;
+        } else {
+            const int8_t *x = (const int8_t *)X + r * D;
+            int32_t t1 = 0, t2 = 0;
+            for (uint32_t i = 0; i < D; i++) {
+                int32_t v = x[i];
+                t1 += v;
+                t2 += v * v;
+            }
+            s1 = t1;
+            s2 = t2;
         }
-        uint64_t V = layer ? (uint64_t)((int64_t)D * s2 - (int64_t)s1 * s1) : (uint64_t)D * (uint32_t)s2;
-        uint32_t sd = (uint32_t)isqrt64(V + eps); /* < 2^24 */
-        int32_t inv = (int32_t)((1u << 30) / sd);
-        int32_t sub = layer ? s1 : 0;
-        for (uint32_t i = 0; i < D; i++) {
-            int32_t c = (int32_t)D * x[i] - sub;
-            int32_t nn = (int32_t)round_shift((int64_t)c * inv, 16); /* |n| <= 2^22 */
-            int64_t y = (int64_t)nn * g[i] + (beta ? beta[i] : 0);
-            st(out, to, r * D + i, clamp64(round_shift(y, s), cb));
+        uint64_t V = layer ? (uint64_t)((int64_t)D * s2 - s1 * s1) : (uint64_t)D * (uint64_t)s2; /* <= 2^62 */
+        uint32_t sd = (uint32_t)isqrt64(V + eps); /* <= 2^31 (I16), < 2^24 (I8) */
+        if (wide) {
+            const int16_t *x = (const int16_t *)X + r * D;
+            int64_t inv = (int64_t)pow2_div(52, sd); /* in [2^21, 2^52] */
+            int64_t sub = layer ? s1 : 0;
+            for (uint32_t i = 0; i < D; i++) {
+                int64_t c = (int64_t)D * x[i] - sub;              /* |c| <= 2^32 */
+                int64_t nn = round_shift(c * inv, 52 - 14);       /* |c*inv| < 2^61, |n| < 2^23 */
+                int64_t y = nn * g[i] + (beta ? beta[i] : 0);
+                st(out, to, r * D + i, clamp64(round_shift(y, s), cb));
+            }
+        } else {
+            /* k = 30: the same values as pow2_div(30, sd), with one 32-bit divide */
+            const int8_t *x = (const int8_t *)X + r * D;
+            int32_t inv = (int32_t)((1u << 30) / sd);
+            int32_t sub = layer ? (int32_t)s1 : 0;
+            for (uint32_t i = 0; i < D; i++) {
+                int32_t c = (int32_t)D * x[i] - sub;
+                int32_t nn = (int32_t)round_shift((int64_t)c * inv, 30 - 14); /* |n| < 2^23 */
+                int64_t y = (int64_t)nn * g[i] + (beta ? beta[i] : 0);
+                st(out, to, r * D + i, clamp64(round_shift(y, s), cb));
+            }
         }
     }
 }

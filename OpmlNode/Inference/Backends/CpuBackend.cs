@@ -171,21 +171,31 @@ public sealed class CpuBackend(SimdLevel level = SimdLevel.Avx512, int maxThread
     public void Norm(in NormParams p, OpIo io)
     {
         int rows = io.InSpec(0).Rows, dim = io.InSpec(0).Cols;
-        var x = io.I8(0);
         var g = io.I16(1);
         var b = p.HasBeta ? io.I32(2) : default;
         var ot = io.OutSpec.Type;
+        bool wide = io.InSpec(0).Type == ElemType.I16;
+        int k = NormParams.InverseBits(io.InSpec(0).Type);
+        var x8 = wide ? default : io.I8(0);
+        var x16 = wide ? io.I16(0) : default;
         for (int r = 0; r < rows; r++)
         {
-            var xr = x.Slice(r * dim, dim);
-            int s2 = Int8Dot.Dot(xr, xr, Level);
-            int s1 = 0;
-            foreach (sbyte e in xr) s1 += e;
-            int inv = p.InverseStdDev(dim, s1, s2);
-            int sub = p.IsLayerNorm ? s1 : 0;
+            long s1, s2;
+            if (wide) (s1, s2) = VecOps.SumSquares(x16.Slice(r * dim, dim), Level);
+            else
+            {
+                var xr = x8.Slice(r * dim, dim);
+                s2 = Int8Dot.Dot(xr, xr, Level);
+                int t = 0;
+                foreach (sbyte e in xr) t += e;
+                s1 = t;
+            }
+            long inv = p.InverseStdDev(dim, s1, s2, k);
+            long sub = p.IsLayerNorm ? s1 : 0;
             for (int i = 0; i < dim; i++)
             {
-                long n = QMath.RoundShift((long)(dim * xr[i] - sub) * inv, 16);
+                long xv = wide ? x16[r * dim + i] : x8[r * dim + i];
+                long n = QMath.RoundShift((dim * xv - sub) * inv, k - 14);
                 long y = n * g[i] + (p.HasBeta ? b[i] : 0);
                 ElemTypes.Write(io.Output, ot, r * dim + i, QMath.Clamp(QMath.RoundShift(y, p.Shift), p.QMin, p.QMax, ot));
             }

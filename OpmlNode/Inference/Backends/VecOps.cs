@@ -50,6 +50,71 @@ internal static class VecOps
         return best;
     }
 
+    /// <summary>(Σ x, Σ x²) of an int16 row, exact in int64 (OPS §5.6: |Σx| ≤ 2^31, Σx² ≤ 2^46 for ≤ 2^16 elements).</summary>
+    /// <remarks>Each vector path widens int16 → int32 (x² ≤ 2^30 is exact in int32) → int64 lanes, so there is no wrap.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static (long Sum, long SumSq) SumSquares(ReadOnlySpan<short> x, SimdLevel level)
+    {
+        ref short r = ref MemoryMarshal.GetReference(x);
+        int n = x.Length, i = 0;
+        long s1 = 0, s2 = 0;
+        if (level == SimdLevel.Avx512 && n >= Vector512<short>.Count)
+        {
+            Vector512<long> a1 = default, a2 = default;
+            for (; i + Vector512<short>.Count <= n; i += Vector512<short>.Count)
+            {
+                var (lo, hi) = Vector512.Widen(Vector512.LoadUnsafe(ref r, (nuint)i));
+                var (l0, h0) = Vector512.Widen(lo);
+                var (l1, h1) = Vector512.Widen(hi);
+                var (q0, r0) = Vector512.Widen(lo * lo);
+                var (q1, r1) = Vector512.Widen(hi * hi);
+                a1 += l0 + h0 + l1 + h1;
+                a2 += q0 + r0 + q1 + r1;
+            }
+            s1 = Vector512.Sum(a1);
+            s2 = Vector512.Sum(a2);
+        }
+        else if (level >= SimdLevel.Avx2 && n >= Vector256<short>.Count)
+        {
+            Vector256<long> a1 = default, a2 = default;
+            for (; i + Vector256<short>.Count <= n; i += Vector256<short>.Count)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
+                var (l0, h0) = Vector256.Widen(lo);
+                var (l1, h1) = Vector256.Widen(hi);
+                var (q0, r0) = Vector256.Widen(lo * lo);
+                var (q1, r1) = Vector256.Widen(hi * hi);
+                a1 += l0 + h0 + l1 + h1;
+                a2 += q0 + r0 + q1 + r1;
+            }
+            s1 = Vector256.Sum(a1);
+            s2 = Vector256.Sum(a2);
+        }
+        else if (level >= SimdLevel.Vector128 && n >= Vector128<short>.Count)
+        {
+            Vector128<long> a1 = default, a2 = default;
+            for (; i + Vector128<short>.Count <= n; i += Vector128<short>.Count)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.LoadUnsafe(ref r, (nuint)i));
+                var (l0, h0) = Vector128.Widen(lo);
+                var (l1, h1) = Vector128.Widen(hi);
+                var (q0, r0) = Vector128.Widen(lo * lo);
+                var (q1, r1) = Vector128.Widen(hi * hi);
+                a1 += l0 + h0 + l1 + h1;
+                a2 += q0 + r0 + q1 + r1;
+            }
+            s1 = Vector128.Sum(a1);
+            s2 = Vector128.Sum(a2);
+        }
+        for (; i < n; i++)
+        {
+            long v = x[i];
+            s1 += v;
+            s2 += v * v;
+        }
+        return (s1, s2);
+    }
+
     /// <summary>Lowest index i with x[i] == value, or -1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static int IndexOf<T>(ReadOnlySpan<T> x, T value, SimdLevel level) where T : unmanaged, IBinaryInteger<T>

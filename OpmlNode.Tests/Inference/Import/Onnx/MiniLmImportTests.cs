@@ -1,6 +1,9 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using OpmlNode.Inference;
 using OpmlNode.Inference.Backends;
+using OpmlNode.Inference.Backends.Gpu;
+using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Import.Onnx;
 using OpmlNode.Inference.Models;
 using Xunit.Abstractions;
@@ -12,8 +15,14 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
 {
     public const int MaxSequence = 64;
 
-    /// <summary>Just under the mean cosine measured with max-abs calibration on the 16 calibration sentences.</summary>
-    private const double MeasuredMeanCosineFloor = 0.60;
+    /// <summary>
+    /// Just under the mean cosine measured (0.981, min 0.958) with max-abs calibration on the 16 calibration sentences and
+    /// the residual stream into every LayerNorm in I16 (Norm reads I16, OPS §5.6).
+    /// </summary>
+    private const double MeasuredMeanCosineFloor = 0.978;
+
+    /// <summary>Just under the measured minimum cosine over the evaluation sentences.</summary>
+    private const double MeasuredMinCosineFloor = 0.95;
 
     /// <summary>Queries (of 5) whose top document matches the reference's (5 measured).</summary>
     private const int MeasuredTop1Floor = 4;
@@ -84,11 +93,47 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
         _log.WriteLine($"import {_m.ImportSeconds:F1} s, {_m.Result.Model.Nodes.Count} nodes: {string.Join(", ", _m.Result.OpCounts.Select(kv => $"{kv.Key} {kv.Value}"))}");
         _log.WriteLine($"cosine over {cos.Length} sentences: mean {cos.Average():F4}, min {cos.Min():F4}");
         Assert.True(cos.Length >= 50);
-        // Issue 10's target is a mean of 0.98. With today's op set it is out of reach: the residual stream entering every
-        // LayerNorm is int8 with one scale per tensor (Norm takes I8), and MiniLM's residual sums have outlier channels
-        // (|x| ≈ 200 against a typical ≈ 1), so most channels quantise to a few levels (MiniLmPerValueErrorTests shows
-        // where the error appears). This bound guards the measured figure from regressing; see docs/BENCHMARKS.md.
+        // Issue 10's target is a mean of 0.98. MiniLM's residual sums have outlier channels (|x| ≈ 200 against a typical
+        // ≈ 1): with an int8 residual stream (one scale per tensor) the mean was 0.649. The importer keeps the residual
+        // stream (embedding sum, residual Adds, the MatMuls and an I16 twin of each LayerNorm output feeding them) in I16,
+        // which Norm reads (OPS §5.6). These bounds guard the measured figures; see docs/ONNX-NODE-TESTS.md.
         Assert.True(cos.Average() >= MeasuredMeanCosineFloor, $"mean cosine {cos.Average():F4} (min {cos.Min():F4})");
+        Assert.True(cos.Min() >= MeasuredMinCosineFloor, $"min cosine {cos.Min():F4} (mean {cos.Average():F4})");
+    }
+
+    /// <summary>
+    /// The imported graph (I16 residual stream, I16-input Norms) is the same model on CPU, the scalar reference and ILGPU,
+    /// and every node but the MatMuls (too slow here) gives the native output on the RV32IM VM from its committed start state.
+    /// </summary>
+    [Fact]
+    public void EveryBackendGivesTheSameSlotRoots()
+    {
+        var m = _m.Model;
+        var input = _m.Embedder.TaskInput(_m.Embedder.Tokenize(MiniLmSentences.Evaluation[0]));
+        var cpu = new GraphRunner(m, CpuBackend.Instance).Run(input, 1);
+        using var gpu = new IlgpuBackend(forceCpu: true);
+        foreach (var backend in new IOpBackend[] { ScalarBackend.Instance, gpu })
+        {
+            var other = new GraphRunner(m, backend).Run(input, 1);
+            for (long g = 0; g < cpu.SlotCount; g++)
+                Assert.True(cpu.SlotRoot(g) == other.SlotRoot(g), $"slot {g} differs between cpu and {backend.Name}");
+            Assert.Equal(cpu.FinalRoot, other.FinalRoot);
+        }
+        var runner = new GraphRunner(m, CpuBackend.Instance);
+        var roots = ModelRoots.Load(m, TextWriter.Null);
+        var vm = VmBackend.Embedded();
+        var program = vm.ProgramRoot();
+        int wideNorms = 0;
+        for (long g = 0; g < cpu.SlotCount; g++)
+        {
+            var d = m.Nodes[(int)g];
+            if (d.Op == OpCode.MatMul) continue;
+            var r = SlotVmCheck.Run(runner, input, 1, g, roots, vm, program, cpu.SlotRoot(g));
+            Assert.True(r.StartMatches && r.OutputMatches, $"slot {g} ({r.Op}): VM {r.Exited} {r.ExitCode}, output {r.VmOutputRoot} vs native {r.NativeOutputRoot}");
+            if (d.Op == OpCode.Norm && d.In(0).Type == ElemType.I16) wideNorms++;
+        }
+        _log.WriteLine($"{wideNorms} Norm nodes with I16 input checked on the VM");
+        Assert.True(wideNorms >= 13);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OpmlNode.Inference;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Import.Onnx;
@@ -21,16 +22,18 @@ public class MiniLmPerValueErrorTests(ITestOutputHelper log, MiniLmImportTests.I
         {
             if (p.HeadsFirst || !fl.TryGetValue(p.Value, out var f) || !f.IsFloat) continue;
             var q = outs[p.Node];
+            var type = m.Model.Nodes[p.Node].Output.Type; // I8, or I16 for the residual stream into a Norm
             int cols = f.Shape[^1];
             int count = Math.Min(n * cols, f.Count);
             double e2 = 0, r2 = 0, ab = 0, aa = 0, bb = 0; int sat = 0;
             for (int i = 0; i < count; i++)
             {
-                double ours = (sbyte)q[i] * p.Scale, r = f.F![i];
+                int v = ElemTypes.Read(q, type, i);
+                double ours = v * p.Scale, r = f.F![i];
                 e2 += (ours - r) * (ours - r); r2 += r * r; ab += ours * r; aa += ours * ours; bb += r * r;
-                if ((sbyte)q[i] is 127 or -128) sat++;
+                if (v == type.Max() || v == type.Min()) sat++;
             }
-            log.WriteLine($"{p.Node,4} {p.Value,-8} scale {p.Scale:G3} relerr {Math.Sqrt(e2 / r2):F4} cos {ab / Math.Sqrt(aa * bb):F4} sat {sat}");
+            log.WriteLine($"{p.Node,4} {p.Value,-8} {type} scale {p.Scale:G3} relerr {Math.Sqrt(e2 / r2):F4} cos {ab / Math.Sqrt(aa * bb):F4} sat {sat}");
         }
     }
 }

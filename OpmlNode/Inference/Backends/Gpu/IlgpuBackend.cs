@@ -306,8 +306,10 @@ public sealed class IlgpuBackend : IOpBackend, IOpKernels<GpuIo>, IDisposable
             OutType = (int)d.Output.Type,
             Lo = Lo(d, p.QMin),
             Hi = Hi(d, p.QMax),
+            InType = (int)d.In(0).Type,
+            K = NormParams.InverseBits(d.In(0).Type),
         };
-        var stats = IntScratch(_acc, ref _stats, 2L * rows);
+        var stats = IntScratch(_acc, ref _stats, 3L * rows);
         (_normStats ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<int>, NormArgs>(IlgpuKernels.NormStats))(Th(rows), io.V[0], stats, a with { Count = rows, Stride = Th(rows) });
         (_normApply ??= _acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<byte>, ArrayView<byte>, ArrayView<int>, ArrayView<byte>, NormArgs>(IlgpuKernels.NormApply))(
             Th(count), io.V[0], io.V[1], p.HasBeta ? io.V[2] : Dummy, stats, io.O, a with { Count = count, Stride = Th(count) });

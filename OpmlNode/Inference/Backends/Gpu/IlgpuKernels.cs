@@ -22,7 +22,7 @@ internal struct EltArgs
 
 internal struct NormArgs
 {
-    public int Count, Stride, D, Layer, HasBeta, S, Eps, OutType, Lo, Hi;
+    public int Count, Stride, D, Layer, HasBeta, S, Eps, OutType, Lo, Hi, InType, K;
 }
 
 internal struct SoftmaxArgs
@@ -235,23 +235,25 @@ internal static class IlgpuKernels
 
     // ---- §5.6 Norm: per-row statistics, then one thread per element ----
 
-    /// <summary>stats[2r] = S1, stats[2r+1] = inv = 2^30 / isqrt(V + eps).</summary>
+    /// <summary>stats[3r] = S1 (exact in int32 for I8 and I16 x), stats[3r+1..3r+2] = inv = 2^k / isqrt(V + eps) (int64, low word first).</summary>
     public static void NormStats(Index1D idx, ArrayView<byte> x, ArrayView<int> stats, NormArgs p)
     {
         for (int r = idx; r < p.Count; r += p.Stride)
         {
             long b = (long)r * p.D;
-            int s1 = 0, s2 = 0;
+            long s1 = 0, s2 = 0;
             for (int i = 0; i < p.D; i++)
             {
-                int v = (sbyte)x[b + i];
+                long v = Rd(x, p.InType, b + i);
                 s1 += v;
                 s2 += v * v;
             }
-            ulong var = p.Layer != 0 ? (ulong)((long)p.D * s2 - (long)s1 * s1) : (ulong)p.D * (ulong)s2;
+            ulong var = p.Layer != 0 ? (ulong)(p.D * s2 - s1 * s1) : (ulong)p.D * (ulong)s2;
             ulong sd = Isqrt(var + (ulong)p.Eps);
-            stats[2 * r] = s1;
-            stats[2 * r + 1] = (int)((1UL << 30) / sd);
+            long inv = (long)((1UL << p.K) / sd);
+            stats[3 * r] = (int)s1;
+            stats[3 * r + 1] = (int)inv;
+            stats[3 * r + 2] = (int)(inv >> 32);
         }
     }
 
@@ -260,9 +262,10 @@ internal static class IlgpuKernels
         for (int e = idx; e < p.Count; e += p.Stride)
         {
             int r = e / p.D, i = e - r * p.D;
-            int xv = (sbyte)x[e];
-            int c = p.Layer != 0 ? p.D * xv - stats[2 * r] : p.D * xv;
-            long n = RoundShift((long)c * stats[2 * r + 1], 16);
+            long xv = Rd(x, p.InType, e);
+            long c = p.Layer != 0 ? p.D * xv - stats[3 * r] : p.D * xv;
+            long inv = (long)(((ulong)(uint)stats[3 * r + 2] << 32) | (uint)stats[3 * r + 1]);
+            long n = RoundShift(c * inv, p.K - 14);
             long y = n * Rd(g, I16, i) + (p.HasBeta != 0 ? Rd32(beta, i) : 0);
             Wr(o, p.OutType, e, ClampL(RoundShift(y, p.S), p.Lo, p.Hi));
         }

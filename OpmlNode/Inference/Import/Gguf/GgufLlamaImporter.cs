@@ -22,6 +22,11 @@ public sealed record GgufImportOptions
     /// buys; Norms then read it directly.
     /// </summary>
     public bool Int8Residual { get; init; }
+    /// <summary>
+    /// Norms read the I16 residual stream directly (Norm accepts I16 x, OPS §5.6) instead of an int8 Requant copy
+    /// (off by default: the committed import, its figures and roots are unchanged).
+    /// </summary>
+    public bool NormReadsI16 { get; init; }
 }
 
 /// <summary>The imported model and what reading its integer logits needs.</summary>
@@ -64,8 +69,9 @@ public static class GgufLlamaImporter
         // x (I16 at sx) → Requant I8 → Norm → I8 at the scale of `outName`.
         (int Node, double Scale) Norm(int xNode, double xScale, string inName, string outName, float[] gamma)
         {
-            double sIn = options.Int8Residual ? xScale : I8At(inName, options.NormInputQuantile ?? options.Int8Quantile), sOut = I8(outName);
-            int r = options.Int8Residual ? xNode
+            bool direct = options.Int8Residual || options.NormReadsI16;
+            double sIn = direct ? xScale : I8At(inName, options.NormInputQuantile ?? options.Int8Quantile), sOut = I8(outName);
+            int r = direct ? xNode
                 : b.Add(new TensorSpec(ElemType.I8, 1, D), [b.Node(xNode)], new RequantParams(Mul(xScale / sIn).M, Mul(xScale / sIn).S, -128, 127));
             double gMax = Math.Max(1e-12, MaxAbs(gamma));
             int shift = Math.Clamp(14 + (int)Math.Floor(Math.Log2(32767 * sOut / gMax)), 0, 62);

@@ -1,9 +1,23 @@
 namespace OpmlNode.Inference.Import.Onnx;
 
 /// <summary>Per-value magnitude statistics gathered by running the float evaluator on sample inputs.</summary>
-public sealed class OnnxCalibration
+/// <remarks>
+/// Each value keeps its largest magnitude and, if asked for (<see cref="OnnxImportOptions.ActivationQuantile"/> &lt; 1), a
+/// uniform reservoir sample of magnitudes (fixed seed) for quantiles.
+/// </remarks>
+public sealed class OnnxCalibration(bool keepSamples = false)
 {
-    private readonly Dictionary<string, double> _absMax = new();
+    private const int SampleCap = 1 << 14;
+    private readonly Dictionary<string, Entry> _entries = new();
+
+    private sealed class Entry
+    {
+        public double AbsMax;
+        public long Seen;
+        public readonly List<float> Sample = new();
+        public readonly Random Rng = new(12345);
+        public float[]? Sorted;
+    }
 
     public int Samples { get; private set; }
 
@@ -13,16 +27,25 @@ public sealed class OnnxCalibration
         foreach (var (name, t) in values)
         {
             if (!t.IsFloat) continue;
-            double m = 0;
-            foreach (var f in t.F!) if (float.IsFinite(f)) m = Math.Max(m, Math.Abs(f));
-            _absMax[name] = Math.Max(m, _absMax.GetValueOrDefault(name));
+            if (!_entries.TryGetValue(name, out var e)) _entries[name] = e = new Entry();
+            e.Sorted = null;
+            foreach (var f in t.F!)
+            {
+                if (!float.IsFinite(f)) continue;
+                float a = MathF.Abs(f);
+                if (a > e.AbsMax) e.AbsMax = a;
+                if (!keepSamples) continue;
+                e.Seen++;
+                if (e.Sample.Count < SampleCap) e.Sample.Add(a);
+                else if (e.Rng.NextInt64(e.Seen) < SampleCap) e.Sample[e.Rng.Next(SampleCap)] = a; // reservoir: a uniform sample
+            }
         }
     }
 
     /// <summary>Runs the model on each sample and records every value.</summary>
-    public static OnnxCalibration Run(OnnxModel model, IEnumerable<IReadOnlyDictionary<string, OnnxTensor>> samples, ISet<int>? live = null)
+    public static OnnxCalibration Run(OnnxModel model, IEnumerable<IReadOnlyDictionary<string, OnnxTensor>> samples, ISet<int>? live = null, bool keepSamples = false)
     {
-        var c = new OnnxCalibration();
+        var c = new OnnxCalibration(keepSamples);
         var ev = new OnnxEvaluator(model);
         foreach (var s in samples) c.Add(ev.Run(s, live));
         if (c.Samples == 0) throw new OnnxImportException("calibration needs at least one sample input");
@@ -30,6 +53,17 @@ public sealed class OnnxCalibration
     }
 
     /// <summary>The largest magnitude seen for a value.</summary>
-    public double AbsMax(string value) =>
-        _absMax.TryGetValue(value, out var m) ? m : throw new OnnxImportException($"calibration saw no float value '{value}'");
+    public double AbsMax(string value) => Get(value).AbsMax;
+
+    /// <summary>The q-quantile of |x| over the sample (q in (0, 1]; q ≥ 1 is the largest magnitude seen).</summary>
+    public double Quantile(string value, double q)
+    {
+        var e = Get(value);
+        if (q >= 1 || e.Sample.Count == 0) return e.AbsMax;
+        if (e.Sorted is null) { e.Sorted = e.Sample.ToArray(); Array.Sort(e.Sorted); }
+        return e.Sorted[Math.Clamp((int)Math.Ceiling(q * e.Sorted.Length) - 1, 0, e.Sorted.Length - 1)];
+    }
+
+    private Entry Get(string value) =>
+        _entries.TryGetValue(value, out var e) ? e : throw new OnnxImportException($"calibration saw no float value '{value}'");
 }

@@ -15,7 +15,7 @@ public static class OnnxImport
             foreach (var (k, v) in s) d[k] = v;
             return (IReadOnlyDictionary<string, OnnxTensor>)d;
         }).ToList();
-        var cal = OnnxCalibration.Run(model, withFrozen, live);
+        var cal = OnnxCalibration.Run(model, withFrozen, live, keepSamples: options.ActivationQuantile < 1);
         var shapes = samples[0].ToDictionary(kv => kv.Key, kv => kv.Value.Shape);
         return OnnxImporter.Import(model, cal, options, shapes);
     }

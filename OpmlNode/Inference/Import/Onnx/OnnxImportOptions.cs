@@ -22,4 +22,10 @@ public sealed record OnnxImportOptions
     /// Calibration: the fraction of the largest magnitude seen that maps to int8 ±127 for activations (1 = max-abs).
     /// </summary>
     public double ClipFraction { get; init; } = 1.0;
+
+    /// <summary>
+    /// Calibration: the quantile of |x| that maps to int8 ±127 for activations (1 = max-abs; the GGUF importer uses
+    /// 0.9999). I16 values (the residual stream into a LayerNorm) always use 1.5 × max-abs.
+    /// </summary>
+    public double ActivationQuantile { get; init; } = 1.0;
 }

@@ -30,7 +30,7 @@ public sealed partial class OnnxImporter
         }
         if (actNames.Count == 2 && ins.Length == 2 && n.OpType is "Add" or "Sub" or "Mul")
         {
-            Set(n, TwoActivations(n, Act(n, ins[0], 0), Act(n, ins[1], 1)));
+            Set(n, TwoActivations(n, Wide(n.Inputs[0]) ?? Act(n, ins[0], 0), Wide(n.Inputs[1]) ?? Act(n, ins[1], 1)));
             return;
         }
         if (actNames.Count == 1 && ins.Length == 2 && n.OpType is "Add" or "Sub" or "Mul" or "Div")
@@ -82,9 +82,13 @@ public sealed partial class OnnxImporter
         _v[outName] = x with { Ref = _b.Node(node), Scale = so };
     }
 
+    /// <summary>The I16 twin of a LayerNorm output, for the residual Add it feeds (see <see cref="Norm"/>).</summary>
+    private ActVal? Wide(string value) => _v.TryGetValue("\0i16:" + value, out var v) ? (ActVal)v : null;
+
     private ActVal TwoActivations(OnnxNode n, ActVal a, ActVal b)
     {
-        if (!a.Shape.SequenceEqual(b.Shape) || a.Layout != b.Layout || !a.Ref.Spec.Equals(b.Ref.Spec))
+        bool sameSpec = n.OpType == "Mul" ? a.Ref.Spec.Equals(b.Ref.Spec) : a.Ref.Spec.Dims.SequenceEqual(b.Ref.Spec.Dims); // Add reads I8/I16 operands
+        if (!a.Shape.SequenceEqual(b.Shape) || a.Layout != b.Layout || !sameSpec)
             throw OnnxImportException.Unsupported(n, $"activations of shapes {OnnxShapes.Show(a.Shape)} and {OnnxShapes.Show(b.Shape)} (broadcasting between activations)");
         double so = Scale(n.Outputs[0]);
         int node;
@@ -92,6 +96,13 @@ public sealed partial class OnnxImporter
         {
             var (m, s) = OnnxQuant.Multiplier(a.Scale * b.Scale / so, $"node {n.DisplayName} (Mul)");
             node = _b.Add(a.Ref.Spec, [a.Ref, b.Ref], new MulParams(m, s, -128, 127));
+        }
+        else if (FeedsNormOnly(n.Outputs[0]))
+        {
+            // The residual stream into a LayerNorm stays I16 (Norm reads I16, OPS §5.6): outlier channels keep their range.
+            so = Scale16(n.Outputs[0]);
+            var (ma, mb, s) = OnnxQuant.AddMultipliers(a.Scale / so, (n.OpType == "Sub" ? -1 : 1) * b.Scale / so);
+            node = _b.Add(new TensorSpec(ElemType.I16, [.. a.Ref.Spec.Dims]), [a.Ref, b.Ref], new AddParams(ma, s, short.MinValue, short.MaxValue, mb));
         }
         else
         {

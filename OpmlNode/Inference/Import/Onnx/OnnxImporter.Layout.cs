@@ -100,9 +100,12 @@ public sealed partial class OnnxImporter
         {
             double sa = Math.Max(add.Max(Math.Abs), 1e-20) / 32767;
             var w = _b.AddWeight(OnnxQuant.I16Tensor([rows, e.Table.Shape[1]], add.Select(v => v / sa).ToArray()));
-            double so = Scale(e.Name);
+            bool wide = FeedsNormOnly(e.Name); // the embedding sum into the first LayerNorm: I16 (OPS §5.6)
+            double so = wide ? Scale16(e.Name) : Scale(e.Name);
             var (ma, mb, s) = OnnxQuant.AddMultipliers(st / so, sa / so);
-            int node = _b.Add(spec, [r.Ref, w], new AddParams(ma, s, -128, 127, mb));
+            int node = wide
+                ? _b.Add(new TensorSpec(ElemType.I16, [.. spec.Dims]), [r.Ref, w], new AddParams(ma, s, short.MinValue, short.MaxValue, mb))
+                : _b.Add(spec, [r.Ref, w], new AddParams(ma, s, -128, 127, mb));
             r = new ActVal(_b.Node(node), so, e.Shape);
         }
         _v["\0emb:" + e.Name] = r;

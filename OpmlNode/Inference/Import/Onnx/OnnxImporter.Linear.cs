@@ -76,15 +76,18 @@ public sealed partial class OnnxImporter
         for (int j = 0; j < N; j++)
             for (int k = 0; k < K; k++) wq[j * K + k] = (byte)OnnxQuant.I8(alpha * w(j, k) / sw[j]);
         var W = _b.AddWeight(new QTensor(new TensorSpec(ElemType.I8, N, K), wq));
-        double so = Scale(outName);
+        // A product that only feeds the residual Add into a LayerNorm (attention output, FFN output) stays I16 as well.
+        bool wide = OnlyConsumer(outName) is { OpType: "Add" } res && FeedsNormOnly(res.Outputs[0]) && res.Inputs.All(i => ConstOf(i) is null);
+        var ot = wide ? ElemType.I16 : ElemType.I8;
+        double so = wide ? Scale16(outName) : Scale(outName);
         var B = bias is null ? null : _b.AddWeight(OnnxQuant.I32Tensor([N], Enumerable.Range(0, N).Select(j => bias[j] / (a.Scale * sw[j])).ToArray()));
         var pc = new int[2 * N];
         for (int j = 0; j < N; j++) (pc[2 * j], pc[2 * j + 1]) = OnnxQuant.Multiplier(a.Scale * sw[j] / so, $"node {n.DisplayName} ({n.OpType})");
         var P = _b.AddWeight(QTensor.I32([N, 2], pc));
         var outShape = a.Shape[..^1].Append(N).ToArray();
-        int node = _b.MatMul(a.Ref, W, B, ElemType.I8, default, -128, 127, P);
+        int node = _b.MatMul(a.Ref, W, B, ot, default, (int)ot.Min(), (int)ot.Max(), P);
         var r = new ActVal(_b.Node(node), so, outShape);
-        _v[outName] = OnnxQuant.Spec2D(ElemType.I8, outShape).Equals(r.Ref.Spec) ? r : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
+        _v[outName] = OnnxQuant.Spec2D(ot, outShape).Equals(r.Ref.Spec) ? r : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
     }
 
     private ActVal Attention(OnnxNode n, ScoresVal sc, ActVal v)

@@ -62,12 +62,23 @@ public sealed partial class OnnxImporter
         _v[n.Outputs[0]] = Norm(n, x, gamma, beta, n.Float("epsilon", 1e-5f), n.Outputs[0]);
     }
 
-    /// <summary>Norm (Layer): g = gamma·2^(s−14)/s_out in I16, beta·2^s/s_out in I32, eps in units of x²·D² (OPS §5.6).</summary>
+    /// <summary>
+    /// Norm (Layer) to I8 for the value's readers; if it also feeds a residual Add kept in I16 (<see cref="FeedsNormOnly"/>),
+    /// a twin Norm with I16 output feeds that Add (recorded under "\0i16:" + name), so the residual stream keeps 16 bits.
+    /// </summary>
     private ActVal Norm(OnnxNode n, ActVal x, float[] gamma, float[]? beta, double eps, string outName)
     {
         if (x.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a LayerNorm of an attention head layout");
+        var r = NormNode(x, gamma, beta, eps, Scale(outName), ElemType.I8);
+        if (Consumers(outName).Any(u => u.OpType is "Add" or "Sub" && u.Inputs.All(i => ConstOf(i) is null) && FeedsNormOnly(u.Outputs[0])))
+            _v["\0i16:" + outName] = NormNode(x, gamma, beta, eps, Scale16(outName), ElemType.I16);
+        return r;
+    }
+
+    /// <summary>g = gamma·2^(s−14)/s_out in I16, beta·2^s/s_out in I32, eps in units of x²·D² (OPS §5.6).</summary>
+    private ActVal NormNode(ActVal x, float[] gamma, float[]? beta, double eps, double so, ElemType ot)
+    {
         int D = x.Shape[^1];
-        double so = Scale(outName);
         double gmax = Math.Max(gamma.Max(v => Math.Abs(v)) / so, 1e-20);
         double bmax = beta is null ? 0 : beta.Max(v => Math.Abs(v)) / so;
         int s = 62;
@@ -77,7 +88,7 @@ public sealed partial class OnnxImporter
         if (beta is not null) inputs.Add(_b.AddWeight(OnnxQuant.I32Tensor([D], beta.Select(v => v / so * Math.Pow(2, s)).ToArray())));
         double epsUnits = eps / (x.Scale * x.Scale) * D * (double)D;
         int epsInt = (int)Math.Clamp(Math.Round(epsUnits), 1, int.MaxValue);
-        int node = _b.Add(x.Ref.Spec, inputs.ToArray(), new NormParams(NormMode.Layer, s, -128, 127, epsInt, HasBeta: beta is not null));
+        int node = _b.Add(new TensorSpec(ot, [.. x.Ref.Spec.Dims]), inputs.ToArray(), new NormParams(NormMode.Layer, s, (int)ot.Min(), (int)ot.Max(), epsInt, HasBeta: beta is not null));
         return new ActVal(_b.Node(node), so, x.Shape);
     }
 }

@@ -242,11 +242,37 @@ public sealed partial class OnnxImporter
         _ => "an activation",
     };
 
-    /// <summary>Calibrated scale of a value: its largest magnitude (times the clip fraction) ↔ int8 127.</summary>
+    /// <summary>Calibrated scale of an int8 value: the <see cref="OnnxImportOptions.ActivationQuantile"/> of |x| (times the clip fraction) ↔ 127.</summary>
     private double Scale(string value)
     {
-        double m = _cal.AbsMax(value) * _o.ClipFraction;
+        double m = _cal.Quantile(value, _o.ActivationQuantile) * _o.ClipFraction;
         return (m > 1e-20 ? m : 1e-6) / 127;
+    }
+
+    /// <summary>Calibrated scale of an I16 value: 1.5 × its largest magnitude ↔ 32767 (headroom beyond the calibration samples).</summary>
+    private double Scale16(string value)
+    {
+        double m = _cal.AbsMax(value) * 1.5;
+        return (m > 1e-20 ? m : 1e-6) / 32767;
+    }
+
+    /// <summary>
+    /// True if every consumer of <paramref name="value"/> is the start of a LayerNorm on it (LayerNormalization, or the
+    /// ReduceMean and the x − mean Sub of the exporters' subgraph): such a value can be I16, which only Norm reads.
+    /// </summary>
+    private bool FeedsNormOnly(string value)
+    {
+        if (value == _output) return false;
+        var users = Consumers(value);
+        if (users.Count == 0) return false;
+        var means = users.Where(u => u.OpType == "ReduceMean" && u.Inputs[0] == value).Select(u => u.Outputs[0]).ToHashSet();
+        return users.All(u => u.OpType switch
+        {
+            "LayerNormalization" => u.Inputs[0] == value && !u.Inputs.Skip(1).Contains(value),
+            "ReduceMean" => u.Inputs[0] == value,
+            "Sub" => u.Inputs[0] == value && means.Contains(u.Inputs[1]),
+            _ => false,
+        }) && (means.Count == 0 || users.Any(u => u.OpType == "Sub"));
     }
 
     private Val Materialise(Val v, string name) => v is EmbVal e ? MaterialiseEmbedding(e) : v;
@@ -261,7 +287,8 @@ public sealed partial class OnnxImporter
     /// <summary>A copy of an activation into a node with the 2-D spec of <paramref name="shape"/> (Requant ×1).</summary>
     private ActVal Copy(ActVal a, int[] shape)
     {
-        int node = _b.Add(OnnxQuant.Spec2D(ElemType.I8, shape), [a.Ref], new RequantParams(1, 0, -128, 127));
+        var t = a.Ref.Spec.Type;
+        int node = _b.Add(OnnxQuant.Spec2D(t, shape), [a.Ref], new RequantParams(1, 0, (int)t.Min(), (int)t.Max()));
         return new ActVal(_b.Node(node), a.Scale, shape);
     }
 
