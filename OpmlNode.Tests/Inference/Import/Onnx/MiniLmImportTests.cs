@@ -103,7 +103,7 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
 
     /// <summary>
     /// The imported graph (I16 residual stream, I16-input Norms) is the same model on CPU, the scalar reference and ILGPU,
-    /// and every node but the MatMuls (too slow here) gives the native output on the RV32IM VM from its committed start state.
+    /// and every node but the MatMuls after the first (slow here) gives the native output on the RV32IM VM from its committed start state.
     /// </summary>
     [Fact]
     public void EveryBackendGivesTheSameSlotRoots()
@@ -124,10 +124,11 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
         var vm = VmBackend.Embedded();
         var program = vm.ProgramRoot();
         int wideNorms = 0;
+        long firstMatMul = Enumerable.Range(0, m.Nodes.Count).First(j => m.Nodes[j].Op == OpCode.MatMul);
         for (long g = 0; g < cpu.SlotCount; g++)
         {
             var d = m.Nodes[(int)g];
-            if (d.Op == OpCode.MatMul) continue;
+            if (d.Op == OpCode.MatMul && g != firstMatMul) continue; // one MatMul: the rest only cost time
             var r = SlotVmCheck.Run(runner, input, 1, g, roots, vm, program, cpu.SlotRoot(g));
             Assert.True(r.StartMatches && r.OutputMatches, $"slot {g} ({r.Op}): VM {r.Exited} {r.ExitCode}, output {r.VmOutputRoot} vs native {r.NativeOutputRoot}");
             if (d.Op == OpCode.Norm && d.In(0).Type == ElemType.I16) wideNorms++;
