@@ -85,6 +85,13 @@ internal static class ModelCommands
         Console.WriteLine(Invariant($"input size limit:  {m.InputSizeLimit} bytes   default passes: {m.DefaultPasses}"));
         if (ModelVocabFile.TryRead(m.Path) is { } vocab)
             Console.WriteLine(Invariant($"tokenizer:         {vocab.Tokens.Length} tokens, text as byte tokens <0x00>..<0xFF> (from {Path.GetFileName(ModelVocabFile.PathFor(m.Path))}, imported from {vocab.Source}; logit unit {vocab.LogitScale:G4})"));
+        if (Inference.Import.Onnx.OnnxImportInfo.TryLoad(m.Path) is { } onnx)
+        {
+            var vocabFile = onnx.Vocabulary is null ? null : Path.Combine(Path.GetDirectoryName(m.Path)!, onnx.Vocabulary);
+            Console.WriteLine(onnx.TokenIds && vocabFile is not null
+                ? Invariant($"tokenizer:         WordPiece (BERT, Microsoft.ML.Tokenizers), {(File.Exists(vocabFile) ? File.ReadLines(vocabFile).Count().ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "missing")} tokens in {onnx.Vocabulary}; up to {onnx.MaxSequence} tokens; pooling {onnx.Pooling ?? "none"} (imported from {onnx.Source})")
+                : Invariant($"imported from:     {onnx.Source} (ONNX); inputs {string.Join(", ", onnx.Inputs.Select(i => i.Name))}; output {onnx.OutputName}"));
+        }
         Console.WriteLine(Invariant($"weights:           {m.Weights.Count} ({m.Weights.Sum(w => w.Length) / 1048576.0:F2} MiB, data from offset {m.DataOffset})"));
         Console.WriteLine("nodes:");
         for (int j = 0; j < Math.Min(limit, m.Nodes.Count); j++)

@@ -19,6 +19,11 @@ internal static class MiniLmFiles
         var asm = Assembly.LoadFile(dll);
         var dir = Path.Combine(Path.GetTempPath(), $"opml-minilm-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try { Directory.Delete(dir, recursive: true); }
+            catch (IOException) { } // the next run uses another folder (its process id)
+        };
         string Save(string suffix, string file)
         {
             var name = asm.GetManifestResourceNames().Single(n => n.EndsWith(suffix, StringComparison.Ordinal));
