@@ -45,7 +45,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// <summary>Waits for every stored transaction without a known outcome (re-broadcasting it): the first thing a restarted node does.</summary>
     public async Task ResumeAsync(CancellationToken ct)
     {
-        foreach (var tx in store.Transactions().Where(t => t.Status is null))
+        foreach (var tx in store.Transactions().Where(t => t.Status is null).OrderBy(t => t.Nonce))
         {
             log.LogInformation("Resuming {Action}: re-broadcasting {TxHash}", tx.Action, tx.Hash);
             var receipt = await ReceiptAsync(tx, ct);
@@ -66,7 +66,8 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         await _one.WaitAsync(ct);
         try
         {
-            foreach (var tx in store.Transactions().Where(t => t.Block is null || (long)t.Block > fork))
+            // In nonce order: a later nonce is not mined before the earlier one is broadcast again.
+            foreach (var tx in store.Transactions().Where(t => t.Block is null || (long)t.Block > fork).OrderBy(t => t.Nonce))
             {
                 var receipt = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct);
                 if (receipt is not null)
