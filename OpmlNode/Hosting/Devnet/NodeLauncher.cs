@@ -30,7 +30,6 @@ public sealed class LaunchedNode : IDisposable
     public bool HasExited => _p.HasExited;
     public int ExitCode => _p.ExitCode;
 
-    /// <summary>SIGTERM, then wait for the graceful shutdown.</summary>
     /// <summary>
     /// Waits until the node has passed its start-up checks (its first log line, "Node … on chain …", is written once
     /// they pass and its services start). False when it exits first or the time runs out.
@@ -51,6 +50,7 @@ public sealed class LaunchedNode : IDisposable
         return false;
     }
 
+    /// <summary>SIGTERM, then wait for the graceful shutdown.</summary>
     public void Stop()
     {
         if (_p.HasExited) return;
