@@ -191,7 +191,7 @@ def main():
             if f.endswith((".onnx", ".pb")):
                 p = os.path.join(root, f)
                 with open(p, "rb") as fh:
-                    h.update(p.encode() + b"\0" + fh.read())
+                    h.update(os.path.relpath(p, args.out).encode() + b"\0" + fh.read())
     print(f"sha256 over every .onnx/.pb: {h.hexdigest()}")
 
 
