@@ -147,6 +147,28 @@ def build_encoder():
     return model, dummy, ["input_ids", "attention_mask"], ["last_hidden_state"], cal, ev
 
 
+# ---------------------------------------------------------------------------------------------- (c) nn.TransformerEncoderLayer
+
+class TorchLayer(nn.Module):
+    """PyTorch's own nn.TransformerEncoderLayer (packed in_proj, nn.MultiheadAttention), d 32, 4 heads, GELU FFN 64."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, activation="gelu", batch_first=True)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+def build_torch_layer():
+    torch.manual_seed(3)
+    g = torch.Generator().manual_seed(33)
+    model = TorchLayer().eval()
+    cal = [(torch.randn(1, 8, 32, generator=g),) for _ in range(N_CALIBRATE)]
+    ev = [(torch.randn(1, 8, 32, generator=g),) for _ in range(N_EVALUATE)]
+    return model, (torch.zeros(1, 8, 32),), ["x"], ["y"], cal, ev
+
+
 # ---------------------------------------------------------------------------------------------- writing
 
 def write_tensor(path, array, name):
@@ -160,9 +182,9 @@ def export(name, build, out, opset=OPSET):
     d = os.path.join(out, name)
     os.makedirs(d, exist_ok=True)
     path = os.path.join(d, "model.onnx")
-    with torch.no_grad():
-        torch.onnx.export(model, dummy, path, input_names=inputs, output_names=outputs, opset_version=opset,
-                          do_constant_folding=True)
+    # Not under no_grad: there torch 1.13 runs nn.TransformerEncoderLayer as its fused fast path, which has no export.
+    torch.onnx.export(model, dummy, path, input_names=inputs, output_names=outputs, opset_version=opset,
+                      do_constant_folding=True)
     onnx.checker.check_model(onnx.load(path))
     for kind, sets in (("calibrate", cal), ("evaluate", ev)):
         for s, sample in enumerate(sets):
@@ -185,6 +207,7 @@ def main():
     export("mlp", build_mlp, args.out)
     export("encoder", build_encoder, args.out)
     export("encoder-opset17", build_encoder, args.out, OPSET_LN)  # the same weights and inputs
+    export("torch-encoder-layer", build_torch_layer, args.out)  # the importer refuses it (Slice of the packed QKV)
     h = hashlib.sha256()
     for root, _, files in sorted(os.walk(args.out)):
         for f in sorted(files):

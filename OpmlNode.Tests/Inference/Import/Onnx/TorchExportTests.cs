@@ -304,5 +304,20 @@ public class TorchExportTests : IClassFixture<TorchExportTests.Imported>
         }
     }
 
+    /// <summary>
+    /// PyTorch's own nn.TransformerEncoderLayer (models/onnx-torch/torch-encoder-layer) is exported with one packed
+    /// in-projection MatMul sliced into Q, K and V and the heads folded into the batch axis ([L, B·H, hd]); the importer
+    /// has no Slice of an activation nor that head layout, and says so with the op and node — never a wrong model.
+    /// </summary>
+    [Fact]
+    public void TorchsOwnEncoderLayerIsRefusedWithTheOpAndNode()
+    {
+        var dir = Repo.Path("models", "onnx-torch", "torch-encoder-layer");
+        var model = OnnxModel.Load(System.IO.Path.Combine(dir, "model.onnx"));
+        var x = OnnxModel.LoadTensor(System.IO.Path.Combine(dir, "calibrate", "set_00", "input_0.pb"));
+        var e = Assert.Throws<OnnxImportException>(() => OnnxImport.Run(model, [new Dictionary<string, OnnxTensor> { ["x"] = x }], new OnnxImportOptions()));
+        Assert.Equal("ONNX: unsupported op Slice at node '/layer/self_attn/Slice'", e.Message);
+    }
+
     private static string Counts(TorchModel m) => string.Join(", ", m.Result.OpCounts.Select(kv => $"{kv.Key} {kv.Value}"));
 }
