@@ -138,7 +138,7 @@ public class TorchExportTests : IClassFixture<TorchExportTests.Imported>
     {
         var cos = new List<double>();
         double maxRel = 0;
-        int argmax = 0;
+        int argmax = 0, over5 = 0, values = 0;
         int d = m.Result.Info.OutputShape[^1];
         foreach (var s in m.Evaluation)
         {
@@ -152,10 +152,17 @@ public class TorchExportTests : IClassFixture<TorchExportTests.Imported>
                 var o = ours.AsSpan(r * d, d).ToArray();
                 var f = reference.AsSpan(r * d, d).ToArray();
                 cos.Add(TextEmbedder.Cosine(o, f));
-                for (int i = 0; i < d; i++) maxRel = Math.Max(maxRel, Math.Abs(o[i] - f[i]) / scale);
+                for (int i = 0; i < d; i++)
+                {
+                    double e = Math.Abs(o[i] - f[i]) / scale;
+                    maxRel = Math.Max(maxRel, e);
+                    if (e > 0.05) over5++;
+                }
+                values += d;
                 if (Array.IndexOf(o, o.Max()) == Array.IndexOf(f, f.Max())) argmax++;
             }
         }
+        _log.WriteLine($"{m.Name}: {over5} of {values} values off by more than 5 % of max |reference|");
         return (cos.ToArray(), maxRel, argmax);
     }
 
@@ -180,7 +187,7 @@ public class TorchExportTests : IClassFixture<TorchExportTests.Imported>
     /// <summary>
     /// The encoder's int8 hidden states against ONNX Runtime, per real token of the 16 held-out sequences (4..16 tokens,
     /// padded to 16; the importer derives the mask from ids ≠ 0). Measured: mean cosine 0.99965, min 0.99795, largest
-    /// error 12.4 % of max |reference| (one element; int8 steps of the attention output and the I16 residual); the bounds
+    /// error 12.4 % of max |reference| (3 of 12,800 values are off by more than 5 %; their source is not traced); the bounds
     /// sit just outside. For scale, the float model itself with the padding mask dropped (all ones) scores mean 0.950,
     /// min 0.635 against the masked reference (logged; asserted below the bound, so the bound tells a mask bug).
     /// </summary>
