@@ -12,7 +12,7 @@ internal static class OnnxCommands
     public static Command ImportCommand()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "An ONNX model (.onnx, weights inside the file)." };
-        var calibrate = new Option<FileInfo[]>("--calibrate") { Description = "Calibration samples: for a text encoder, a text file with one sentence per line; otherwise one serialized TensorProto (.pb) per graph input, in input order.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var calibrate = new Option<FileInfo[]>("--calibrate") { Description = "Calibration samples: for a text encoder, a text file with one sentence per line; otherwise one serialized TensorProto (.pb) per graph input, in input order, the group repeated for each sample.", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<FileInfo>("--out") { Description = "Model file to write (plus FILE.onnx.json: input/output scales; FILE.vocab.txt for text encoders).", Required = true };
         var vocab = new Option<FileInfo?>("--vocab") { Description = "Text encoders: the WordPiece vocab.txt of the model." };
         var maxSeq = new Option<int>("--max-seq") { Description = "Text encoders: sequence length L of the task input (I32 [L] ids, pad 0).", DefaultValueFactory = _ => 128, HelpName = "L" };
@@ -45,8 +45,11 @@ internal static class OnnxCommands
         }
         else
         {
-            if (calibrate.Length != model.Inputs.Count) return Fail($"--calibrate needs one .pb tensor per graph input ({model.Inputs.Count}: {string.Join(", ", model.Inputs.Select(i => i.Name))})");
-            samples = [model.Inputs.Select((inp, i) => (inp.Name, T: OnnxModel.LoadTensor(calibrate[i].FullName))).ToDictionary(x => x.Name, x => x.T)];
+            int k = model.Inputs.Count;
+            if (k == 0 || calibrate.Length % k != 0) return Fail($"--calibrate needs one .pb tensor per graph input ({k}: {string.Join(", ", model.Inputs.Select(i => i.Name))}), repeated for each sample");
+            samples = Enumerable.Range(0, calibrate.Length / k)
+                .Select(s => (IReadOnlyDictionary<string, OnnxTensor>)model.Inputs.Select((inp, i) => (inp.Name, T: OnnxModel.LoadTensor(calibrate[s * k + i].FullName))).ToDictionary(x => x.Name, x => x.T))
+                .ToList();
         }
         var r = OnnxImport.Run(model, samples, options);
         ModelWriter.Write(output.FullName, r.Model);
