@@ -157,6 +157,23 @@ public sealed class TraceStorageTests : IDisposable
     }
 
     [Fact]
+    public void WithACheckpointEveryThreePassesEverySlotsLinkIsStillTheSame()
+    {
+        using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Llama));
+        var roots = ModelRoots.Load(m, TextWriter.Null);
+        var input = ModelSynth.PromptInput([4, 8]);
+        const int passes = 7;
+        using var db = TestDbs.Create(TestDbs.Mem);
+        var stored = GraphTrace.Honest(m, roots, input, passes, null, new TaskTraceStore(db.Db, 2), checkpointInterval: 3);
+        var memory = new GraphTrace(m, roots, input, passes);
+        var checkpointPasses = db[DbColumn.SlotRoots].Iterate([.. Keys.U64(2), (byte)'c']).Select(kv => Keys.ReadU64(kv.Key, 9)).ToArray();
+        Assert.Equal(new ulong[] { 3, 6 }, checkpointPasses);
+        var program = Vm.ProgramRoot();
+        for (long g = 0; g < memory.Length; g++)
+            Assert.Equal(memory.Link(g).MemoryRoot(program), stored.Link(g).MemoryRoot(program));
+    }
+
+    [Fact]
     public void AStaleTraceUnderTheSameTaskIdIsReplaced()
     {
         using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Mlp));

@@ -10,9 +10,9 @@ namespace OpmlNode.Dispute;
 /// party, honest or lying, is built on them.
 /// </summary>
 public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, byte[] input, int passes, ulong maxNodeSteps, IOpBackend? backend = null,
-    TaskTraceStore? store = null)
+    TaskTraceStore? store = null, int checkpointInterval = GraphTrace.DefaultCheckpointInterval)
 {
-    private readonly Lazy<GraphTrace> _graph = new(() => GraphTrace.Honest(model, roots, input, passes, backend, store));
+    private readonly Lazy<GraphTrace> _graph = new(() => GraphTrace.Honest(model, roots, input, passes, backend, store, checkpointInterval));
     private readonly Dictionary<long, VmRun> _runs = [];
 
     public IModel Model { get; } = model;

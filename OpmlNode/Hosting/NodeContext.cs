@@ -93,7 +93,7 @@ public sealed class NodeContext : IDisposable
         if (_tasks.TryGetValue(key, out var dt)) return dt;
         var m = Models[task.ModelId];
         var input = Convert.FromHexString(task.InputHex);
-        dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend, new TaskTraceStore(Store.Db, task.TaskId));
+        dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend, new TaskTraceStore(Store.Db, task.TaskId), Options.CheckpointEveryPasses);
         _tasks[key] = dt;
         return dt;
     }

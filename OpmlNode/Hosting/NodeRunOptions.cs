@@ -43,6 +43,13 @@ public sealed class NodeRunOptions
     /// <summary>Native backend for inference: cpu | ilgpu | scalar.</summary>
     public string Backend { get; set; } = "cpu";
 
+    /// <summary>
+    /// Passes between the native graph checkpoints a task's trace stores (each holds what a pass reads from earlier ones:
+    /// KV caches, the token buffer). 1 rebuilds any slot's inputs by running one pass at most; a large model with big
+    /// caches trades disk for re-run passes with a larger interval.
+    /// </summary>
+    public int CheckpointEveryPasses { get; set; } = Dispute.GraphTrace.DefaultCheckpointInterval;
+
     /// <summary>Also write the JSON log lines to this file.</summary>
     public string? LogFile { get; set; }
 
