@@ -227,20 +227,26 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
                 foreach (int flags in new[] { 0, 1 })
                     foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
                     {
-                        var x = Rand(r, S(ElemType.I8, rows, dim), 0.3);
-                        var g = Rand(r, S(ElemType.I16, dim), 0.1);
-                        var ins = new List<QTensor> { x, g };
-                        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-                        if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim), 0.2); ins.Add(b); refs.Add(W(1, b.Spec)); }
-                        var (qmin, qmax) = Clamp(r, ot);
-                        int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1 << 20) };
-                        Agree(new NodeDescriptor(OpCode.Norm, S(ot, rows, dim), refs, [mode, r.Next(0, 40), qmin, qmax, eps, flags]), [.. ins]);
+                        AgreeRandomNorm(r, Rand(r, S(ElemType.I8, rows, dim), 0.3), mode, flags, ot);
                     }
         // Constant rows: variance 0 (LayerNorm) and the largest |x|.
         var c = Const(S(ElemType.I8, 2, dim), -128);
         var g1 = Const(S(ElemType.I16, dim), short.MaxValue);
         foreach (int mode in new[] { 0, 1 })
             Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I16, 2, dim), [N(0, c.Spec), W(0, g1.Spec)], [mode, 10, int.MinValue, int.MaxValue, 1, 0]), c, g1);
+    }
+
+    // One Norm over x (I8 or I16 [rows, dim]) with gamma, an optional beta, clamp, eps and shift drawn from r.
+    private void AgreeRandomNorm(Random r, QTensor x, int mode, int flags, ElemType ot)
+    {
+        int rows = x.Spec.Dims[0], dim = x.Spec.Dims[1];
+        var g = Rand(r, S(ElemType.I16, dim), 0.1);
+        var ins = new List<QTensor> { x, g };
+        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+        if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim), 0.2); ins.Add(b); refs.Add(W(1, b.Spec)); }
+        var (qmin, qmax) = Clamp(r, ot);
+        int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1 << 20) };
+        Agree(new NodeDescriptor(OpCode.Norm, S(ot, rows, dim), refs, [mode, r.Next(0, 40), qmin, qmax, eps, flags]), [.. ins]);
     }
 
     [Fact]
@@ -264,14 +270,7 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
                     foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
                     {
                         int mag = r.Next(3) switch { 0 => 127, 1 => 3000, _ => short.MaxValue };
-                        var x = Rand(r, S(ElemType.I16, rows, dim), 0.3, -mag - 1, mag);
-                        var g = Rand(r, S(ElemType.I16, dim), 0.1);
-                        var ins = new List<QTensor> { x, g };
-                        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-                        if (flags == 1) { var b = Rand(r, S(ElemType.I32, dim), 0.2); ins.Add(b); refs.Add(W(1, b.Spec)); }
-                        var (qmin, qmax) = Clamp(r, ot);
-                        int eps = r.Next(3) switch { 0 => 1, 1 => int.MaxValue, _ => r.Next(1, 1 << 20) };
-                        Agree(new NodeDescriptor(OpCode.Norm, S(ot, rows, dim), refs, [mode, r.Next(0, 40), qmin, qmax, eps, flags]), [.. ins]);
+                        AgreeRandomNorm(r, Rand(r, S(ElemType.I16, rows, dim), 0.3, -mag - 1, mag), mode, flags, ot);
                     }
         var g1 = Const(S(ElemType.I16, dim), short.MaxValue);
         foreach (var x in BackendEquivalenceTests.NormExtremes(dim))

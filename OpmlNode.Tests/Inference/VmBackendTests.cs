@@ -235,16 +235,23 @@ public class VmBackendTests(ITestOutputHelper log)
         foreach (int mode in new[] { 0, 1 })
             foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
             {
-                var x = Rand(r, S(ElemType.I8, 2, dim)); var g = Rand(r, S(ElemType.I16, dim));
-                var ins = new List<QTensor> { x, g };
-                var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-                if (flags == 1) { var beta = Rand(r, S(ElemType.I32, dim), 0.1, -(1 << 24), 1 << 24); ins.Add(beta); refs.Add(W(1, beta.Spec)); }
-                Agree(new NodeDescriptor(OpCode.Norm, S(ot, 2, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
+                AgreeRandomNorm(r, Rand(r, S(ElemType.I8, 2, dim)), mode, flags, ot);
             }
         // constant rows (variance 0), extremes, big eps
         var c = Const(S(ElemType.I8, 1, dim), -128); var g1 = Const(S(ElemType.I16, dim), 32767);
         foreach (int mode in new[] { 0, 1 })
             Agree(new NodeDescriptor(OpCode.Norm, S(ElemType.I8, 1, dim), [N(0, c.Spec), W(0, g1.Spec)], [mode, 20, -128, 127, int.MaxValue, 0]), c, g1);
+    }
+
+    // One Norm over x (I8 or I16 [2, dim]) with gamma, an optional beta, shift and eps drawn from r.
+    private static void AgreeRandomNorm(Random r, QTensor x, int mode, int flags, ElemType ot)
+    {
+        int dim = x.Spec.Dims[1];
+        var g = Rand(r, S(ElemType.I16, dim));
+        var ins = new List<QTensor> { x, g };
+        var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
+        if (flags == 1) { var beta = Rand(r, S(ElemType.I32, dim), 0.1, -(1 << 24), 1 << 24); ins.Add(beta); refs.Add(W(1, beta.Spec)); }
+        Agree(new NodeDescriptor(OpCode.Norm, S(ot, 2, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
     }
 
     [Theory]
@@ -261,11 +268,7 @@ public class VmBackendTests(ITestOutputHelper log)
             foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
                 foreach (int mag in new[] { 127, short.MaxValue })
                 {
-                    var x = Rand(r, S(ElemType.I16, 2, dim), 0.2, -mag - 1, mag); var g = Rand(r, S(ElemType.I16, dim));
-                    var ins = new List<QTensor> { x, g };
-                    var refs = new List<InputRef> { N(0, x.Spec), W(0, g.Spec) };
-                    if (flags == 1) { var beta = Rand(r, S(ElemType.I32, dim), 0.1, -(1 << 24), 1 << 24); ins.Add(beta); refs.Add(W(1, beta.Spec)); }
-                    Agree(new NodeDescriptor(OpCode.Norm, S(ot, 2, dim), refs, [mode, r.Next(0, 40), -20000, 20000, r.Next(1, 1000), flags]), [.. ins]);
+                    AgreeRandomNorm(r, Rand(r, S(ElemType.I16, 2, dim), 0.2, -mag - 1, mag), mode, flags, ot);
                 }
         var g1 = Const(S(ElemType.I16, dim), 32767);
         foreach (var x in BackendEquivalenceTests.NormExtremes(dim))
