@@ -2,8 +2,6 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpmlNode.Inference;
 using OpmlNode.Inference.Backends;
-using OpmlNode.Inference.Backends.Gpu;
-using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Import.Onnx;
 using OpmlNode.Inference.Models;
 using Xunit.Abstractions;
@@ -116,29 +114,11 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
     {
         var m = _m.Model;
         var input = _m.Embedder.TaskInput(_m.Embedder.Tokenize(MiniLmSentences.Evaluation[0]));
-        var cpu = new GraphRunner(m, CpuBackend.Instance).Run(input, 1);
-        using var gpu = new IlgpuBackend(forceCpu: true);
-        foreach (var backend in new IOpBackend[] { ScalarBackend.Instance, gpu })
-        {
-            var other = new GraphRunner(m, backend).Run(input, 1);
-            for (long g = 0; g < cpu.SlotCount; g++)
-                Assert.True(cpu.SlotRoot(g) == other.SlotRoot(g), $"slot {g} differs between cpu and {backend.Name}");
-            Assert.Equal(cpu.FinalRoot, other.FinalRoot);
-        }
-        var runner = new GraphRunner(m, CpuBackend.Instance);
-        var roots = ModelRoots.Load(m, TextWriter.Null);
-        var vm = VmBackend.Embedded();
-        var program = vm.ProgramRoot();
-        int wideNorms = 0;
+        var cpu = ModelEquivalence.AssertBackendsAgree(m, input, 1);
         long firstMatMul = Enumerable.Range(0, m.Nodes.Count).First(j => m.Nodes[j].Op == OpCode.MatMul);
-        for (long g = 0; g < cpu.SlotCount; g++)
-        {
-            var d = m.Nodes[(int)g];
-            if (d.Op == OpCode.MatMul && g != firstMatMul) continue; // one MatMul: the rest only cost time
-            var r = SlotVmCheck.Run(runner, input, 1, g, roots, vm, program, cpu.SlotRoot(g));
-            Assert.True(r.StartMatches && r.OutputMatches, $"slot {g} ({r.Op}): VM {r.Exited} {r.ExitCode}, output {r.VmOutputRoot} vs native {r.NativeOutputRoot}");
-            if (d.Op == OpCode.Norm && d.In(0).Type == ElemType.I16) wideNorms++;
-        }
+        var slots = Enumerable.Range(0, m.Nodes.Count).Select(j => (long)j).Where(g => m.Nodes[(int)g].Op != OpCode.MatMul || g == firstMatMul).ToList(); // one MatMul: the rest only cost time
+        ModelEquivalence.AssertVmAgrees(m, input, 1, cpu, slots);
+        int wideNorms = slots.Count(g => m.Nodes[(int)g].Op == OpCode.Norm && m.Nodes[(int)g].In(0).Type == ElemType.I16);
         _log.WriteLine($"{wideNorms} Norm nodes with I16 input checked on the VM");
         Assert.True(wideNorms >= 13);
     }

@@ -2,7 +2,6 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpmlNode.Inference;
 using OpmlNode.Inference.Backends;
-using OpmlNode.Inference.Backends.Gpu;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Import.Onnx;
 using OpmlNode.Inference.Models;
@@ -263,25 +262,9 @@ public class TorchExportTests : IClassFixture<TorchExportTests.Imported>
         var tm = _m.Models[name];
         var m = tm.Model;
         var input = tm.TaskInput(tm.Evaluation[1]);
-        var cpu = new GraphRunner(m, CpuBackend.Instance).Run(input, 1);
-        using var gpu = new IlgpuBackend(forceCpu: true);
-        foreach (var backend in new IOpBackend[] { ScalarBackend.Instance, gpu })
-        {
-            var other = new GraphRunner(m, backend).Run(input, 1);
-            for (long g = 0; g < cpu.SlotCount; g++)
-                Assert.True(cpu.SlotRoot(g) == other.SlotRoot(g), $"{name}: slot {g} differs between cpu and {backend.Name}");
-            Assert.Equal(cpu.FinalRoot, other.FinalRoot);
-        }
-        var runner = new GraphRunner(m, CpuBackend.Instance);
-        var roots = ModelRoots.Load(m, TextWriter.Null);
-        var vm = VmBackend.Embedded();
-        var program = vm.ProgramRoot();
+        var cpu = ModelEquivalence.AssertBackendsAgree(m, input, 1, $"{name}: ");
         var firstOfEach = Enumerable.Range(0, m.Nodes.Count).GroupBy(j => m.Nodes[j].Op).Select(g => g.First()).Order().ToList();
-        foreach (var g in firstOfEach)
-        {
-            var r = SlotVmCheck.Run(runner, input, 1, g, roots, vm, program, cpu.SlotRoot(g));
-            Assert.True(r.StartMatches && r.OutputMatches, $"{name}: slot {g} ({r.Op}): VM {r.Exited} {r.ExitCode}, output {r.VmOutputRoot} vs native {r.NativeOutputRoot}");
-        }
+        ModelEquivalence.AssertVmAgrees(m, input, 1, cpu, firstOfEach.Select(g => (long)g), $"{name}: ");
         _log.WriteLine($"{name}: {cpu.SlotCount} slots equal on cpu/scalar/ilgpu; VM slots {string.Join(", ", firstOfEach.Select(g => $"{g} {m.Nodes[g].Op}"))}");
     }
 
