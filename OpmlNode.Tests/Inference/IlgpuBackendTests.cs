@@ -226,9 +226,7 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
             foreach (int mode in new[] { 0, 1 })
                 foreach (int flags in new[] { 0, 1 })
                     foreach (var ot in new[] { ElemType.I8, ElemType.I16 })
-                    {
                         AgreeRandomNorm(r, Rand(r, S(ElemType.I8, rows, dim), 0.3), mode, flags, ot);
-                    }
         // Constant rows: variance 0 (LayerNorm) and the largest |x|.
         var c = Const(S(ElemType.I8, 2, dim), -128);
         var g1 = Const(S(ElemType.I16, dim), short.MaxValue);

@@ -234,9 +234,7 @@ public class VmBackendTests(ITestOutputHelper log)
         var r = new Random(400 + dim);
         foreach (int mode in new[] { 0, 1 })
             foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
-            {
                 AgreeRandomNorm(r, Rand(r, S(ElemType.I8, 2, dim)), mode, flags, ot);
-            }
         // constant rows (variance 0), extremes, big eps
         var c = Const(S(ElemType.I8, 1, dim), -128); var g1 = Const(S(ElemType.I16, dim), 32767);
         foreach (int mode in new[] { 0, 1 })
@@ -267,9 +265,7 @@ public class VmBackendTests(ITestOutputHelper log)
         foreach (int mode in new[] { 0, 1 })
             foreach (var (ot, flags) in new[] { (ElemType.I8, 0), (ElemType.I16, 1) })
                 foreach (int mag in new[] { 127, short.MaxValue })
-                {
                     AgreeRandomNorm(r, Rand(r, S(ElemType.I16, 2, dim), 0.2, -mag - 1, mag), mode, flags, ot);
-                }
         var g1 = Const(S(ElemType.I16, dim), 32767);
         foreach (var x in BackendEquivalenceTests.NormExtremes(dim))
             foreach (int mode in new[] { 0, 1 })
