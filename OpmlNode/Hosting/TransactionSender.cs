@@ -18,6 +18,7 @@ namespace OpmlNode.Hosting;
 public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, ResiliencePipeline rpc, ILogger<TransactionSender> log)
 {
     private readonly SemaphoreSlim _one = new(1, 1);
+    private ulong? _newestMined; // the highest block a transaction of ours was mined in (null: not read from the store yet)
 
     public string From { get; } = from;
 
@@ -35,7 +36,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         {
             var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, ct);
             var receipt = await ReceiptAsync(tx, ct);
-            if (tx.Status is null) store.Put(Mined(tx, receipt));
+            if (tx.Status is null) PutMined(tx, receipt);
             if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {tx.Hash} reverted on chain");
             return receipt;
         }
@@ -49,7 +50,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         {
             log.LogInformation("Resuming {Action}: re-broadcasting {TxHash}", tx.Action, tx.Hash);
             var receipt = await ReceiptAsync(tx, ct);
-            store.Put(Mined(tx, receipt));
+            PutMined(tx, receipt);
         }
     }
 
@@ -72,7 +73,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
                 var receipt = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct);
                 if (receipt is not null)
                 {
-                    store.Put(Mined(tx, receipt));
+                    PutMined(tx, receipt);
                     continue;
                 }
                 log.LogWarning("Reorganisation removed {Action} ({TxHash}); broadcasting the same transaction again", tx.Action, tx.Hash);
@@ -84,14 +85,14 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
                 {
                     if (await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct) is { } late)
                     {
-                        store.Put(Mined(tx, late));
+                        PutMined(tx, late);
                         continue;
                     }
                     log.LogWarning("The chain refuses {Action} ({TxHash}) now: {Reason}; the action will be decided again", tx.Action, tx.Hash, e.Message);
                     store.Delete(tx);
                     continue;
                 }
-                store.Put(Mined(tx, await ReceiptAsync(tx, ct)));
+                PutMined(tx, await ReceiptAsync(tx, ct));
             }
         }
         finally { _one.Release(); }
@@ -103,6 +104,9 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// </summary>
     public async Task<long?> RemovedBeyondAsync(ulong? cursor, CancellationToken ct)
     {
+        // Every watcher tick asks: answer from memory while no transaction of ours is mined beyond the cursor.
+        _newestMined ??= store.Transactions().Max(t => t.Block) ?? 0;
+        if (cursor is { } c && _newestMined <= c) return null;
         long? fork = null;
         foreach (var tx in store.Transactions().Where(t => t.Block is { } b && (cursor is null || b > cursor) && t.BlockHash is not null))
         {
@@ -113,8 +117,12 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         return fork;
     }
 
-    private static PendingTransaction Mined(PendingTransaction tx, TransactionReceipt receipt) =>
-        tx with { Status = (int)receipt.Status.Value, Block = (ulong)receipt.BlockNumber.Value, BlockHash = receipt.BlockHash };
+    private void PutMined(PendingTransaction tx, TransactionReceipt receipt)
+    {
+        var mined = tx with { Status = (int)receipt.Status.Value, Block = (ulong)receipt.BlockNumber.Value, BlockHash = receipt.BlockHash };
+        store.Put(mined);
+        _newestMined = Math.Max(_newestMined ?? 0, mined.Block!.Value);
+    }
 
     private async Task<PendingTransaction> SignAndStoreAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct)
         where TFunction : FunctionMessage, new()
