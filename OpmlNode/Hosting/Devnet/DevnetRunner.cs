@@ -38,6 +38,9 @@ public static class DevnetRunner
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(o.WorkDir);
         var digits = o.Prompt is null ? MnistDigits.Split(MnistDigits.Load(MnistDigits.DefaultPath())).Test : [];
+        // The model and a text task are checked before anything starts: a wrong --model fails at once, not after a deploy.
+        using var model = ModelReader.Open(o.ModelFile);
+        var text = o.Prompt is null ? null : DevnetText.For(model, o.Prompt, o.MaxTokens);
         output.WriteLine($"devnet in {o.WorkDir}: starting anvil{(o.BlockTime > 0 ? $" with {o.BlockTime}-second blocks" : " (automining)")}");
         using var anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = o.ContractsDir, ExtraArgs = o.BlockTime > 0 ? ["--block-time", o.BlockTime.ToString(CultureInfo.InvariantCulture)] : [] }, ct);
         var web3 = new Web3(new Account(Anvil.DevPrivateKeys[0], anvil.ChainId), anvil.RpcUrl);
@@ -45,8 +48,6 @@ public static class DevnetRunner
         var deployment = Path.Combine(o.WorkDir, "deployment.json");
         contracts.Save(deployment);
         output.WriteLine($"contracts: tasks {contracts.Tasks}, game {contracts.Game} (k = {Parameters.K}, window {Parameters.ChallengeWindow} s, clocks {Parameters.ClockBudget} s + {Parameters.Extension} s)");
-        using var model = ModelReader.Open(o.ModelFile);
-        var text = o.Prompt is null ? null : DevnetText.For(model, o.Prompt, o.MaxTokens);
         var registered = RegisteredModel.Of(model, ModelRoots.Load(model, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
         var reg = await ModelRegistration.RegisterAsync(new ModelRegistryService(web3, contracts.Registry), registered, ct);
         output.WriteLine($"model {reg.ModelId} registered: {model.Architecture} ({Path.GetFileName(o.ModelFile)}), {model.Nodes.Count} nodes, program root {registered.ProgramRoot.ToString()[..12]}…");
