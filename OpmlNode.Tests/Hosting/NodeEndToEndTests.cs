@@ -266,7 +266,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         // The KJV LLaMA imported from its GGUF (models/llama-kjv), served by real nodes: a lying submitter forges one slot
         // of the second-to-last pass; the watchdog plays both phases against it on chain and wins.
         var kjv = Path.Combine(_dir, "kjv.opml");
-        ModelWriter.Write(kjv, OpmlNode.Tests.Import.GgufImportAccuracyTests.ImportKjv("q8_0").Model);
+        ModelWriter.Write(kjv, OpmlNode.Tests.Inference.Import.Gguf.GgufImportAccuracyTests.ImportKjv("q8_0").Model);
         var net = await SetUpAsync(Params with { ClockBudget = 120 }, kjv);
         using var m = ModelReader.Open(kjv);
         var prompt = ModelSynth.PromptInput("And I saw"u8.ToArray().Select(b => (int)b).ToArray());

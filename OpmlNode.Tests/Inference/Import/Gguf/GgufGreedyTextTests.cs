@@ -3,7 +3,7 @@ using OpmlNode.Inference.Import.Gguf;
 using OpmlNode.Inference.Models;
 using Xunit.Abstractions;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>Greedy text of the int8 engine beside llama.cpp's greedy text (F32 GGUF) from the same prompts.</summary>
 public sealed class GgufGreedyTextTests(ITestOutputHelper output) : IDisposable

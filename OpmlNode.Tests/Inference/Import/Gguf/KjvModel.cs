@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using OpmlNode.Tests.Support;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>The committed trained model (models/llama-kjv) and the torch reference logits its training tool exported.</summary>
 internal static class KjvModel

@@ -1,7 +1,7 @@
 using System.Text;
 using OpmlNode.Inference.Import.Gguf;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>Writes small GGUF v3 files for the reader's tests (F32 tensors unless told otherwise).</summary>
 internal sealed class GgufTestWriter

@@ -1,7 +1,7 @@
 using OpmlNode.Inference.Models;
 using OpmlNode.Tests.Inference;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>The imported KJV model is bit for bit the same model on CPU, the scalar reference, ILGPU and the RV32IM VM.</summary>
 public sealed class GgufImportEquivalenceTests : IDisposable

@@ -4,7 +4,7 @@ using OpmlNode.Inference.Models;
 using OpmlNode.Tests.Support;
 using Xunit.Abstractions;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>
 /// The imported int8 model against llama.cpp's float logits on held-out text (Revelation, never trained on):

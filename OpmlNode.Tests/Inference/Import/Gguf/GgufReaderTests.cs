@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using OpmlNode.Inference.Import.Gguf;
 using OpmlNode.Inference.Models;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 public sealed class GgufReaderTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>Agreement of two sets of logits over positions: cosine, top-1 agreement, max abs difference; NLL of targets.</summary>
 internal static class LogitMetrics

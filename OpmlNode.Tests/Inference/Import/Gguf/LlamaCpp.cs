@@ -2,7 +2,7 @@ using LLama;
 using LLama.Common;
 using LLama.Native;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>
 /// llama.cpp (through LLamaSharp) as the independent float reference of a GGUF file: CPU only, KV cache F32, flash

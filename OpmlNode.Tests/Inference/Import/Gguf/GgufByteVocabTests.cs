@@ -1,7 +1,7 @@
 using OpmlNode.Inference.Import.Gguf;
 using OpmlNode.Inference.Models;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 public sealed class GgufByteVocabTests
 {

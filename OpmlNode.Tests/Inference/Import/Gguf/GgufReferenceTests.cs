@@ -1,7 +1,7 @@
 using OpmlNode.Inference.Import.Gguf;
 using Xunit.Abstractions;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>
 /// The committed GGUF files are right: llama.cpp (LLamaSharp, the independent reader) gives the torch model's float

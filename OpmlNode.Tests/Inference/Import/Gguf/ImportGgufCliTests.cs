@@ -1,6 +1,6 @@
 using OpmlNode.Tests.Support;
 
-namespace OpmlNode.Tests.Import;
+namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>`model import-gguf`, `model info` and `infer --prompt` as a user runs them.</summary>
 public sealed class ImportGgufCliTests : IDisposable
