@@ -1,4 +1,6 @@
 using System.Text;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Import.Onnx;
@@ -12,6 +14,9 @@ namespace OpmlNode.Tests.Inference.Import.Onnx;
 /// inputs), run by the int8 engine and compared with the expected output; every other one must fail with a clear
 /// OnnxImportException. Tolerance: |ours − expected| ≤ 3 output LSB + 2 % of |expected|, the output LSB being
 /// max|expected| / 127 (int8 over the calibrated range; inputs and every intermediate are int8 too).
+/// A test outside that tolerance is held to the same tolerance around ONNX Runtime's output for the int8 input the
+/// engine is given (x̂ = q·scale): that separates the op's own error from the rounding of its input to one int8 grid,
+/// which no engine fed int8 can undo. Only a test outside both counts as OutOfTolerance.
 /// </summary>
 public class OnnxNodeTestDataTests(ITestOutputHelper log)
 {
@@ -21,13 +26,14 @@ public class OnnxNodeTestDataTests(ITestOutputHelper log)
     private static readonly HashSet<string> TwoActivationOps = ["Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "MatMul", "Concat"];
 
     /// <summary>
-    /// Supported tests outside the tolerance, each for a reason int8 cannot avoid: round needs exact integers from a
-    /// 0.04-step grid; log, tan and acosh are steep near the ends of their calibrated ranges; softmax_large_number has
-    /// inputs of ~10^4 whose differences of 1 are below one int8 step.
+    /// Tests within the tolerance only of the op at their int8 input, each for its input's rounding: round needs exact
+    /// integers from a 0.02-step grid (0.5 lands on 0.51); log, tan and acosh are steep where an input step moves
+    /// the output by several output steps; softmax_large_number has inputs of ~10^4 whose differences of 1 are below
+    /// one int8 step, so all four inputs of a row are the same int8 value.
     /// </summary>
-    private static readonly string[] KnownOutOfTolerance = ["test_acosh_example", "test_log", "test_round", "test_softmax_large_number", "test_tan"];
+    private static readonly string[] KnownInputRounding = ["test_acosh_example", "test_log", "test_round", "test_softmax_large_number", "test_tan"];
 
-    public enum Outcome { Passed, OutOfTolerance, Unsupported, Crashed }
+    public enum Outcome { Passed, PassedOnInt8Input, OutOfTolerance, Unsupported, Crashed }
 
     public static (Outcome Outcome, string Detail) RunOne(string dir, string tmp)
     {
@@ -58,13 +64,13 @@ public class OnnxNodeTestDataTests(ITestOutputHelper log)
             File.Delete(path);
             var expected = outputs[0].AsFloats();
             if (ours.Length != expected.Length) return (Outcome.OutOfTolerance, $"{ours.Length} values, expected {expected.Length}");
-            double lsb = Math.Max(expected.Max(v => float.IsFinite(v) ? Math.Abs(v) : 0), 1e-12) / 127, worst = 0;
-            for (int i = 0; i < ours.Length; i++)
-            {
-                if (!float.IsFinite(expected[i])) return (Outcome.OutOfTolerance, "non-finite expected values");
-                worst = Math.Max(worst, Math.Abs(ours[i] - expected[i]) / (3 * lsb + 0.02 * Math.Abs(expected[i])));
-            }
-            return worst <= 1 ? (Outcome.Passed, $"{worst:F2} of tolerance") : (Outcome.OutOfTolerance, $"{worst:F1}× the tolerance");
+            if (expected.Any(v => !float.IsFinite(v))) return (Outcome.OutOfTolerance, "non-finite expected values");
+            double worst = Worst(ours, expected);
+            if (worst <= 1) return (Outcome.Passed, $"{worst:F2} of tolerance");
+            var atInt8 = Reference(Path.Combine(dir, "model.onnx"), model, RoundedToInt8(r.Info, sample), frozen);
+            double worstAtInt8 = Worst(ours, atInt8);
+            return (worstAtInt8 <= 1 ? Outcome.PassedOnInt8Input : Outcome.OutOfTolerance,
+                $"{worst:F1}× the tolerance; {worstAtInt8:F2} of it around the op at the int8 input");
         }
         catch (OnnxImportException e)
         {
@@ -74,6 +80,35 @@ public class OnnxNodeTestDataTests(ITestOutputHelper log)
         {
             return (Outcome.Crashed, $"{e.GetType().Name}: {e.Message}");
         }
+    }
+
+    /// <summary>The largest |ours − expected| as a fraction of the tolerance.</summary>
+    private static double Worst(float[] ours, float[] expected)
+    {
+        double lsb = Math.Max(expected.Max(Math.Abs), 1e-12) / 127, worst = 0;
+        for (int i = 0; i < ours.Length; i++) worst = Math.Max(worst, Math.Abs(ours[i] - expected[i]) / (3 * lsb + 0.02 * Math.Abs(expected[i])));
+        return worst;
+    }
+
+    /// <summary>The float inputs as the engine receives them: each rounded to its int8 grid and back (x̂ = q·scale).</summary>
+    private static Dictionary<string, OnnxTensor> RoundedToInt8(OnnxImportInfo info, Dictionary<string, OnnxTensor> sample) =>
+        info.Inputs.ToDictionary(p => p.Name, p => OnnxTensor.Float(sample[p.Name].Shape,
+            sample[p.Name].AsFloats().Select(v => (float)(Math.Clamp(Math.Round(v / p.Scale), -128, 127) * p.Scale)).ToArray()));
+
+    /// <summary>ONNX Runtime's output of the test's model for the given inputs (the frozen ones as they were).</summary>
+    private static float[] Reference(string modelPath, OnnxModel model, Dictionary<string, OnnxTensor> activations, Dictionary<string, OnnxTensor> frozen)
+    {
+        using var session = new InferenceSession(modelPath);
+        var feeds = model.Inputs.Select(i =>
+        {
+            var t = activations.TryGetValue(i.Name, out var a) ? a : frozen[i.Name];
+            var type = session.InputMetadata[i.Name].ElementType;
+            return type == typeof(float) ? NamedOnnxValue.CreateFromTensor(i.Name, new DenseTensor<float>(t.AsFloats(), t.Shape))
+                : type == typeof(int) ? NamedOnnxValue.CreateFromTensor(i.Name, new DenseTensor<int>(Array.ConvertAll(t.AsLongs(), v => (int)v), t.Shape))
+                : NamedOnnxValue.CreateFromTensor(i.Name, new DenseTensor<long>(t.AsLongs(), t.Shape));
+        }).ToList();
+        using var results = session.Run(feeds);
+        return results.Single().AsEnumerable<float>().ToArray();
     }
 
     [Fact]
@@ -93,7 +128,8 @@ public class OnnxNodeTestDataTests(ITestOutputHelper log)
         File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "onnx-node-tests.txt"), sb.ToString());
         Assert.All(results.Where(r => r.R.Outcome == Outcome.Unsupported), r => Assert.StartsWith("ONNX: ", r.R.Detail));
         Assert.Empty(results.Where(r => r.R.Outcome == Outcome.Crashed).Select(r => $"{r.Name}: {r.R.Detail}"));
-        Assert.Equal(KnownOutOfTolerance.Order(), results.Where(r => r.R.Outcome == Outcome.OutOfTolerance).Select(r => r.Name).Order());
+        Assert.Empty(results.Where(r => r.R.Outcome == Outcome.OutOfTolerance).Select(r => $"{r.Name}: {r.R.Detail}"));
+        Assert.Equal(KnownInputRounding.Order(), results.Where(r => r.R.Outcome == Outcome.PassedOnInt8Input).Select(r => r.Name).Order());
         Assert.True(results.Count(r => r.R.Outcome == Outcome.Passed) >= 122);
     }
 }
