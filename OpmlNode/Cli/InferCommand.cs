@@ -82,7 +82,9 @@ internal static class InferCommand
         Console.WriteLine(Invariant($"output:       node {m.OutputNode} = slot {run.OutputSlot}: {run.Output.Spec} = [{string.Join(", ", values.Take(show))}{(values.Length > show ? ", ..." : "")}]"));
         if (m.Kind == ArchitectureKind.Llama)
             Console.WriteLine($"tokens:       predictions per pass {string.Join(",", values.Take(Math.Min(passes, show)))}{(passes > show ? ",..." : "")}; generated after the prompt: {string.Join(",", input.GeneratedTokens(values, passes))}");
-        else Console.WriteLine($"class:        {values[0]}");
+        else if (m.Kind == ArchitectureKind.Mlp) Console.WriteLine($"class:        {values[0]}");
+        if (Inference.Import.Onnx.OnnxImportInfo.TryLoad(m.Path) is { } onnx)
+            Console.WriteLine(Invariant($"real values:  {onnx.OutputName} = q · {onnx.OutputScale:G4} = [{string.Join(", ", onnx.Dequantise(run.Output).Take(show).Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}{(values.Length > show ? ", ..." : "")}]"));
         if (vocab is not null)
             Console.WriteLine($"text:         {prompt}{vocab.Decode(input.GeneratedTokens(values, passes))}");
         Console.WriteLine($"output root:  {run.SlotRoot(run.OutputSlot)}");

@@ -90,7 +90,7 @@ internal static class ModelCommands
             var vocabFile = onnx.Vocabulary is null ? null : Path.Combine(Path.GetDirectoryName(m.Path)!, onnx.Vocabulary);
             Console.WriteLine(onnx.TokenIds && vocabFile is not null
                 ? Invariant($"tokenizer:         WordPiece (BERT, Microsoft.ML.Tokenizers), {(File.Exists(vocabFile) ? File.ReadLines(vocabFile).Count().ToString("N0", System.Globalization.CultureInfo.InvariantCulture) : "missing")} tokens in {onnx.Vocabulary}; up to {onnx.MaxSequence} tokens; pooling {onnx.Pooling ?? "none"} (imported from {onnx.Source})")
-                : Invariant($"imported from:     {onnx.Source} (ONNX); inputs {string.Join(", ", onnx.Inputs.Select(i => i.Name))}; output {onnx.OutputName}"));
+                : Invariant($"imported from:     {onnx.Source} (ONNX); inputs {(onnx.TokenIds ? $"raw token ids (I32 [{onnx.MaxSequence}], pad 0; no vocabulary)" : string.Join(", ", onnx.Inputs.Select(i => i.Name)))}; output {onnx.OutputName}"));
         }
         Console.WriteLine(Invariant($"weights:           {m.Weights.Count} ({m.Weights.Sum(w => w.Length) / 1048576.0:F2} MiB, data from offset {m.DataOffset})"));
         Console.WriteLine("nodes:");
