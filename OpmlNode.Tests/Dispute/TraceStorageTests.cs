@@ -189,4 +189,41 @@ public sealed class TraceStorageTests : IDisposable
         Assert.Null(new TaskTraceStore(db.Db, 3).VmRun(0)); // the old task's VM run went with it
         Assert.True(GraphTrace.Honest(m, roots, b, 1, null, new TaskTraceStore(db.Db, 3)).FromStore);
     }
+
+    /// <summary>
+    /// Deleting a task's traces removes every key of it in the three trace columns, Merkle nodes and VM pages included,
+    /// and leaves another task with the same model and input (the same content) whole.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestDbs.Kinds), MemberType = typeof(TestDbs))]
+    public void DeletingATasksTracesLeavesNothingOfItAndAnotherTaskWhole(string kind)
+    {
+        using var m = ModelReader.Open(_dir.Synth(ArchitectureKind.Mlp));
+        var roots = ModelRoots.Load(m, TextWriter.Null);
+        using var db = TestDbs.Create(kind);
+        var input = TaskInput.Random(m, 4).Bytes;
+        DisputeTask Task(ulong id) => new(m, roots, Vm, input, 1, 200_000_000, store: new TaskTraceStore(db.Db, id));
+        foreach (ulong id in new ulong[] { 7, 8 })
+        {
+            var t = Task(id);
+            Assert.False(t.HonestGraph.FromStore);
+            t.VmRun(0);
+        }
+        int KeysOf(ulong id) => DbSchema.TraceColumns.Sum(c => db[c].Iterate([]).Count(kv => kv.Key.AsSpan().IndexOf(Keys.U64(id)) is 0 or 1));
+        int before = DbSchema.TraceColumns.Sum(c => db[c].Iterate([]).Count());
+        Assert.True(KeysOf(7) > 32 * m.Nodes.Count && KeysOf(7) == KeysOf(8), $"{KeysOf(7)} and {KeysOf(8)} keys");
+
+        int deleted = new TaskTraceStore(db.Db, 7).Clear();
+        Assert.Equal(before / 2, deleted);
+        Assert.Equal(0, KeysOf(7));
+        Assert.Equal(before - deleted, DbSchema.TraceColumns.Sum(c => db[c].Iterate([]).Count()));
+        Assert.Null(new TaskTraceStore(db.Db, 7).Meta);
+        var eight = Task(8);
+        Assert.True(eight.HonestGraph.FromStore);
+        var memory = new GraphTrace(m, roots, input, 1);
+        for (long i = 0; i <= memory.Length; i++) Assert.Equal(memory.RootAt(i), eight.HonestGraph.RootAt(i));
+        for (long g = 0; g < memory.Length; g++) Assert.Equal(memory.TransitionProof(g).Siblings.ToArray(), eight.HonestGraph.TransitionProof(g).Siblings.ToArray());
+        Assert.NotNull(new TaskTraceStore(db.Db, 8).VmRun(0));
+        Assert.False(Task(7).HonestGraph.FromStore); // computed again when needed again
+    }
 }

@@ -7,8 +7,10 @@ using Nethereum.Web3.Accounts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Dispute;
+using OpmlNode.Hosting;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Models;
+using OpmlNode.Storage;
 using OpmlNode.Tests.Chain;
 using OpmlNode.Tests.Support;
 using Xunit.Abstractions;
@@ -61,7 +63,8 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var liar = Start("liar", 6, net, "--submitter", "--lie-slot", "random", "--seed", "11");
         var taskId = await RequestAsync(net, 2);
         await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
-        var watchdog = Start("watchdog", 7, net, "--submitter", "--verifier");
+        var data = Path.Combine(_dir, "watchdog-data");
+        var watchdog = Start("watchdog", 7, net, "--submitter", "--verifier", "--data", data, "--undo-ranges", "3");
         var final = await WaitFinalAsync(net, taskId);
         Assert.Equal(Address(7), final.Submitter, StringComparer.OrdinalIgnoreCase);
         var first = await net.Tasks.GetSubmissionAsync(1);
@@ -72,6 +75,19 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         await WaitAsync(async () => await net.Tasks.CreditsAsync(Address(7)) == 0, "the watchdog withdraws");
         Assert.Equal(BigInteger.Zero, await net.Tasks.LiabilitiesAsync());
         log.WriteLine($"liar lost at slot {game.Slot}; {game.Moves} moves");
+
+        // Once the finalisation is 3 applied ranges deep (past the undo window), the task's traces leave the database.
+        bool TracesDeleted(JsonElement e) => e.TryGetProperty("Keys", out _) && e.TryGetProperty("TaskId", out var t) && t.GetUInt64() == (ulong)taskId;
+        for (int i = 0; i < 8 && !watchdog.Events().Any(TracesDeleted); i++)
+        {
+            await chain.Web3.Client.SendRequestAsync<string>(new Nethereum.JsonRpc.Client.RpcRequest(10 + i, "evm_mine"));
+            await Task.Delay(400);
+        }
+        Assert.True(await watchdog.WaitForLogAsync(TracesDeleted, TimeSpan.FromSeconds(10)), "the watchdog kept the final task's traces");
+        Assert.Equal(0, watchdog.Terminate(TimeSpan.FromSeconds(30)));
+        using var db = RocksColumnsDb.Open(new StorageOptions { Path = data });
+        Assert.All(DbSchema.TraceColumns, c => Assert.Empty(db.GetColumn(c).Iterate([])));
+        Assert.NotNull(new NodeStore(db).Task((ulong)taskId)); // its record stays
     }
 
     [Fact]

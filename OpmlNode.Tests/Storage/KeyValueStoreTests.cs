@@ -426,4 +426,34 @@ public class KeyValueStoreTests
     }
 
     private static List<string> HexKeys(IEnumerable<KeyValuePair<byte[], byte[]>> entries) => entries.Select(kv => RefOrder.Hex(kv.Key)).ToList();
+
+    /// <summary>A prefixed view sees only its own keys, without the prefix, and bounds its ranges by the prefix.</summary>
+    [Theory]
+    [MemberData(nameof(TestDbs.Kinds), MemberType = typeof(TestDbs))]
+    public void APrefixedViewSeesOnlyItsOwnKeys(string kind)
+    {
+        using var t = TestDbs.Create(kind);
+        var column = t[DbColumn.MerkleNodes];
+        var (a, ff) = (new KeyPrefixedStore(column, B(0, 1)), new KeyPrefixedStore(column, B(0xFF)));
+        column.Put(B(0, 0, 9), B(1));
+        column.Put(B(0, 2), B(2));
+        a.Put(B(5), B(50));
+        a.Put(B(6, 7), B(60));
+        ff.Put(B(1), B(70));
+        KeyPrefixedStore.Writer(column, B(0, 1)).Put(B(8), B(80));
+        Assert.Equal(B(0, 1, 5), column.Iterate(B(0, 1)).First().Key);
+        Assert.Equal(B(50), a.Get(B(5)));
+        Assert.True(a.Has(B(8)));
+        Assert.False(a.Has(B(0, 2)));
+        Assert.Equal(new[] { B(5), B(6, 7), B(8) }, a.Iterate([]).Select(kv => kv.Key));
+        Assert.Equal(new[] { B(6, 7) }, a.Iterate(B(6)).Select(kv => kv.Key));
+        Assert.Equal(new[] { B(6, 7), B(8) }, a.IterateRange(B(6), []).Select(kv => kv.Key)); // to the prefix's end, not the column's
+        Assert.Equal(new[] { B(5) }, a.IterateRange([], B(6)).Select(kv => kv.Key));
+        Assert.Equal(new[] { B(1) }, ff.IterateRange([], []).Select(kv => kv.Key)); // an all-0xFF prefix runs to the column's end
+        var buffer = new byte[4];
+        Assert.True(a.TryGet(B(6, 7), buffer, out int n) && n == 1 && buffer[0] == 60);
+        a.Delete(B(5));
+        Assert.Null(column.Get(B(0, 1, 5)));
+        Assert.Equal(B(1), column.Get(B(0, 0, 9)));
+    }
 }

@@ -120,6 +120,26 @@ public sealed class RocksColumnsDbTests : IDisposable
         }
     }
 
+    /// <summary>v1 kept Merkle nodes and VM pages unscoped; opening it drops the traces (derived data) and keeps the rest.</summary>
+    [Fact]
+    public void AVersion1DatabaseLosesItsTracesAndKeepsItsRecords()
+    {
+        using (var db = Open())
+        {
+            db.GetColumn(DbColumn.Metadata).Put(DbSchema.VersionKey, DbSchema.EncodeVersion(1));
+            foreach (var c in DbSchema.TraceColumns) db.GetColumn(c).Put([1, 2, 3], [4]);
+            db.GetColumn(DbColumn.Tasks).Put(Keys.U64(5), [6]);
+            db.GetColumn(DbColumn.PendingTransactions).Put([7], [8]);
+        }
+        using (var db = Open())
+        {
+            Assert.Equal(DbSchema.EncodeVersion(DbSchema.CurrentVersion), db.GetColumn(DbColumn.Metadata).Get(DbSchema.VersionKey));
+            Assert.All(DbSchema.TraceColumns, c => Assert.Empty(db.GetColumn(c).Iterate([])));
+            Assert.Equal([6], db.GetColumn(DbColumn.Tasks).Get(Keys.U64(5)));
+            Assert.Equal([8], db.GetColumn(DbColumn.PendingTransactions).Get([7]));
+        }
+    }
+
     [Fact]
     public void DataWithoutASchemaVersionIsRefused()
     {

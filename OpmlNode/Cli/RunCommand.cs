@@ -29,6 +29,7 @@ internal static class RunCommand
         var backend = new Option<string?>("--backend") { Description = "cpu | ilgpu | scalar.", HelpName = "cpu|ilgpu|scalar" };
         var confirmations = new Option<int?>("--confirmations") { Description = "Blocks a log must be buried under before the node acts on it.", HelpName = "N" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Passes between the native graph checkpoints stored per task (default 1; larger saves disk for big KV caches).", HelpName = "PASSES" };
+        var undoRanges = new Option<int?>("--undo-ranges") { Description = "Applied block ranges kept undoable (default 256): a deeper reorganisation is not undone; a final task's traces are deleted once its finalisation leaves this window.", HelpName = "N" };
         var poll = new Option<int?>("--poll-ms") { Description = "Poll interval of every service (ms).", HelpName = "MS" };
         var logFile = new Option<string?>("--log-file") { Description = "Also write the JSON log lines to this file.", HelpName = "FILE" };
         var lieSlot = new Option<string?>("--lie-slot") { Description = "Fault injection: as submitter, post a wrong root for slot G (or 'random').", HelpName = "G|random" };
@@ -39,7 +40,7 @@ internal static class RunCommand
         var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
             $"Logs are JSON lines on stdout. Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
         {
-            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, poll, logFile, lieSlot, lieStep, challengeCorrect, silent, seed,
+            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, lieSlot, lieStep, challengeCorrect, silent, seed,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -56,6 +57,7 @@ internal static class RunCommand
             Set(nameof(NodeRunOptions.Confirmations), p.GetValue(confirmations));
             Set(nameof(NodeRunOptions.PollMilliseconds), p.GetValue(poll));
             Set(nameof(NodeRunOptions.CheckpointEveryPasses), p.GetValue(checkpointEvery));
+            Set(nameof(NodeRunOptions.UndoRanges), p.GetValue(undoRanges));
             Set(nameof(NodeRunOptions.LogFile), p.GetValue(logFile));
             Set("Faults:LieSlot", p.GetValue(lieSlot));
             Set("Faults:LieStep", p.GetValue(lieStep));

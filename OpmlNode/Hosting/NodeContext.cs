@@ -98,6 +98,20 @@ public sealed class NodeContext : IDisposable
         return dt;
     }
 
+    /// <summary>
+    /// Deletes a task's traces from the database and from memory (its parties too); returns the keys deleted. A task
+    /// needed again afterwards (a reorganisation deeper than the undo window) has its traces computed again.
+    /// </summary>
+    public int DeleteTrace(ulong taskId)
+    {
+        lock (_parties)
+        {
+            foreach (var k in _parties.Keys.Where(k => k.Item1.TaskId == taskId).ToList()) _parties.Remove(k);
+            foreach (var k in _tasks.Keys.Where(k => k.TaskId == taskId).ToList()) _tasks.Remove(k);
+            return new TaskTraceStore(Store.Db, taskId).Clear();
+        }
+    }
+
     private FaultInjection? Lie(TaskRecord task, DisputeTask dt)
     {
         var f = Options.Faults;

@@ -50,6 +50,12 @@ public sealed class NodeRunOptions
     /// </summary>
     public int CheckpointEveryPasses { get; set; } = Dispute.GraphTrace.DefaultCheckpointInterval;
 
+    /// <summary>
+    /// Applied block ranges the watcher keeps undo entries for: a reorganisation replacing more of them is not undone. A
+    /// final task's traces are deleted once the range that finalised it leaves this window.
+    /// </summary>
+    public int UndoRanges { get; set; } = 256;
+
     /// <summary>Also write the JSON log lines to this file.</summary>
     public string? LogFile { get; set; }
 

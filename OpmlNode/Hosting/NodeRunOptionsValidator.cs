@@ -25,6 +25,7 @@ public sealed class NodeRunOptionsValidator : IValidateOptions<NodeRunOptions>
         if (!OpBackends.TryParse(o.Backend, out _)) errors.Add($"Backend '{o.Backend}' is not one of {OpBackends.Names}");
         if (o.Confirmations < 0) errors.Add("Confirmations must be >= 0");
         if (o.CheckpointEveryPasses < 1) errors.Add("CheckpointEveryPasses must be >= 1 (--checkpoint-every PASSES)");
+        if (o.UndoRanges < 1) errors.Add("UndoRanges must be >= 1 (--undo-ranges N)");
         if (o.PollMilliseconds is < 10 or > 60_000) errors.Add("PollMilliseconds must be in [10, 60000]");
         if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("DataDir is missing");
         else if (File.Exists(o.DataDir)) errors.Add($"DataDir {o.DataDir} is a file");

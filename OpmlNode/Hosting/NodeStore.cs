@@ -98,10 +98,19 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
         return undone.Count;
     }
 
-    /// <summary>Forgets undo entries older than the newest <paramref name="keep"/> (deeper reorganisations are not handled).</summary>
-    public void Prune(int keep)
+    /// <summary>
+    /// Forgets undo entries older than the newest <paramref name="keep"/> (deeper reorganisations are not handled) and
+    /// returns the ids of the tasks those entries changed: what they record can no longer be undone.
+    /// </summary>
+    public IReadOnlyList<ulong> Prune(int keep)
     {
-        foreach (var r in Ranges().Skip(keep)) Db.GetColumn(DbColumn.Cursor).Delete(RangeKey(r.To));
+        var tasks = new List<ulong>();
+        foreach (var r in Ranges().Skip(keep))
+        {
+            Db.GetColumn(DbColumn.Cursor).Delete(RangeKey(r.To));
+            tasks.AddRange(r.Previous.Where(p => p.Column == DbColumn.Tasks).Select(p => Keys.ReadU64(Convert.FromHexString(p.Key))));
+        }
+        return tasks.Distinct().ToList();
     }
 
     private static readonly byte[] RangePrefix = "range:"u8.ToArray();

@@ -6,7 +6,13 @@ namespace OpmlNode.Storage;
 public static class DbSchema
 {
     /// <summary>Bump when the layout of any column changes incompatibly (and write a migration, or refuse old data).</summary>
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = 2;
+
+    /// <summary>
+    /// Columns of derived data: a task's traces, recomputed from the task on chain and the model whenever they are
+    /// missing. A migration may drop them; every other column is the node's memory of the chain and its own actions.
+    /// </summary>
+    public static IReadOnlyList<DbColumn> TraceColumns { get; } = [DbColumn.SlotRoots, DbColumn.MerkleNodes, DbColumn.VmCheckpoints];
 
     /// <summary>Key of the version in <see cref="DbColumn.Metadata"/>; the value is the version as 4 big-endian bytes.</summary>
     public static ReadOnlySpan<byte> VersionKey => "schema_version"u8;
@@ -43,6 +49,17 @@ public static class DbSchema
             throw new StorageException(StorageErrorKind.Corrupted,
                 $"the database at {where} has a malformed schema version ({stored.Length} bytes, expected 4): it is damaged or not an opml-node database; refusing to open it");
         uint version = BinaryPrimitives.ReadUInt32BigEndian(stored);
+        if (version == 1)
+        {
+            // v1 → v2: Merkle nodes and VM pages became scoped to their task (so a settled task's traces can be deleted).
+            // Old traces cannot be read under the new keys; they are derived data, so they are dropped and recomputed.
+            using var b = db.StartWriteBatch();
+            foreach (var column in TraceColumns)
+                foreach (var kv in db.GetColumn(column).Iterate([])) b.Delete(column, kv.Key);
+            b.Put(DbColumn.Metadata, VersionKey, EncodeVersion(CurrentVersion));
+            b.Commit();
+            return;
+        }
         if (version != CurrentVersion)
             throw new StorageException(StorageErrorKind.SchemaMismatch,
                 $"the database at {where} has schema version {version} but this opml-node uses version {CurrentVersion}; refusing to open it (use the opml-node release that wrote it, or a fresh directory)");

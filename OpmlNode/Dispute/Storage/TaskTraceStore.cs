@@ -16,9 +16,11 @@ public sealed record StoredGraphMeta(string WeightsRoot, string DescriptorsRoot,
 /// One task's honest traces on disk (docs/OPS.md is silent on this; it is node-local). In <see cref="DbColumn.SlotRoots"/>,
 /// keys task ‖ tag ‖ index: 'r' i → slot root r_i, 's' i → S_i, 'c' p → the native checkpoint of pass p, 'm' → the
 /// <see cref="StoredGraphMeta"/>, written last, so a trace without it is incomplete and computed again. Interior nodes of
-/// every S_i go to <see cref="DbColumn.MerkleNodes"/> by content. In <see cref="DbColumn.VmCheckpoints"/>: 'T' ‖ task ‖
-/// slot ‖ 'h' → a slot's VM run header, … ‖ 'c' ‖ n → its n-th checkpoint (registers and page hashes), and 'P' ‖
-/// keccak(page) → the page's 4096 bytes, shared by every checkpoint holding the same page.
+/// every S_i go to <see cref="DbColumn.MerkleNodes"/> by content under the task's prefix (task ‖ keccak → preimage). In
+/// <see cref="DbColumn.VmCheckpoints"/>: 'T' ‖ task ‖ slot ‖ 'h' → a slot's VM run header, … ‖ 'c' ‖ n → its n-th
+/// checkpoint (registers and page hashes), and 'P' ‖ task ‖ keccak(page) → the page's 4096 bytes, shared by every
+/// checkpoint of the task holding the same page. Content is shared within a task only (where nearly all of the sharing
+/// is: S_{i+1} differs from S_i in 32 nodes), so <see cref="Clear"/> deletes a task's trace by its prefixes.
 /// </summary>
 public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
 {
@@ -29,7 +31,7 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
     private readonly IKeyValueStore _vm = db.GetColumn(DbColumn.VmCheckpoints);
 
     public ulong TaskId { get; } = taskId;
-    public ContentAddressedNodes Nodes { get; } = new(db.GetColumn(DbColumn.MerkleNodes));
+    public ContentAddressedNodes Nodes { get; } = new(new KeyPrefixedStore(db.GetColumn(DbColumn.MerkleNodes), Keys.U64(taskId)));
 
     // ---------------------------------------------------------------- graph trace
 
@@ -77,7 +79,7 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
         try
         {
             batch.Put(DbColumn.SlotRoots, SlotKey('s', 0), tree.Root.Bytes);
-            var nodes = batch.Column(DbColumn.MerkleNodes);
+            var nodes = KeyPrefixedStore.Writer(batch.Column(DbColumn.MerkleNodes), Keys.U64(TaskId));
             for (int i = 0; i < slotRoots.Length; i++)
             {
                 var s = tree.Append(slotRoots[i], nodes);
@@ -88,7 +90,7 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
                     batch.Commit();
                     batch.Dispose();
                     batch = db.StartWriteBatch();
-                    nodes = batch.Column(DbColumn.MerkleNodes);
+                    nodes = KeyPrefixedStore.Writer(batch.Column(DbColumn.MerkleNodes), Keys.U64(TaskId));
                 }
             }
             batch.Put(DbColumn.SlotRoots, SlotKey('m', 0), JsonSerializer.SerializeToUtf8Bytes(meta, Json));
@@ -100,13 +102,17 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
         }
     }
 
-    /// <summary>Removes everything stored for this task (its Merkle nodes stay: they are shared by content).</summary>
-    public void Clear()
+    /// <summary>Removes everything stored for this task: slot roots, checkpoints, Merkle nodes, VM runs and pages. Returns the keys deleted.</summary>
+    public int Clear()
     {
         using var b = db.StartWriteBatch();
         foreach (var kv in _slots.Iterate(Keys.U64(TaskId))) b.Delete(DbColumn.SlotRoots, kv.Key);
+        foreach (var kv in db.GetColumn(DbColumn.MerkleNodes).Iterate(Keys.U64(TaskId))) b.Delete(DbColumn.MerkleNodes, kv.Key);
         foreach (var kv in _vm.Iterate(VmTaskPrefix())) b.Delete(DbColumn.VmCheckpoints, kv.Key);
+        foreach (var kv in _vm.Iterate(PagePrefix())) b.Delete(DbColumn.VmCheckpoints, kv.Key);
+        int deleted = b.Count;
         b.Commit();
+        return deleted;
     }
 
     // ---------------------------------------------------------------- VM runs
@@ -200,5 +206,7 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
 
     private byte[] VmKey(long slot, char tag, ulong index) => [.. VmTaskPrefix(), .. Keys.U64((ulong)slot), (byte)tag, .. Keys.U64(index)];
 
-    private static byte[] PageKey(in Hash256 hash) => [(byte)'P', .. hash.Bytes];
+    private byte[] PagePrefix() => [(byte)'P', .. Keys.U64(TaskId)];
+
+    private byte[] PageKey(in Hash256 hash) => [.. PagePrefix(), .. hash.Bytes];
 }

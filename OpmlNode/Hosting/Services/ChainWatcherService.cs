@@ -34,9 +34,6 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         }
     }
 
-    /// <summary>Undo entries kept: reorganisations deeper than this many applied ranges are not undone.</summary>
-    private const int UndoDepth = 256;
-
     /// <summary>
     /// Compares the hash of the last applied block with the chain's; if the chain replaced it, walks back to the newest
     /// applied range whose last block is still on the chain and undoes everything after it, so those blocks are read again.
@@ -136,7 +133,22 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         }
         if (await HashOfAsync(to, ct) != toHash) throw new InvalidOperationException($"block {to} changed while it was read (reorganisation)");
         Node.Store.Commit(from, to, toHash, tasks.Values, games.Values);
-        Node.Store.Prune(UndoDepth);
+        DeleteSettledTraces(Node.Store.Prune(Node.Options.UndoRanges));
+    }
+
+    /// <summary>
+    /// A final task whose finalisation has left the undo window needs its traces no more: no game of it can start, and
+    /// no reorganisation this node handles can bring it back. So its traces are deleted, and the database stays the size
+    /// of the tasks in play rather than growing with every task ever seen.
+    /// </summary>
+    private void DeleteSettledTraces(IReadOnlyList<ulong> beyondUndo)
+    {
+        foreach (var id in beyondUndo)
+        {
+            if (Node.Store.Task(id) is not { Finalized: true }) continue;
+            int keys = Node.DeleteTrace(id);
+            if (keys > 0) Log.LogInformation("Task {TaskId}: final beyond the undo window; its traces were deleted ({Keys} keys)", id, keys);
+        }
     }
 
     private async Task<List<EventLog<T>>> Logs<T>(string address, ulong from, ulong to, CancellationToken ct) where T : IEventDTO, new()
