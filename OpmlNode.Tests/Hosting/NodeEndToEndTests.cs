@@ -8,6 +8,7 @@ using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Dispute;
 using OpmlNode.Hosting;
+using OpmlNode.Hosting.Devnet;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Models;
 using OpmlNode.Storage;
@@ -313,7 +314,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var keyFile = Path.Combine(_dir, "bad.key");
         File.WriteAllText(keyFile, "not a key");
         var p = new NodeProcess("bad", ["--rpc", "ftp://x", "--key-file", keyFile, "--deployment", Path.Combine(_dir, "none.json"), "--submitter",
-            "--model", "1=" + Path.Combine(_dir, "missing.opml")]);
+            "--model", "1=" + Path.Combine(_dir, "missing.opml")], workingDirectory: Path.GetTempPath());
         _nodes.Add(p);
         Assert.Equal(2, p.WaitForExit(TimeSpan.FromSeconds(60)));
         Assert.Contains("RpcUrl 'ftp://x' is not an http(s) URL", p.Stderr);
@@ -356,7 +357,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
         var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
         var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
-            "--model", $"{net.ModelId}={net.ModelFile}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra], env, wrapper);
+            "--model", $"{net.ModelId}={net.ModelFile}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra], env: env, wrapper: wrapper, workingDirectory: Path.GetTempPath());
         _nodes.Add(p);
         return p;
     }

@@ -53,14 +53,14 @@ public static class DevnetRunner
         output.WriteLine($"model {reg.ModelId} registered: {model.Architecture} ({Path.GetFileName(o.ModelFile)}), {model.Nodes.Count} nodes, program root {registered.ProgramRoot.ToString()[..12]}…");
 
         var names = new Dictionary<string, string>();
-        var nodes = new List<LaunchedNode>();
-        LaunchedNode Start(string name, int key, params string[] extra)
+        var nodes = new List<NodeProcess>();
+        NodeProcess Start(string name, int key, params string[] extra)
         {
             var keyFile = Path.Combine(o.WorkDir, name + ".key");
             File.WriteAllText(keyFile, Anvil.DevPrivateKeys[key] + "\n");
             var address = new Account(Anvil.DevPrivateKeys[key]).Address;
             names[address.ToLowerInvariant()] = name;
-            var n = new LaunchedNode(name, address, ["--rpc", anvil.RpcUrl, "--key-file", keyFile, "--deployment", deployment, "--model", $"{reg.ModelId}={o.ModelFile}",
+            var n = new NodeProcess(name, ["--rpc", anvil.RpcUrl, "--key-file", keyFile, "--deployment", deployment, "--model", $"{reg.ModelId}={o.ModelFile}",
                 "--data", Path.Combine(o.WorkDir, name + "-data"), "--poll-ms", "100", .. extra], Path.Combine(o.WorkDir, name + ".log"));
             nodes.Add(n);
             output.WriteLine($"started {name} ({address}): {string.Join(' ', extra)}; log {n.LogFile}");
@@ -75,7 +75,7 @@ public static class DevnetRunner
             // challenge window is a few seconds, not a node's start-up time. An honest submitter beside a lying one starts
             // only once the liar has submitted, so the liar's result is the one on chain.
             bool liarSubmits = o.Liar is DevnetLiar.Slot or DevnetLiar.Step;
-            var first = new List<LaunchedNode>();
+            var first = new List<NodeProcess>();
             if (liarSubmits) first.Add(Start("liar", 3, o.Liar == DevnetLiar.Slot ? ["--submitter", "--lie-slot", "random", "--seed", o.Seed.ToString(CultureInfo.InvariantCulture)] : ["--submitter", "--lie-step", "2:middle"]));
             else first.Add(Start("honest", 1, "--submitter"));
             first.Add(Start("watchdog", 2, "--verifier"));
@@ -119,12 +119,13 @@ public static class DevnetRunner
         }
         finally
         {
-            foreach (var n in nodes) n.Stop();
+            foreach (var n in nodes.Where(n => !n.HasExited))
+                try { n.Terminate(TimeSpan.FromSeconds(30)); } catch (TimeoutException) { } // killed: the demo is over either way
             foreach (var n in nodes) n.Dispose();
         }
     }
 
-    private static async Task Until(Func<Task<bool>> done, DevnetNarrator narrator, List<LaunchedNode> nodes, TimeSpan timeout, CancellationToken ct)
+    private static async Task Until(Func<Task<bool>> done, DevnetNarrator narrator, List<NodeProcess> nodes, TimeSpan timeout, CancellationToken ct)
     {
         var end = DateTime.UtcNow + timeout;
         while (!await done())
