@@ -134,7 +134,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         var nonce = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(From, BlockParameter.CreatePending()), ct);
         var gasPrice = await rpc.ExecuteAsync(async _ => await web3.Eth.GasPrice.SendRequestAsync(), ct);
         var input = fn.CreateTransactionInput(contract);
-        input.Gas = new HexBigInteger(estimate.Value * (100 + ContractService.GasMarginPercent) / 100 + ContractService.GasMarginFixed);
+        input.Gas = new HexBigInteger(ContractService.GasLimit(estimate.Value));
         // The node's own suggestion, not a multiple of it: a devnet derives its suggestion from recent tips, so paying 2x
         // would double the price with every transaction (it drained test accounts in a few dozen moves).
         input.GasPrice = gasPrice;

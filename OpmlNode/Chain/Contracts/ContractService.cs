@@ -103,6 +103,9 @@ public abstract class ContractService(IWeb3 web3, string contractAddress, string
     /// </summary>
     public const int GasMarginPercent = 25, GasMarginFixed = 30_000;
 
+    /// <summary>The gas limit sent for a node's <paramref name="estimate"/>: the estimate plus the margins above.</summary>
+    public static System.Numerics.BigInteger GasLimit(System.Numerics.BigInteger estimate) => estimate * (100 + GasMarginPercent) / 100 + GasMarginFixed;
+
     /// <summary>Sends <paramref name="fn"/> (gas estimated by the node, which surfaces a revert as a decoded error, plus
     /// <see cref="GasMarginPercent"/>) and waits for the receipt; a mined failure (status 0) throws
     /// <see cref="InvalidOperationException"/>.</summary>
@@ -113,7 +116,7 @@ public abstract class ContractService(IWeb3 web3, string contractAddress, string
         if (fn.Gas is null)
         {
             var estimate = await ContractErrors.Decoding(ContractName, () => handler.EstimateGasAsync(ContractAddress, fn)).ConfigureAwait(false);
-            fn.Gas = estimate.Value * (100 + GasMarginPercent) / 100 + GasMarginFixed;
+            fn.Gas = GasLimit(estimate.Value);
         }
         var receipt = await ContractErrors.Decoding(ContractName, () => handler.SendRequestAndWaitForReceiptAsync(ContractAddress, fn, ct)).ConfigureAwait(false);
         if (receipt.Status?.Value != 1)
