@@ -17,7 +17,7 @@ internal static class BenchCommands
             return 0;
         });
         return CommandLine.Group("bench", "Benchmarks (medians of several rounds; ratios against a baseline measured in the same run).",
-            keccak, VmBenchCommand(), MatVecBenchCommand(), DecodeBenchCommand());
+            keccak, VmBenchCommand(), MatVecBenchCommand(), DecodeBenchCommand(), TraceBenchCommand());
     }
 
     private static Command MatVecBenchCommand()
@@ -70,6 +70,24 @@ internal static class BenchCommands
         cmd.SetAction(p =>
         {
             Console.WriteLine(DecodeBench.Run(p.GetValue(model)?.FullName, p.GetValue(tokens), p.GetValue(rounds), Console.Error));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command TraceBenchCommand()
+    {
+        var model = new Option<FileInfo?>("--model") { Description = "Model (default: synthesise llama 100m, seed 1, into a temp file)." };
+        var passes = new Option<int>("--passes") { Description = "Passes of the task (llama: tokens; a classifier has 1).", DefaultValueFactory = _ => 8 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds (medians are reported).", DefaultValueFactory = _ => 3 };
+        var every = new Option<int[]>("--checkpoint-every") { Description = "Checkpoint intervals to compare (passes; repeatable).", DefaultValueFactory = _ => [1, 4], AllowMultipleArgumentsPerToken = true, HelpName = "PASSES" };
+        var cmd = new Command("trace", "A task's stored trace (GRAPH §5.6): compute + store in RocksDB against computing in memory, bytes on disk, read back after a restart, and a last-pass slot's link from the nearest checkpoint against a replay from pass 0.")
+        {
+            model, passes, rounds, every,
+        };
+        cmd.SetAction(p =>
+        {
+            Console.WriteLine(TraceBench.Run(p.GetValue(model)?.FullName, p.GetValue(passes), p.GetValue(rounds), p.GetValue(every) ?? [1, 4], Console.Error));
             return 0;
         });
         return cmd;
