@@ -19,8 +19,8 @@ public sealed partial class OnnxImporter
                 if (SplitsHeads(a.Shape, shape))
                     return a with { Shape = shape, Layout = Layout.Split, Heads = shape[^2] };
                 return OnnxQuant.Spec2D(ElemType.I8, shape).Equals(OnnxQuant.Spec2D(ElemType.I8, a.Shape)) ? a with { Shape = shape } : Copy(a, shape);
-            case ActVal a when a.Layout == Layout.Split && shape[^1] == a.Shape[^2] * a.Shape[^1] && OnnxTensor.CountOf(shape) == OnnxTensor.CountOf(a.Shape):
-                // Merging the heads back: any shape whose rows are the L positions and whose last axis is H·hd.
+            case ActVal a when a.Layout == Layout.Split && shape[^1] == a.Shape[^2] * a.Shape[^1]:
+                // Merging the heads back: any shape whose last axis is H·hd has the L positions as its rows.
                 return a with { Shape = shape, Layout = Layout.Plain, Heads = 0 };
             case ActVal:
                 throw OnnxImportException.Unsupported(n, "a reshape of an attention head layout other than merging the heads");
