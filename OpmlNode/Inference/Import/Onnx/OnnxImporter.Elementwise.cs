@@ -148,7 +148,7 @@ public sealed partial class OnnxImporter
     {
         if (ins.Length != 2 || n.OpType is not ("Mul" or "Div")) return null;
         int ai = ins[0] is ActVal ? 0 : 1;
-        if (ins[ai] is not ActVal { Layout: not Layout.Plain } a || ins[1 - ai] is not ConstVal { T.Count: 1 } c || !(c.T[0] > 0) || (n.OpType == "Div" && ai == 1)) return null;
+        if (ins[ai] is not ActVal { Layout: not Layout.Plain } a || ins[1 - ai] is not ConstVal { T.Count: 1 } c || c.T.Rank > a.Shape.Length || !(c.T[0] > 0) || (n.OpType == "Div" && ai == 1)) return null;
         return a with { Scale = n.OpType == "Mul" ? a.Scale * c.T[0] : a.Scale / c.T[0] };
     }
 
