@@ -85,6 +85,7 @@ public sealed class OnnxEvaluator(OnnxModel model)
             case "Concat": return [Concat(ins.Select((t, i) => In(i)).ToArray(), n)];
             case "Gather": return [Gather(In(0), In(1), OnnxShapes.Axis(n.Int("axis", 0), In(0).Rank, n), n)];
             case "Slice": return [Slice(n, ins, opset)];
+            case "Split": return Split(n, ins, opset);
             case "MatMul": return [MatMul(In(0), In(1), n)];
             case "Gemm": return [Gemm(n, In(0), In(1), ins.Length > 2 ? ins[2] : null)];
             case "Softmax": return [Softmax(In(0), n, opset, log: false)];
@@ -225,25 +226,65 @@ public sealed class OnnxEvaluator(OnnxModel model)
 
     private static OnnxTensor Slice(OnnxNode n, OnnxTensor?[] ins, int opset)
     {
-        var x = ins[0]!;
+        var (begin, shape) = SliceRange(n, ins[0]!.Shape, ins, opset);
+        return Crop(ins[0]!, begin, shape);
+    }
+
+    /// <summary>Slice's begin and length on every axis of <paramref name="shape"/> (bounds clamped as ONNX says; steps of 1 only).</summary>
+    internal static (int[] Begin, int[] Length) SliceRange(OnnxNode n, int[] shape, OnnxTensor?[] ins, int opset)
+    {
         long[] starts, ends;
         long[]? axes, steps;
         if (opset >= 10) { starts = ins[1]!.AsLongs(); ends = ins[2]!.AsLongs(); axes = ins.Length > 3 ? ins[3]?.AsLongs() : null; steps = ins.Length > 4 ? ins[4]?.AsLongs() : null; }
         else { starts = n.Ints("starts")!; ends = n.Ints("ends")!; axes = n.Ints("axes"); steps = null; }
-        var begin = new int[x.Rank];
-        var step = Enumerable.Repeat(1, x.Rank).ToArray();
-        var shape = (int[])x.Shape.Clone();
+        var begin = new int[shape.Length];
+        var length = (int[])shape.Clone();
         for (int i = 0; i < starts.Length; i++)
         {
-            int ax = OnnxShapes.Axis(axes?[i] ?? i, x.Rank, n);
-            long d = x.Shape[ax], st = steps?[i] ?? 1;
+            int ax = OnnxShapes.Axis(axes?[i] ?? i, shape.Length, n);
+            long d = shape[ax], st = steps?[i] ?? 1;
             if (st != 1) throw OnnxImportException.Unsupported(n, "steps other than 1");
             long s = starts[i] < 0 ? starts[i] + d : starts[i], e = ends[i] < 0 ? ends[i] + d : ends[i];
             s = Math.Clamp(s, 0, d);
             e = Math.Clamp(e, 0, d);
             begin[ax] = (int)s;
-            shape[ax] = (int)Math.Max(0, e - s);
+            length[ax] = (int)Math.Max(0, e - s);
         }
+        return (begin, length);
+    }
+
+    private static OnnxTensor[] Split(OnnxNode n, OnnxTensor?[] ins, int opset)
+    {
+        var x = ins[0]!;
+        int axis = OnnxShapes.Axis(n.Int("axis", 0), x.Rank, n);
+        var sizes = SplitSizes(n, x.Shape[axis], ins, opset);
+        var outs = new OnnxTensor[sizes.Length];
+        int at = 0;
+        for (int i = 0; i < sizes.Length; i++)
+        {
+            var begin = new int[x.Rank];
+            var shape = (int[])x.Shape.Clone();
+            (begin[axis], shape[axis]) = (at, sizes[i]);
+            outs[i] = Crop(x, begin, shape);
+            at += sizes[i];
+        }
+        return outs;
+    }
+
+    /// <summary>Split's part sizes along an axis of length <paramref name="dim"/>: the split input (attribute before opset 13), else equal parts.</summary>
+    internal static int[] SplitSizes(OnnxNode n, int dim, OnnxTensor?[] ins, int opset)
+    {
+        var given = opset >= 13 ? (ins.Length > 1 ? ins[1]?.AsLongs() : null) : n.Ints("split");
+        int parts = n.Outputs.Count;
+        if (given is null && dim % parts != 0) throw OnnxImportException.Unsupported(n, $"{dim} does not split into {parts} equal parts");
+        var sizes = given?.Select(v => checked((int)v)).ToArray() ?? Enumerable.Repeat(dim / parts, parts).ToArray();
+        if (sizes.Length != parts || sizes.Sum() != dim || sizes.Any(v => v < 0)) throw OnnxImportException.Unsupported(n, $"split sizes [{string.Join(", ", sizes)}] for {parts} outputs of an axis of {dim}");
+        return sizes;
+    }
+
+    /// <summary>The box of <paramref name="x"/> starting at <paramref name="begin"/> with the given shape.</summary>
+    private static OnnxTensor Crop(OnnxTensor x, int[] begin, int[] shape)
+    {
         var inStrides = OnnxShapes.Strides(x.Shape);
         int count = OnnxTensor.CountOf(shape), r = shape.Length;
         var idx = new int[count];
@@ -251,7 +292,7 @@ public sealed class OnnxEvaluator(OnnxModel model)
         for (int e = 0; e < count; e++)
         {
             int src = 0;
-            for (int i = 0; i < r; i++) src += (begin[i] + coord[i] * step[i]) * inStrides[i];
+            for (int i = 0; i < r; i++) src += (begin[i] + coord[i]) * inStrides[i];
             idx[e] = src;
             for (int i = r - 1; i >= 0; i--) { if (++coord[i] < shape[i]) break; coord[i] = 0; }
         }

@@ -21,6 +21,7 @@ public sealed partial class OnnxImporter
             Set(n, e with { Addend = add, Name = n.Outputs[0] });
             return;
         }
+        if (HeadsScaled(n, ins) is { } scaled) { Set(n, scaled); return; }
         var actNames = n.Inputs.Where((name, i) => ins[i] is not null and not ConstVal).Distinct().ToList();
         bool scalarConsts = ins.All(v => v is null or not ConstVal || ((ConstVal)v).T.Count == 1);
         if (actNames.Count == 1 && scalarConsts)
@@ -137,6 +138,18 @@ public sealed partial class OnnxImporter
             node = _b.Add(a.Ref.Spec, [a.Ref, w], new AddParams(ma, s, -128, 127, mb));
         }
         return a with { Ref = _b.Node(node), Scale = so };
+    }
+
+    /// <summary>
+    /// Q (or K) in a head layout times or divided by a positive scalar (PyTorch scales Q by 1/√hd before Q·Kᵀ): the
+    /// same bytes at a rescaled scale, exact and free, rather than a Lut that would round Q once more.
+    /// </summary>
+    private static ActVal? HeadsScaled(OnnxNode n, Val?[] ins)
+    {
+        if (ins.Length != 2 || n.OpType is not ("Mul" or "Div")) return null;
+        int ai = ins[0] is ActVal ? 0 : 1;
+        if (ins[ai] is not ActVal { Layout: not Layout.Plain } a || ins[1 - ai] is not ConstVal { T.Count: 1 } c || c.T.Rank > a.Shape.Length || !(c.T[0] > 0) || (n.OpType == "Div" && ai == 1)) return null;
+        return a with { Scale = n.OpType == "Mul" ? a.Scale * c.T[0] : a.Scale / c.T[0] };
     }
 
     private MaskVal MaskStep(OnnxNode n, Val?[] ins)

@@ -16,10 +16,11 @@ public sealed partial class OnnxImporter
             case IdsVal: return new IdsVal(shape);
             case MaskVal k: return k with { Shape = shape };
             case ActVal a when a.Layout == Layout.Plain:
-                if (shape.Length == 4 && a.Shape.Length == 3 && shape[0] == 1 && a.Shape[0] == 1 && shape[1] == a.Shape[1] && shape[2] * shape[3] == a.Shape[2])
-                    return a with { Shape = shape, Layout = Layout.Split, Heads = shape[2] };
+                if (SplitsHeads(a.Shape, shape))
+                    return a with { Shape = shape, Layout = Layout.Split, Heads = shape[^2] };
                 return OnnxQuant.Spec2D(ElemType.I8, shape).Equals(OnnxQuant.Spec2D(ElemType.I8, a.Shape)) ? a with { Shape = shape } : Copy(a, shape);
-            case ActVal a when a.Layout == Layout.Split && shape.Length == 3 && shape[0] == 1 && shape[1] == a.Shape[1] && shape[2] == a.Shape[2] * a.Shape[3]:
+            case ActVal a when a.Layout == Layout.Split && shape[^1] == a.Shape[^2] * a.Shape[^1]:
+                // Merging the heads back: any shape whose last axis is H·hd has the L positions as its rows.
                 return a with { Shape = shape, Layout = Layout.Plain, Heads = 0 };
             case ActVal:
                 throw OnnxImportException.Unsupported(n, "a reshape of an attention head layout other than merging the heads");
@@ -28,13 +29,23 @@ public sealed partial class OnnxImporter
         }
     }
 
+    /// <summary>
+    /// The head split of a [L, H·hd] projection: [1, L, D] → [1, L, H, hd] (BERT, our export) or, heads folded into the
+    /// batch axis of batch 1, [L, 1, D] → [L, H, hd] (PyTorch's nn.MultiheadAttention, which works in [L, B, D]).
+    /// </summary>
+    private static bool SplitsHeads(int[] from, int[] to) =>
+        from.Length == 3 && to.Length == from.Length + 1 && from[0] == 1 && to[0] == 1 && to[1] == from[1] && to[2] * to[3] == from[2]
+        || from.Length == 3 && to.Length == 3 && from[1] == 1 && to[0] == from[0] && to[1] * to[2] == from[2];
+
     private Val Transpose(OnnxNode n, Val x)
     {
         var a = Act(n, x, 0);
         var perm = n.Ints("perm") ?? Enumerable.Range(0, a.Shape.Length).Reverse().Select(i => (long)i).ToArray();
         var s = a.Shape;
         int[] Permuted() => perm.Select(p => s[p]).ToArray();
-        bool Is(params long[] p) => perm.SequenceEqual(p);
+        // A head layout without the batch axis (heads in the batch axis, [L, H, hd]) takes the 4-D permutations less axis 0.
+        var perm4 = a.Layout != Layout.Plain && s.Length == 3 ? [0, .. perm.Select(p => p + 1)] : perm;
+        bool Is(params long[] p) => perm4.SequenceEqual(p);
         switch (a.Layout)
         {
             case Layout.Split when Is(0, 2, 1, 3): return a with { Shape = Permuted(), Layout = Layout.HeadsFirst };

@@ -11,7 +11,7 @@ public sealed partial class OnnxImporter
         if (ins[0] is ActVal { Layout: Layout.HeadsFirst } q && ins[1] is ActVal { Layout: Layout.HeadsFirstT } k)
         {
             if (q.Heads != k.Heads) throw OnnxImportException.Unsupported(n, "Q and K with different head counts");
-            Set(n, new ScoresVal(q, k, 1, false, [1, q.Heads, q.Shape[2], k.Shape[3]]));
+            Set(n, new ScoresVal(q, k, 1, false, [.. q.Shape[..^1], k.Shape[^1]]));
             return;
         }
         if (ins[0] is ProbsVal p && ins[1] is ActVal { Layout: Layout.HeadsFirst } v)
@@ -24,7 +24,9 @@ public sealed partial class OnnxImporter
             var a = Act(n, ins[0], 0);
             int K = w.T.Shape[0], N = w.T.Shape[1];
             var wf = w.T.AsFloats();
-            Linear(n, a, N, K, (nn, kk) => wf[kk * N + nn], 1);
+            Func<int, int, float> wt = (nn, kk) => wf[kk * N + nn];
+            if (DeferPacked(n, a, N, K, wt)) return;
+            Linear(n, a, N, K, wt, 1);
             return;
         }
         throw OnnxImportException.Unsupported(n, "a product of two activations other than attention's Q·Kᵀ and P·V, or a weight that is not a 2-D constant");
@@ -50,11 +52,11 @@ public sealed partial class OnnxImporter
     }
 
     /// <summary>y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias.</summary>
-    private void Linear(OnnxNode n, ActVal a, int N, int K, Func<int, int, float> w, double alpha, float[]? bias = null)
+    private void Linear(OnnxNode n, ActVal a, int N, int K, Func<int, int, float> w, double alpha, float[]? bias = null, string? output = null)
     {
         if (a.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a weight product of an attention head layout");
         if (a.Shape[^1] != K) throw new OnnxImportException($"node {n.DisplayName} ({n.OpType}): input has {a.Shape[^1]} features, the weight {K}");
-        string outName = n.Outputs[0];
+        string outName = output ?? n.Outputs[0];
         if (bias is null && OnlyConsumer(outName) is { OpType: "Add" } add)
         {
             var other = add.Inputs[0] == outName ? add.Inputs[1] : add.Inputs[0];
@@ -104,7 +106,7 @@ public sealed partial class OnnxImporter
         if (sc.Masked) inputs.Add(_ids!);
         int node = _b.Add(q.Ref.Spec, inputs.ToArray(),
             new AttentionParams(mo, os, -128, 127, q.Heads, q.Heads, ms, ss, HasPosition: false, HasMask: sc.Masked, Causal: false, PadValue: 0));
-        return new ActVal(_b.Node(node), so, [1, q.Heads, q.Shape[2], v.Shape[3]], Layout.HeadsFirst, q.Heads);
+        return new ActVal(_b.Node(node), so, [.. q.Shape[..^1], v.Shape[^1]], Layout.HeadsFirst, q.Heads);
     }
 
     private Val Softmax(OnnxNode n, Val x)

@@ -206,6 +206,7 @@ public sealed partial class OnnxImporter
             case "Gather": Set(n, Gather(n, ins)); return;
             case "MatMul": MatMul(n, ins); return;
             case "Gemm": Gemm(n, ins); return;
+            case "Slice" or "Split": SlicePacked(n, ins); return;
             case "Softmax": Set(n, Softmax(n, ins[0]!)); return;
             case "ReduceMean": LayerNormPattern(n); return;
             case "LayerNormalization": LayerNormalization(n, ins); return;
@@ -229,6 +230,7 @@ public sealed partial class OnnxImporter
         EmbVal e => e.Shape,
         ScoresVal s => s.Shape,
         ProbsVal p => p.Scores.Shape,
+        PackedVal p => p.Shape,
         _ => throw new InvalidOperationException(),
     };
 
@@ -239,6 +241,7 @@ public sealed partial class OnnxImporter
         MaskVal => "the attention mask",
         ScoresVal => "attention scores",
         ProbsVal => "attention probabilities",
+        PackedVal => "a packed projection",
         _ => "an activation",
     };
 

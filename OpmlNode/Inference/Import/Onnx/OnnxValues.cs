@@ -9,7 +9,9 @@ internal sealed record ConstVal(OnnxTensor T) : Val;
 /// <summary>
 /// How an int8 activation's bytes relate to its logical ONNX shape. <c>Plain</c>: row-major, the 2-D view of the
 /// logical shape. The attention layouts keep the bytes of a [L, H·hd] projection: <c>Split</c> is its reshape
-/// [1, L, H, hd]; <c>HeadsFirst</c> the transpose [1, H, L, hd]; <c>HeadsFirstT</c> the transpose [1, H, hd, L].
+/// [1, L, H, hd]; <c>HeadsFirst</c> the transpose [1, H, L, hd]; <c>HeadsFirstT</c> the transpose [1, H, hd, L]. With the
+/// heads folded into the batch axis (PyTorch's [L, B·H, hd], batch 1) the same layouts have no leading 1: [L, H, hd],
+/// [H, L, hd], [H, hd, L].
 /// </summary>
 internal enum Layout { Plain, Split, HeadsFirst, HeadsFirstT }
 
@@ -27,6 +29,12 @@ internal sealed record MaskVal(int[] Shape, int Stage) : Val;
 
 /// <summary>An embedding lookup not yet materialised: table[ids] + the constant addend (positions, token types).</summary>
 internal sealed record EmbVal(OnnxTensor Table, float[]? Addend, int[] Shape, string Name) : Val;
+
+/// <summary>
+/// x·W [+ bias] whose every reader is a Slice / Split of column ranges (or a Shape): not materialised, each part
+/// becomes its own MatMul on those weight columns. W is given as W(n, k), N × K.
+/// </summary>
+internal sealed record PackedVal(ActVal X, int N, int K, Func<int, int, float> W, float[]? Bias, int[] Shape) : Val;
 
 /// <summary>Attention scores Q·Kᵀ · Factor (+ the padding mask), not materialised: they end in the Attention node.</summary>
 internal sealed record ScoresVal(ActVal Q, ActVal K, double Factor, bool Masked, int[] Shape) : Val;
