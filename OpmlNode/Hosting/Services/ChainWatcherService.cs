@@ -54,6 +54,8 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         long fork = -1;
         foreach (var r in ranges.Skip(1))
             if (await OnChainAsync(r, ct)) { fork = (long)r.To; break; }
+        if (fork < 0 && ranges.Count >= Node.Options.UndoRanges)
+            Log.LogError("Chain reorganisation deeper than the undo window ({UndoRanges} ranges, back to block {Oldest}): records changed before that block are not undone and may be stale; restart with a fresh --data directory to read the chain again from the start", Node.Options.UndoRanges, ranges[^1].From);
         int undone = Node.Store.UndoAfter(fork);
         Log.LogWarning("Chain reorganisation: block {Block} was replaced; undid {Ranges} applied ranges after block {Fork} and will read them again", ranges[0].To, undone, fork);
         await tx.RecheckAfterReorganisationAsync(fork, ct);
