@@ -41,8 +41,14 @@ public sealed record OnnxImportInfo(
     public float[] Dequantise(QTensor output) => output.ToInts().Select(q => (float)(q * OutputScale)).ToArray();
 }
 
-/// <summary>An ONNX value held by an op-set node: real = q · Scale; <c>HeadsFirst</c> values keep the [L, H·hd] bytes of their projection.</summary>
-public sealed record OnnxProbe(string Value, int Node, double Scale, bool HeadsFirst);
+/// <summary>
+/// An ONNX value held by an op-set node: real = q · Scale · Channel[c] + Offset (c the last axis index; no Channel = 1);
+/// <c>HeadsFirst</c> values keep the [L, H·hd] bytes of their projection.
+/// </summary>
+public sealed record OnnxProbe(string Value, int Node, double Scale, bool HeadsFirst, double Offset = 0, IReadOnlyList<double>? Channel = null)
+{
+    public double Real(int q, int c) => q * Scale * (Channel?[c] ?? 1) + Offset;
+}
 
 /// <summary>An imported model: the op-set graph to write, the facts to feed and read it, and where each ONNX value went.</summary>
 public sealed record OnnxImportResult(ModelDefinition Model, OnnxImportInfo Info, IReadOnlyDictionary<string, int> OpCounts, IReadOnlyList<OnnxProbe> Probes);

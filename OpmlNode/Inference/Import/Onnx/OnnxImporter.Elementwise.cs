@@ -44,11 +44,12 @@ public sealed partial class OnnxImporter
 
     /// <summary>
     /// The largest chain of elementwise nodes fed only by one activation x and scalar constants, as one Lut: the table
-    /// is the chain evaluated in float at the 256 int8 values of x, rounded to the calibrated output scale.
+    /// is the chain evaluated in float at the 256 int8 values of x (with its offset), rounded to the calibrated output
+    /// scale, or to an offset one if every reader folds it.
     /// </summary>
     private void LutRegion(OnnxNode start, string xName)
     {
-        var x = Act(start, _v[xName], start.Inputs.ToList().IndexOf(xName));
+        var x = RawAct(start, _v[xName], start.Inputs.ToList().IndexOf(xName)) is { Channel: null } raw ? raw : Act(start, _v[xName], start.Inputs.ToList().IndexOf(xName));
         var region = new List<OnnxNode> { start };
         var produced = new HashSet<string>(start.Outputs);
         bool Allowed(string i) => i.Length == 0 || i == xName || produced.Contains(i) || ConstOf(i) is { Count: 1 };
@@ -65,7 +66,7 @@ public sealed partial class OnnxImporter
             region = [start];
             escaping = [start.Outputs[0]];
         }
-        var grid = OnnxTensor.Float([256], Enumerable.Range(0, 256).Select(i => (float)((i - 128) * x.Scale)).ToArray());
+        var grid = OnnxTensor.Float([256], Enumerable.Range(0, 256).Select(i => (float)((i - 128) * x.Scale + x.Offset)).ToArray());
         var env = new Dictionary<string, OnnxTensor> { [xName] = grid };
         foreach (var r in region)
         {
@@ -73,13 +74,13 @@ public sealed partial class OnnxImporter
             for (int i = 0; i < outs.Length && i < r.Outputs.Count; i++) env[r.Outputs[i]] = outs[i];
         }
         string outName = escaping[0];
-        double so = Scale(outName);
+        var (so, offset) = TakesOffset(outName) ? OffsetScale(outName) : (Scale(outName), 0.0);
         var f = env[outName].AsFloats();
         if (f.Length != 256) throw OnnxImportException.Unsupported(start, "an elementwise chain that changes the shape");
-        var table = _b.AddWeight(OnnxQuant.I8Tensor([256], f.Select(v => float.IsPositiveInfinity(v) ? 127.0 : float.IsNegativeInfinity(v) ? -128.0 : v / so).ToArray()));
+        var table = _b.AddWeight(OnnxQuant.I8Tensor([256], f.Select(v => float.IsPositiveInfinity(v) ? 127.0 : float.IsNegativeInfinity(v) ? -128.0 : (v - offset) / so).ToArray()));
         int node = _b.Add(x.Ref.Spec, [x.Ref, table], new LutParams());
         _done.UnionWith(region.Select(r => r.Index));
-        _v[outName] = x with { Ref = _b.Node(node), Scale = so };
+        _v[outName] = x with { Ref = _b.Node(node), Scale = so, Offset = offset };
     }
 
     /// <summary>The I16 twin of a LayerNorm output, for the residual Add it feeds (see <see cref="Norm"/>).</summary>

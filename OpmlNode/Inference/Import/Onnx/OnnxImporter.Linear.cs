@@ -19,12 +19,9 @@ public sealed partial class OnnxImporter
             Set(n, Attention(n, p.Scores, v));
             return;
         }
-        if (ins[1] is ConstVal w && w.T.Rank == 2)
+        if (LinearWeight(n, n.Inputs[0]) is { } lw)
         {
-            var a = Act(n, ins[0], 0);
-            int K = w.T.Shape[0], N = w.T.Shape[1];
-            var wf = w.T.AsFloats();
-            Linear(n, a, N, K, (nn, kk) => wf[kk * N + nn], 1);
+            Linear(n, RawAct(n, ins[0], 0), lw.N, lw.K, lw.W, 1);
             return;
         }
         throw OnnxImportException.Unsupported(n, "a product of two activations other than attention's Q·Kᵀ and P·V, or a weight that is not a 2-D constant");
@@ -34,10 +31,8 @@ public sealed partial class OnnxImporter
     {
         if (ins[1] is not ConstVal b || b.T.Rank != 2) throw OnnxImportException.Unsupported(n, "B must be a constant matrix");
         if (n.Int("transA", 0) != 0) throw OnnxImportException.Unsupported(n, "transA");
-        var a = Act(n, ins[0], 0);
-        bool tb = n.Int("transB", 0) != 0;
-        int K = tb ? b.T.Shape[1] : b.T.Shape[0], N = tb ? b.T.Shape[0] : b.T.Shape[1];
-        var bf = b.T.AsFloats();
+        var a = RawAct(n, ins[0], 0);
+        var (K, N, w) = LinearWeight(n, n.Inputs[0]) ?? throw OnnxImportException.Unsupported(n, "A and B are the same value");
         double alpha = n.Float("alpha", 1), beta = n.Float("beta", 1);
         float[]? bias = null;
         if (ins.Length > 2 && ins[2] is not null)
@@ -46,12 +41,21 @@ public sealed partial class OnnxImporter
             if (c.T.Count != 1 && c.T.Count != N) throw OnnxImportException.Unsupported(n, "C must broadcast along the rows ([N] or a scalar)");
             bias = Enumerable.Range(0, N).Select(j => (float)(beta * c.T[c.T.Count == 1 ? 0 : j])).ToArray();
         }
-        Linear(n, a, N, K, tb ? (nn, kk) => bf[nn * K + kk] : (nn, kk) => bf[kk * N + nn], alpha, bias);
+        Linear(n, a, N, K, w, alpha, bias);
     }
 
-    /// <summary>y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias.</summary>
+    /// <summary>
+    /// y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias. The
+    /// input's channel scales fold into W's columns and its offset into the bias; the output takes an offset if every
+    /// reader folds it (<see cref="TakesOffset"/>).
+    /// </summary>
     private void Linear(OnnxNode n, ActVal a, int N, int K, Func<int, int, float> w, double alpha, float[]? bias = null)
     {
+        if (a.Channel is { } ch)
+        {
+            var w0 = w;
+            w = (nn, kk) => (float)(w0(nn, kk) * ch[kk]);
+        }
         if (a.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a weight product of an attention head layout");
         if (a.Shape[^1] != K) throw new OnnxImportException($"node {n.DisplayName} ({n.OpType}): input has {a.Shape[^1]} features, the weight {K}");
         string outName = n.Outputs[0];
@@ -79,14 +83,22 @@ public sealed partial class OnnxImporter
         // A product that only feeds the residual Add into a LayerNorm (attention output, FFN output) stays I16 as well.
         bool wide = OnlyConsumer(outName) is { OpType: "Add" } res && FeedsNormOnly(res.Outputs[0]) && res.Inputs.All(i => ConstOf(i) is null);
         var ot = wide ? ElemType.I16 : ElemType.I8;
-        double so = wide ? Scale16(outName) : Scale(outName);
-        var B = bias is null ? null : _b.AddWeight(OnnxQuant.I32Tensor([N], Enumerable.Range(0, N).Select(j => bias[j] / (a.Scale * sw[j])).ToArray()));
+        var (so, offset) = wide ? (Scale16(outName), 0.0) : TakesOffset(outName) ? OffsetScale(outName) : (Scale(outName), 0.0);
+        // In accumulator units (a.Scale · sw[j]): bias − the output offset + the input offset times Σ_k x_k's weight.
+        double BiasOf(int j)
+        {
+            double inOffset = 0;
+            if (a.Offset != 0)
+                for (int k = 0; k < K; k++) inOffset += (sbyte)wq[j * K + k] / (a.Channel?[k] ?? 1);
+            return ((bias?[j] ?? 0) - offset) / (a.Scale * sw[j]) + a.Offset / a.Scale * inOffset;
+        }
+        var B = bias is null && offset == 0 && a.Offset == 0 ? null : _b.AddWeight(OnnxQuant.I32Tensor([N], Enumerable.Range(0, N).Select(BiasOf).ToArray()));
         var pc = new int[2 * N];
         for (int j = 0; j < N; j++) (pc[2 * j], pc[2 * j + 1]) = OnnxQuant.Multiplier(a.Scale * sw[j] / so, $"node {n.DisplayName} ({n.OpType})");
         var P = _b.AddWeight(QTensor.I32([N, 2], pc));
         var outShape = a.Shape[..^1].Append(N).ToArray();
         int node = _b.MatMul(a.Ref, W, B, ot, default, (int)ot.Min(), (int)ot.Max(), P);
-        var r = new ActVal(_b.Node(node), so, outShape);
+        var r = new ActVal(_b.Node(node), so, outShape) { Offset = offset };
         _v[outName] = OnnxQuant.Spec2D(ot, outShape).Equals(r.Ref.Spec) ? r : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
     }
 

@@ -13,8 +13,16 @@ internal sealed record ConstVal(OnnxTensor T) : Val;
 /// </summary>
 internal enum Layout { Plain, Split, HeadsFirst, HeadsFirstT }
 
-/// <summary>An int8 tensor of the op-set graph: real value = q · Scale.</summary>
-internal sealed record ActVal(InputRef Ref, double Scale, int[] Shape, Layout Layout = Layout.Plain, int Heads = 0) : Val;
+/// <summary>
+/// An int8 tensor of the op-set graph: real value = q · Scale · Channel[c] + Offset (c the last axis index). Only the
+/// consumers that fold them (MatMul weights and bias, Lut tables) read a non-zero Offset or a Channel vector; the
+/// others get <see cref="OnnxImporter"/>'s symmetric copy.
+/// </summary>
+internal sealed record ActVal(InputRef Ref, double Scale, int[] Shape, Layout Layout = Layout.Plain, int Heads = 0) : Val
+{
+    public double Offset { get; init; }
+    public double[]? Channel { get; init; }
+}
 
 /// <summary>The token ids (the task input, I32 [L]).</summary>
 internal sealed record IdsVal(int[] Shape) : Val;
