@@ -2,7 +2,7 @@ namespace OpmlNode.Inference.Import.Onnx;
 
 /// <summary>Per-value magnitude statistics gathered by running the float evaluator on sample inputs.</summary>
 /// <remarks>
-/// Each value keeps its signed range, its largest magnitude per channel of the last axis (while that axis keeps one
+/// Each value keeps its signed range, the signed range per channel of the last axis (while that axis keeps one
 /// length over the samples) and, if asked for (<see cref="OnnxImportOptions.ActivationQuantile"/> &lt; 1), a
 /// uniform reservoir sample of magnitudes (fixed seed) for quantiles.
 /// </remarks>
@@ -15,7 +15,7 @@ public sealed class OnnxCalibration(bool keepSamples = false)
     {
         public double AbsMax;
         public double Min = double.PositiveInfinity, Max = double.NegativeInfinity;
-        public double[]? Channels;
+        public double[]? ChMin, ChMax;
         public bool ChannelsVary;
         public long Seen;
         public readonly List<float> Sample = new();
@@ -34,8 +34,8 @@ public sealed class OnnxCalibration(bool keepSamples = false)
             if (!_entries.TryGetValue(name, out var e)) _entries[name] = e = new Entry();
             e.Sorted = null;
             int cols = t.Rank == 0 ? 1 : Math.Max(t.Shape[^1], 1);
-            if (e.Channels is null && !e.ChannelsVary) e.Channels = new double[cols];
-            else if (e.Channels?.Length != cols) (e.Channels, e.ChannelsVary) = (null, true);
+            if (e.ChMin is null && !e.ChannelsVary) (e.ChMin, e.ChMax) = (Filled(cols, double.PositiveInfinity), Filled(cols, double.NegativeInfinity));
+            else if (e.ChMin?.Length != cols) (e.ChMin, e.ChMax, e.ChannelsVary) = (null, null, true);
             var f32 = t.F!;
             for (int i = 0; i < f32.Length; i++)
             {
@@ -45,7 +45,12 @@ public sealed class OnnxCalibration(bool keepSamples = false)
                 if (a > e.AbsMax) e.AbsMax = a;
                 if (f < e.Min) e.Min = f;
                 if (f > e.Max) e.Max = f;
-                if (e.Channels is { } ch && a > ch[i % cols]) ch[i % cols] = a;
+                if (e.ChMin is { } lo && e.ChMax is { } hi)
+                {
+                    int c = i % cols;
+                    if (f < lo[c]) lo[c] = f;
+                    if (f > hi[c]) hi[c] = f;
+                }
                 if (!keepSamples) continue;
                 e.Seen++;
                 if (e.Sample.Count < SampleCap) e.Sample.Add(a);
@@ -71,7 +76,14 @@ public sealed class OnnxCalibration(bool keepSamples = false)
     public (double Min, double Max) Range(string value) => Get(value) is { Min: <= double.MaxValue } e ? (e.Min, e.Max) : (0, 0);
 
     /// <summary>The largest magnitude seen per channel of the last axis, or null if that axis changed length between samples.</summary>
-    public IReadOnlyList<double>? ChannelAbsMax(string value) => Get(value).Channels;
+    public IReadOnlyList<double>? ChannelAbsMax(string value) =>
+        Get(value) is { ChMin: { } lo, ChMax: { } hi } ? lo.Select((l, c) => l <= hi[c] ? Math.Max(Math.Abs(l), Math.Abs(hi[c])) : 0).ToArray() : null;
+
+    /// <summary>The smallest and largest value seen per channel of the last axis, or null as for <see cref="ChannelAbsMax"/>.</summary>
+    public (IReadOnlyList<double> Min, IReadOnlyList<double> Max)? ChannelRange(string value) =>
+        Get(value) is { ChMin: { } lo, ChMax: { } hi } ? (lo, hi) : null;
+
+    private static double[] Filled(int n, double v) => Enumerable.Repeat(v, n).ToArray();
 
     /// <summary>The q-quantile of |x| over the sample (q in (0, 1]; q ≥ 1 is the largest magnitude seen).</summary>
     public double Quantile(string value, double q)

@@ -41,4 +41,10 @@ public sealed record OnnxImportOptions
     /// codes span the calibrated [min, max] instead of ±max-abs (GELU's skewed input and output).
     /// </summary>
     public bool OffsetActivations { get; init; } = true;
+
+    /// <summary>
+    /// At most this many channel groups, each with its own int8 scale, offset and Lut, for a MatMul → Lut → MatMul
+    /// chain with outlier channels (GELU of MiniLM's FFN; 1 = off).
+    /// </summary>
+    public int ChannelGroups { get; init; } = 3;
 }

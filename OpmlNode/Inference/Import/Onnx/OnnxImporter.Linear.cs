@@ -46,15 +46,16 @@ public sealed partial class OnnxImporter
 
     /// <summary>
     /// y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias. The
-    /// input's channel scales fold into W's columns and its offset into the bias; the output takes an offset if every
-    /// reader folds it (<see cref="TakesOffset"/>).
+    /// input's permutation and channel scales fold into W's columns and its offsets into the bias; the output takes an
+    /// offset if every reader folds it (<see cref="TakesOffset"/>), or is split into channel groups for the Lut chain
+    /// that reads it (<see cref="ChannelGroups"/>).
     /// </summary>
     private void Linear(OnnxNode n, ActVal a, int N, int K, Func<int, int, float> w, double alpha, float[]? bias = null)
     {
-        if (a.Channel is { } ch)
+        if (!a.Uniform)
         {
             var w0 = w;
-            w = (nn, kk) => (float)(w0(nn, kk) * ch[kk]);
+            w = (nn, kk) => (float)(w0(nn, a.Perm?[kk] ?? kk) * a.ChannelAt(kk));
         }
         if (a.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a weight product of an attention head layout");
         if (a.Shape[^1] != K) throw new OnnxImportException($"node {n.DisplayName} ({n.OpType}): input has {a.Shape[^1]} features, the weight {K}");
@@ -79,27 +80,45 @@ public sealed partial class OnnxImporter
         var wq = new byte[N * K];
         for (int j = 0; j < N; j++)
             for (int k = 0; k < K; k++) wq[j * K + k] = (byte)OnnxQuant.I8(alpha * w(j, k) / sw[j]);
-        var W = _b.AddWeight(new QTensor(new TensorSpec(ElemType.I8, N, K), wq));
+        bool inOffset = Enumerable.Range(0, K).Any(k => a.OffsetAt(k) != 0);
+        // In accumulator units (a.Scale · sw[j]): bias − the output offset + Σ_k x_k's offset times its weight.
+        double BiasOf(int j, double offset)
+        {
+            double sum = 0;
+            if (inOffset)
+                for (int k = 0; k < K; k++) sum += (sbyte)wq[j * K + k] * a.OffsetAt(k) / a.ChannelAt(k);
+            return ((bias?[j] ?? 0) - offset) / (a.Scale * sw[j]) + sum / a.Scale;
+        }
+        // Output channels chans (rows of W in that order) as one MatMul (tiled by the builder).
+        ActVal Emit(int[] chans, ElemType ot, double so, double offset)
+        {
+            int m = chans.Length;
+            var wg = new byte[m * K];
+            for (int i = 0; i < m; i++) Array.Copy(wq, chans[i] * K, wg, i * K, K);
+            var W = _b.AddWeight(new QTensor(new TensorSpec(ElemType.I8, m, K), wg));
+            var B = bias is null && offset == 0 && !inOffset ? null : _b.AddWeight(OnnxQuant.I32Tensor([m], chans.Select(j => BiasOf(j, offset)).ToArray()));
+            var pc = new int[2 * m];
+            for (int i = 0; i < m; i++) (pc[2 * i], pc[2 * i + 1]) = OnnxQuant.Multiplier(a.Scale * sw[chans[i]] / so, $"node {n.DisplayName} ({n.OpType})");
+            int node = _b.MatMul(a.Ref, W, B, ot, default, (int)ot.Min(), (int)ot.Max(), _b.AddWeight(QTensor.I32([m, 2], pc)));
+            return new ActVal(_b.Node(node), so, a.Shape[..^1].Append(m).ToArray()) { Offset = offset };
+        }
+        var outShape = a.Shape[..^1].Append(N).ToArray();
         // A product that only feeds the residual Add into a LayerNorm (attention output, FFN output) stays I16 as well.
         bool wide = OnlyConsumer(outName) is { OpType: "Add" } res && FeedsNormOnly(res.Outputs[0]) && res.Inputs.All(i => ConstOf(i) is null);
+        if (!wide && ChannelGroups(outName, N) is { } groups)
+        {
+            var range = _cal.ChannelRange(outName)!.Value;
+            _v[outName] = new GroupsVal(groups.Select(g =>
+            {
+                var (gs, go) = OffsetScale(g.Min(j => range.Min[j]), g.Max(j => range.Max[j]));
+                return Emit(g, ElemType.I8, gs, go);
+            }).ToList(), groups.SelectMany(g => g).ToArray(), outShape);
+            return;
+        }
         var ot = wide ? ElemType.I16 : ElemType.I8;
         var (so, offset) = wide ? (Scale16(outName), 0.0) : TakesOffset(outName) ? OffsetScale(outName) : (Scale(outName), 0.0);
-        // In accumulator units (a.Scale · sw[j]): bias − the output offset + the input offset times Σ_k x_k's weight.
-        double BiasOf(int j)
-        {
-            double inOffset = 0;
-            if (a.Offset != 0)
-                for (int k = 0; k < K; k++) inOffset += (sbyte)wq[j * K + k] / (a.Channel?[k] ?? 1);
-            return ((bias?[j] ?? 0) - offset) / (a.Scale * sw[j]) + a.Offset / a.Scale * inOffset;
-        }
-        var B = bias is null && offset == 0 && a.Offset == 0 ? null : _b.AddWeight(OnnxQuant.I32Tensor([N], Enumerable.Range(0, N).Select(BiasOf).ToArray()));
-        var pc = new int[2 * N];
-        for (int j = 0; j < N; j++) (pc[2 * j], pc[2 * j + 1]) = OnnxQuant.Multiplier(a.Scale * sw[j] / so, $"node {n.DisplayName} ({n.OpType})");
-        var P = _b.AddWeight(QTensor.I32([N, 2], pc));
-        var outShape = a.Shape[..^1].Append(N).ToArray();
-        int node = _b.MatMul(a.Ref, W, B, ot, default, (int)ot.Min(), (int)ot.Max(), P);
-        var r = new ActVal(_b.Node(node), so, outShape) { Offset = offset };
-        _v[outName] = OnnxQuant.Spec2D(ot, outShape).Equals(r.Ref.Spec) ? r : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
+        var r = Emit(Enumerable.Range(0, N).ToArray(), ot, so, offset);
+        _v[outName] = OnnxQuant.Spec2D(ot, outShape).Equals(r.Ref.Spec) ? r with { Shape = outShape } : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
     }
 
     private ActVal Attention(OnnxNode n, ScoresVal sc, ActVal v)

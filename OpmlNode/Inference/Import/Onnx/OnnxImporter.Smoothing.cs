@@ -48,8 +48,72 @@ public sealed partial class OnnxImporter
     private (double Scale, double Offset) OffsetScale(string value)
     {
         var (lo, hi) = _cal.Range(value);
+        return OffsetScale(lo, hi);
+    }
+
+    private (double Scale, double Offset) OffsetScale(double lo, double hi)
+    {
         double half = (hi - lo) / 2 * _o.ClipFraction;
         return ((half > 1e-20 ? half : 1e-6) / 127.5, (hi + lo) / 2);
+    }
+
+    /// <summary>
+    /// Channel groups (ONNX channel indices, the widest range first) for a MatMul output read only by one Lut chain
+    /// whose result only MatMuls read: each group gets its own MatMul node, int8 scale, offset and Lut, and the
+    /// reading MatMuls fold the permutation and the group scales into their weights. The groups split the channels
+    /// sorted by calibrated magnitude where Σ_g n_g·range_g² (the rounding noise) is least; null for one group or
+    /// without outlier channels (<see cref="SmoothingMinSpread"/>).
+    /// </summary>
+    private int[][]? ChannelGroups(string value, int n)
+    {
+        if (_o.ChannelGroups < 2 || !FeedsLutThenMatMul(value) || _cal.ChannelRange(value) is not { } r || r.Min.Count != n) return null;
+        var mag = _cal.ChannelAbsMax(value)!;
+        if (mag.Max() < SmoothingMinSpread * mag.Order().ElementAt(n / 2)) return null;
+        var order = Enumerable.Range(0, n).OrderByDescending(c => mag[c]).ToArray();
+        // cost[i, j]: channels order[i..j) as one group.
+        double Cost(int i, int j)
+        {
+            double lo = double.MaxValue, hi = double.MinValue;
+            for (int t = i; t < j; t++) (lo, hi) = (Math.Min(lo, r.Min[order[t]]), Math.Max(hi, r.Max[order[t]]));
+            return (j - i) * (hi - lo) * (hi - lo);
+        }
+        // best[g][j]: least cost of order[0..j) in g + 1 groups, from[g][j] where its last group starts.
+        int gmax = Math.Min(_o.ChannelGroups, n);
+        var best = new double[gmax][];
+        var from = new int[gmax][];
+        best[0] = Enumerable.Range(0, n + 1).Select(j => Cost(0, j)).ToArray();
+        from[0] = new int[n + 1];
+        for (int g = 1; g < gmax; g++)
+        {
+            best[g] = new double[n + 1];
+            from[g] = new int[n + 1];
+            for (int j = g + 1; j <= n; j++)
+            {
+                (best[g][j], from[g][j]) = (double.MaxValue, j - 1);
+                double lo = double.MaxValue, hi = double.MinValue;
+                for (int i = j - 1; i >= g; i--) // the last group order[i..j), grown leftwards
+                {
+                    (lo, hi) = (Math.Min(lo, r.Min[order[i]]), Math.Max(hi, r.Max[order[i]]));
+                    double c = best[g - 1][i] + (j - i) * (hi - lo) * (hi - lo);
+                    if (c < best[g][j]) (best[g][j], from[g][j]) = (c, i);
+                }
+            }
+        }
+        int gb = Enumerable.Range(0, gmax).MinBy(g => best[g][n]);
+        if (gb == 0) return null;
+        var groups = new List<int[]>();
+        for (int g = gb, j = n; g >= 0; j = from[g][j], g--)
+            groups.Insert(0, order[(g == 0 ? 0 : from[g][j])..j]);
+        return groups.ToArray();
+    }
+
+    /// <summary>True if every reader of the value is the one Lut chain on it and every reader of the chain's result a MatMul by a constant weight.</summary>
+    private bool FeedsLutThenMatMul(string value)
+    {
+        var users = Consumers(value);
+        if (value == _output || users.Count == 0 || !IsElementwise(users[0]) || !users[0].Inputs.All(i => i.Length == 0 || i == value || ConstOf(i) is { Count: 1 })) return false;
+        var (region, output) = ElementwiseChain(users[0], value);
+        return users.All(region.Contains) && output != _output && Consumers(output).Count > 0 && Consumers(output).All(u => LinearWeight(u, output) is not null);
     }
 
     /// <summary>
@@ -84,12 +148,13 @@ public sealed partial class OnnxImporter
     }
 
     /// <summary>
-    /// The activation as q · Scale: an offset one is re-centred by a Lut (once per value). Channel scales only arise
-    /// where every reader folds them (<see cref="SmoothingOf"/>), so meeting one here is a lowering bug.
+    /// The activation as q · Scale: an offset one is re-centred by a Lut (once per value). Channel scales, offsets and
+    /// permutations only arise where every reader folds them (<see cref="SmoothingOf"/>, <see cref="ChannelGroups"/>),
+    /// so meeting one here is a lowering bug.
     /// </summary>
     private ActVal Symmetric(ActVal a, string name)
     {
-        if (a.Channel is not null) throw new InvalidOperationException($"internal: channel-scaled '{name}' reached a reader that cannot fold it");
+        if (a.Channel is not null || a.Offsets is not null || a.Perm is not null) throw new InvalidOperationException($"internal: channel-scaled '{name}' reached a reader that cannot fold it");
         if (a.Offset == 0) return a;
         if (_v.TryGetValue("\0sym:" + name, out var done)) return (ActVal)done;
         double so = Scale(name);

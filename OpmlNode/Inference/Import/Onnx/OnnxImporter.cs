@@ -118,7 +118,7 @@ public sealed partial class OnnxImporter
         var info = new OnnxImportInfo(_m.Source, _output, act.Shape, act.Scale, text, text ? _o.MaxSequence : 0, packed);
         var counts = def.Nodes.GroupBy(d => d.Op.ToString()).ToDictionary(g => g.Key, g => g.Count());
         var probes = _v.Where(kv => kv.Value is ActVal { Ref.Kind: RefKind.Node } && !kv.Key.StartsWith('\0'))
-            .Select(kv => (ActVal)kv.Value is var a ? new OnnxProbe(kv.Key, (int)a.Ref.Index, a.Scale, a.Layout != Layout.Plain, a.Offset, a.Channel) : null!)
+            .Select(kv => (ActVal)kv.Value is var a ? new OnnxProbe(kv.Key, (int)a.Ref.Index, a.Scale, a.Layout != Layout.Plain, a.Offset, a.Channel, a.Offsets, a.Perm) : null!)
             .OrderBy(p => p.Node).ToList();
         return new OnnxImportResult(def, info, counts, probes);
     }
@@ -230,6 +230,7 @@ public sealed partial class OnnxImporter
         EmbVal e => e.Shape,
         ScoresVal s => s.Shape,
         ProbsVal p => p.Scores.Shape,
+        GroupsVal g => g.Shape,
         _ => throw new InvalidOperationException(),
     };
 
