@@ -34,7 +34,7 @@ public sealed record OnnxImportOptions
     /// divided by max|X_k|^α / max|W_k|^(1−α) in the Norm's gamma and beta and multiplied back into the weights'
     /// column k, so outlier channels stop setting the one int8 scale of the MatMul input (null = off).
     /// </summary>
-    public double? SmoothingAlpha { get; init; } = 0.8;
+    public double? SmoothingAlpha { get; init; } = 0.65;
 
     /// <summary>
     /// Offset (zero-point) int8 activations where every reader folds the offset (MatMul bias, Lut table): the 256

@@ -83,7 +83,7 @@ public sealed partial class OnnxImporter
             var chans = groups?.Perm[first..(first + cols)];
             first += cols;
             var (so, offset) = chans is null ? TakesOffset(outName) ? OffsetScale(outName) : (Scale(outName), 0.0)
-                : range is { } rg ? OffsetScale(chans.Min(c => rg.Min[c]), chans.Max(c => rg.Max[c])) : throw new InvalidOperationException($"internal: no channel range for '{outName}'");
+                : range is { } rg ? GroupScale(chans.Min(c => rg.Min[c]), chans.Max(c => rg.Max[c])) : throw new InvalidOperationException($"internal: no channel range for '{outName}'");
             var grid = OnnxTensor.Float([256], Enumerable.Range(0, 256).Select(i => (float)((i - 128) * x.Scale + x.Offset)).ToArray());
             var env = new Dictionary<string, OnnxTensor> { [xName] = grid };
             foreach (var r in region)

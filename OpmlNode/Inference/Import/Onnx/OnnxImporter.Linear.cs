@@ -110,7 +110,7 @@ public sealed partial class OnnxImporter
             var range = _cal.ChannelRange(outName)!.Value;
             _v[outName] = new GroupsVal(groups.Select(g =>
             {
-                var (gs, go) = OffsetScale(g.Min(j => range.Min[j]), g.Max(j => range.Max[j]));
+                var (gs, go) = GroupScale(g.Min(j => range.Min[j]), g.Max(j => range.Max[j]));
                 return Emit(g, ElemType.I8, gs, go);
             }).ToList(), groups.SelectMany(g => g).ToArray(), outShape);
             return;

@@ -51,6 +51,10 @@ public sealed partial class OnnxImporter
         return OffsetScale(lo, hi);
     }
 
+    /// <summary>(scale, offset) of a channel group with range [lo, hi]: offset unless <see cref="OnnxImportOptions.OffsetActivations"/> is off.</summary>
+    private (double Scale, double Offset) GroupScale(double lo, double hi) =>
+        _o.OffsetActivations ? OffsetScale(lo, hi) : (Math.Max(Math.Max(Math.Abs(lo), Math.Abs(hi)) * _o.ClipFraction, 1e-6) / 127, 0);
+
     private (double Scale, double Offset) OffsetScale(double lo, double hi)
     {
         double half = (hi - lo) / 2 * _o.ClipFraction;
