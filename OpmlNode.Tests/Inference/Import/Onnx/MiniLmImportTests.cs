@@ -14,22 +14,20 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
     public const int MaxSequence = 64;
 
     /// <summary>
-    /// Just under the mean cosine measured (0.981, min 0.958) with max-abs calibration on the 16 calibration sentences and
-    /// the residual stream into every LayerNorm in I16 (Norm reads I16, OPS §5.6).
+    /// Just under the mean cosine measured (0.9977, min 0.9950) with max-abs calibration on the 16 calibration sentences,
+    /// the residual stream into every LayerNorm in I16 (Norm reads I16, OPS §5.6), SmoothQuant on the LayerNorm outputs
+    /// into the MatMuls, offset int8 activations and channel groups on the FFN's MatMul → GELU → MatMul.
     /// </summary>
-    private const double MeasuredMeanCosineFloor = 0.978;
+    private const double MeasuredMeanCosineFloor = 0.997;
 
     /// <summary>Just under the measured minimum cosine over the evaluation sentences.</summary>
-    private const double MeasuredMinCosineFloor = 0.95;
+    private const double MeasuredMinCosineFloor = 0.994;
 
     /// <summary>Queries (of 5) whose top document matches the reference's (5 measured).</summary>
-    private const int MeasuredTop1Floor = 4;
+    private const int MeasuredTop1Floor = 5;
 
-    /// <summary>Queries (of 5) whose whole ranking of the 6 documents matches the reference's (3 measured).</summary>
-    private const int MeasuredFullRankingFloor = 3;
-
-    /// <summary>Documents ours orders differently are within this much of each other in the reference's cosine (0.050 measured).</summary>
-    private const double NearTie = 0.06;
+    /// <summary>Queries (of 5) whose whole ranking of the 6 documents matches the reference's (5 measured; 3 before the FFN channel groups and smoothing).</summary>
+    private const int MeasuredFullRankingFloor = 5;
 
     /// <summary>The model imported once for the class (calibrated on <see cref="MiniLmSentences.Calibration"/>).</summary>
     public sealed class Imported : IDisposable
@@ -100,7 +98,9 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
         // Issue 10's target is a mean of 0.98. MiniLM's residual sums have outlier channels (|x| ≈ 200 against a typical
         // ≈ 1): with an int8 residual stream (one scale per tensor) the mean was 0.649. The importer keeps the residual
         // stream (embedding sum, residual Adds, the MatMuls and an I16 twin of each LayerNorm output feeding them) in I16,
-        // which Norm reads (OPS §5.6). These bounds guard the measured figures; see docs/ONNX-NODE-TESTS.md.
+        // which Norm reads (OPS §5.6), and folds per-channel scales and offsets into gamma/beta, weights, biases and Lut
+        // tables where the int8 MatMul inputs have outlier channels. These bounds guard the measured figures; see
+        // docs/ONNX-NODE-TESTS.md.
         Assert.True(cos.Average() >= MeasuredMeanCosineFloor, $"mean cosine {cos.Average():F4} (min {cos.Min():F4})");
         Assert.True(cos.Min() >= MeasuredMinCosineFloor, $"min cosine {cos.Min():F4} (mean {cos.Average():F4})");
     }
@@ -140,7 +140,7 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
             Assert.Equal(relevant, rankRef[0]);
             if (rankOurs[0] == rankRef[0]) top1++;
             if (rankOurs.SequenceEqual(rankRef)) full++;
-            // Every pair of documents ours orders the other way round is a near tie for the reference.
+            // Each pair of documents ours orders the other way round, with the reference's similarity gap (logged).
             for (int a = 0; a < rankOurs.Length; a++)
                 for (int b = a + 1; b < rankOurs.Length; b++)
                     if (Array.IndexOf(rankRef, rankOurs[a]) > Array.IndexOf(rankRef, rankOurs[b]))
@@ -152,7 +152,6 @@ public class MiniLmImportTests : IClassFixture<MiniLmImportTests.Imported>
         }
         _log.WriteLine($"top-1 agreement with the reference: {top1}/{MiniLmSentences.Queries.Length}; full ranking {full}/{MiniLmSentences.Queries.Length}; widest swapped gap {worstGap:F4}");
         Assert.True(top1 >= MeasuredTop1Floor, $"top-1 agreement {top1}/{MiniLmSentences.Queries.Length}");
-        Assert.True(full >= MeasuredFullRankingFloor, $"full ranking agreement {full}/{MiniLmSentences.Queries.Length}");
-        Assert.True(worstGap < NearTie, $"a swapped pair differs by {worstGap:F4} in the reference's similarity");
+        Assert.True(full >= MeasuredFullRankingFloor, $"full ranking agreement {full}/{MiniLmSentences.Queries.Length} (widest swapped gap {worstGap:F4})");
     }
 }

@@ -29,11 +29,11 @@ public class MiniLmPerValueErrorTests(ITestOutputHelper log, MiniLmImportTests.I
             for (int i = 0; i < count; i++)
             {
                 int v = ElemTypes.Read(q, type, i);
-                double ours = v * p.Scale, r = f.F![i];
+                double ours = p.Real(v, i % cols), r = f.F![i - i % cols + p.ChannelOf(i % cols)];
                 e2 += (ours - r) * (ours - r); r2 += r * r; ab += ours * r; aa += ours * ours; bb += r * r;
                 if (v == type.Max() || v == type.Min()) sat++;
             }
-            log.WriteLine($"{p.Node,4} {p.Value,-8} {type} scale {p.Scale:G3} relerr {Math.Sqrt(e2 / r2):F4} cos {ab / Math.Sqrt(aa * bb):F4} sat {sat}");
+            log.WriteLine($"{p.Node,4} {p.Value,-8} {type} scale {p.Scale:G3}{(p.Offset != 0 ? $" offset {p.Offset:G3}" : "")}{(p.Channel is null ? "" : p.Perm is null ? " smoothed" : " grouped")} relerr {Math.Sqrt(e2 / r2):F4} cos {ab / Math.Sqrt(aa * bb):F4} sat {sat}");
         }
     }
 }

@@ -28,4 +28,23 @@ public sealed record OnnxImportOptions
     /// 0.9999). I16 values (the residual stream into a LayerNorm) always use 1.5 × max-abs.
     /// </summary>
     public double ActivationQuantile { get; init; } = 1.0;
+
+    /// <summary>
+    /// SmoothQuant exponent α for a LayerNorm output read only by MatMuls (and its I16 residual twin): channel k is
+    /// divided by max|X_k|^α / max|W_k|^(1−α) in the Norm's gamma and beta and multiplied back into the weights'
+    /// column k, so outlier channels stop setting the one int8 scale of the MatMul input (null = off).
+    /// </summary>
+    public double? SmoothingAlpha { get; init; } = 0.65;
+
+    /// <summary>
+    /// Offset (zero-point) int8 activations where every reader folds the offset (MatMul bias, Lut table): the 256
+    /// codes span the calibrated [min, max] instead of ±max-abs (GELU's skewed input and output).
+    /// </summary>
+    public bool OffsetActivations { get; init; } = true;
+
+    /// <summary>
+    /// At most this many channel groups, each with its own int8 scale, offset and Lut, for a MatMul → Lut → MatMul
+    /// chain with outlier channels (GELU of MiniLM's FFN; 1 = off).
+    /// </summary>
+    public int ChannelGroups { get; init; } = 3;
 }

@@ -41,8 +41,19 @@ public sealed record OnnxImportInfo(
     public float[] Dequantise(QTensor output) => output.ToInts().Select(q => (float)(q * OutputScale)).ToArray();
 }
 
-/// <summary>An ONNX value held by an op-set node: real = q · Scale; <c>HeadsFirst</c> values keep the [L, H·hd] bytes of their projection.</summary>
-public sealed record OnnxProbe(string Value, int Node, double Scale, bool HeadsFirst);
+/// <summary>
+/// An ONNX value held by an op-set node: column c of the node holds the value's channel Perm[c] (c without Perm), real =
+/// q · Scale · Channel[c] + (Offsets[c] or Offset); <c>HeadsFirst</c> values keep the [L, H·hd] bytes of their projection.
+/// </summary>
+public sealed record OnnxProbe(
+    string Value, int Node, double Scale, bool HeadsFirst, double Offset = 0,
+    IReadOnlyList<double>? Channel = null, IReadOnlyList<double>? Offsets = null, IReadOnlyList<int>? Perm = null)
+{
+    public double Real(int q, int c) => q * Scale * (Channel?[c] ?? 1) + (Offsets?[c] ?? Offset);
+
+    /// <summary>The value's channel held in column c.</summary>
+    public int ChannelOf(int c) => Perm?[c] ?? c;
+}
 
 /// <summary>An imported model: the op-set graph to write, the facts to feed and read it, and where each ONNX value went.</summary>
 public sealed record OnnxImportResult(ModelDefinition Model, OnnxImportInfo Info, IReadOnlyDictionary<string, int> OpCounts, IReadOnlyList<OnnxProbe> Probes);

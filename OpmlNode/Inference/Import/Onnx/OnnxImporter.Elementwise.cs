@@ -44,12 +44,11 @@ public sealed partial class OnnxImporter
     }
 
     /// <summary>
-    /// The largest chain of elementwise nodes fed only by one activation x and scalar constants, as one Lut: the table
-    /// is the chain evaluated in float at the 256 int8 values of x, rounded to the calibrated output scale.
+    /// The largest chain of elementwise nodes fed only by one activation x and scalar constants, from its first node
+    /// <paramref name="start"/>, with the one value it passes on (or <paramref name="start"/> alone).
     /// </summary>
-    private void LutRegion(OnnxNode start, string xName)
+    private (List<OnnxNode> Region, string Output) ElementwiseChain(OnnxNode start, string xName)
     {
-        var x = Act(start, _v[xName], start.Inputs.ToList().IndexOf(xName));
         var region = new List<OnnxNode> { start };
         var produced = new HashSet<string>(start.Outputs);
         bool Allowed(string i) => i.Length == 0 || i == xName || produced.Contains(i) || ConstOf(i) is { Count: 1 };
@@ -61,26 +60,60 @@ public sealed partial class OnnxImporter
             }
         var regionSet = region.Select(r => r.Index).ToHashSet();
         var escaping = produced.Where(p => p == _output || Consumers(p).Any(u => !regionSet.Contains(u.Index))).ToList();
-        if (escaping.Count != 1)
+        return escaping.Count == 1 ? (region, escaping[0]) : ([start], start.Outputs[0]);
+    }
+
+    /// <summary>
+    /// The chain of <see cref="ElementwiseChain"/> as one Lut: the table is the chain evaluated in float at the 256
+    /// int8 values of x (with its offset), rounded to the calibrated output scale, or to an offset one if every reader
+    /// folds it. Channel groups of x (<see cref="GroupsVal"/>) get a Lut each, on their own output range, joined by
+    /// Concat into one permuted, channel-scaled activation for the MatMuls that read it.
+    /// </summary>
+    private void LutRegion(OnnxNode start, string xName)
+    {
+        int xi = start.Inputs.ToList().IndexOf(xName);
+        var groups = _v[xName] as GroupsVal;
+        var parts = groups?.Parts ?? [RawAct(start, _v[xName], xi) is { Uniform: true } raw ? raw : Act(start, _v[xName], xi)];
+        var (region, outName) = ElementwiseChain(start, xName);
+        var range = _cal.ChannelRange(outName);
+        var outs = new List<ActVal>();
+        int first = 0;
+        foreach (var x in parts)
         {
-            region = [start];
-            escaping = [start.Outputs[0]];
+            int cols = x.Shape[^1];
+            var chans = groups?.Perm[first..(first + cols)];
+            first += cols;
+            var (so, offset) = chans is null ? TakesOffset(outName) ? OffsetScale(outName) : (Scale(outName), 0.0)
+                : range is { } rg ? GroupScale(chans.Min(c => rg.Min[c]), chans.Max(c => rg.Max[c])) : throw new InvalidOperationException($"internal: no channel range for '{outName}'");
+            var grid = OnnxTensor.Float([256], Enumerable.Range(0, 256).Select(i => (float)((i - 128) * x.Scale + x.Offset)).ToArray());
+            var env = new Dictionary<string, OnnxTensor> { [xName] = grid };
+            foreach (var r in region)
+            {
+                var ro = OnnxEvaluator.Eval(r, r.Inputs.Select(i => i.Length == 0 ? null : env.TryGetValue(i, out var t) ? t : ConstOf(i)).ToArray(), _m.Opset);
+                for (int i = 0; i < ro.Length && i < r.Outputs.Count; i++) env[r.Outputs[i]] = ro[i];
+            }
+            var f = env[outName].AsFloats();
+            if (f.Length != 256) throw OnnxImportException.Unsupported(start, "an elementwise chain that changes the shape");
+            var table = _b.AddWeight(OnnxQuant.I8Tensor([256], f.Select(v => float.IsPositiveInfinity(v) ? 127.0 : float.IsNegativeInfinity(v) ? -128.0 : (v - offset) / so).ToArray()));
+            int node = _b.Add(x.Ref.Spec, [x.Ref, table], new LutParams());
+            outs.Add(x with { Ref = _b.Node(node), Scale = so, Offset = offset });
         }
-        var grid = OnnxTensor.Float([256], Enumerable.Range(0, 256).Select(i => (float)((i - 128) * x.Scale)).ToArray());
-        var env = new Dictionary<string, OnnxTensor> { [xName] = grid };
-        foreach (var r in region)
-        {
-            var outs = OnnxEvaluator.Eval(r, r.Inputs.Select(i => i.Length == 0 ? null : env.TryGetValue(i, out var t) ? t : ConstOf(i)).ToArray(), _m.Opset);
-            for (int i = 0; i < outs.Length && i < r.Outputs.Count; i++) env[r.Outputs[i]] = outs[i];
-        }
-        string outName = escaping[0];
-        double so = Scale(outName);
-        var f = env[outName].AsFloats();
-        if (f.Length != 256) throw OnnxImportException.Unsupported(start, "an elementwise chain that changes the shape");
-        var table = _b.AddWeight(OnnxQuant.I8Tensor([256], f.Select(v => float.IsPositiveInfinity(v) ? 127.0 : float.IsNegativeInfinity(v) ? -128.0 : v / so).ToArray()));
-        int node = _b.Add(x.Ref.Spec, [x.Ref, table], new LutParams());
         _done.UnionWith(region.Select(r => r.Index));
-        _v[outName] = x with { Ref = _b.Node(node), Scale = so };
+        if (groups is null)
+        {
+            _v[outName] = outs[0];
+            return;
+        }
+        // Channel c of the joined parts is ONNX channel Perm[c]: real = q · max scale · (its part's scale / max) + its part's offset.
+        double top = outs.Max(o => o.Scale);
+        var spread = outs.SelectMany(o => Enumerable.Repeat(o, o.Shape[^1])).ToArray();
+        int joined = _b.ConcatTree(outs.Select(o => (int)o.Ref.Index).ToList());
+        _v[outName] = new ActVal(_b.Node(joined), top, groups.Shape)
+        {
+            Channel = spread.Select(o => o.Scale / top).ToArray(),
+            Offsets = spread.Select(o => o.Offset).ToArray(),
+            Perm = groups.Perm,
+        };
     }
 
     /// <summary>The I16 twin of a LayerNorm output, for the residual Add it feeds (see <see cref="Norm"/>).</summary>

@@ -19,14 +19,11 @@ public sealed partial class OnnxImporter
             Set(n, Attention(n, p.Scores, v));
             return;
         }
-        if (ins[1] is ConstVal w && w.T.Rank == 2)
+        if (LinearWeight(n, n.Inputs[0]) is { } lw)
         {
-            var a = Act(n, ins[0], 0);
-            int K = w.T.Shape[0], N = w.T.Shape[1];
-            var wf = w.T.AsFloats();
-            Func<int, int, float> wt = (nn, kk) => wf[kk * N + nn];
-            if (DeferPacked(n, a, N, K, wt)) return;
-            Linear(n, a, N, K, wt, 1);
+            var a = RawAct(n, ins[0], 0);
+            if (DeferPacked(n, a, lw.N, lw.K, lw.W)) return;
+            Linear(n, a, lw.N, lw.K, lw.W, 1);
             return;
         }
         throw OnnxImportException.Unsupported(n, "a product of two activations other than attention's Q·Kᵀ and P·V, or a weight that is not a 2-D constant");
@@ -36,10 +33,8 @@ public sealed partial class OnnxImporter
     {
         if (ins[1] is not ConstVal b || b.T.Rank != 2) throw OnnxImportException.Unsupported(n, "B must be a constant matrix");
         if (n.Int("transA", 0) != 0) throw OnnxImportException.Unsupported(n, "transA");
-        var a = Act(n, ins[0], 0);
-        bool tb = n.Int("transB", 0) != 0;
-        int K = tb ? b.T.Shape[1] : b.T.Shape[0], N = tb ? b.T.Shape[0] : b.T.Shape[1];
-        var bf = b.T.AsFloats();
+        var a = RawAct(n, ins[0], 0);
+        var (K, N, w) = LinearWeight(n, n.Inputs[0]) ?? throw OnnxImportException.Unsupported(n, "A and B are the same value");
         double alpha = n.Float("alpha", 1), beta = n.Float("beta", 1);
         float[]? bias = null;
         if (ins.Length > 2 && ins[2] is not null)
@@ -48,24 +43,29 @@ public sealed partial class OnnxImporter
             if (c.T.Count != 1 && c.T.Count != N) throw OnnxImportException.Unsupported(n, "C must broadcast along the rows ([N] or a scalar)");
             bias = Enumerable.Range(0, N).Select(j => (float)(beta * c.T[c.T.Count == 1 ? 0 : j])).ToArray();
         }
-        Linear(n, a, N, K, tb ? (nn, kk) => bf[nn * K + kk] : (nn, kk) => bf[kk * N + nn], alpha, bias);
+        Linear(n, a, N, K, w, alpha, bias);
     }
 
-    /// <summary>y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias.</summary>
+    /// <summary>
+    /// y = alpha·(a·W) + bias with W given as w(n, k); a following Add of a constant [N] is fused as the bias. The
+    /// input's permutation and channel scales fold into W's columns and its offsets into the bias; the output takes an
+    /// offset if every reader folds it (<see cref="TakesOffset"/>), or is split into channel groups for the Lut chain
+    /// that reads it (<see cref="ChannelGroups"/>).
+    /// </summary>
     private void Linear(OnnxNode n, ActVal a, int N, int K, Func<int, int, float> w, double alpha, float[]? bias = null, string? output = null)
     {
+        if (!a.Uniform)
+        {
+            var w0 = w;
+            w = (nn, kk) => (float)(w0(nn, a.Perm?[kk] ?? kk) * a.ChannelAt(kk));
+        }
         if (a.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a weight product of an attention head layout");
         if (a.Shape[^1] != K) throw new OnnxImportException($"node {n.DisplayName} ({n.OpType}): input has {a.Shape[^1]} features, the weight {K}");
         string outName = output ?? n.Outputs[0];
-        if (bias is null && OnlyConsumer(outName) is { OpType: "Add" } add)
+        if (bias is null && BiasAdd(outName, N) is { } fused)
         {
-            var other = add.Inputs[0] == outName ? add.Inputs[1] : add.Inputs[0];
-            if (ConstOf(other) is { } c && c.Count == N && c.Shape[^1] == N && c.Shape.Take(c.Rank - 1).All(d => d == 1))
-            {
-                bias = c.AsFloats();
-                outName = add.Outputs[0];
-                _done.Add(add.Index);
-            }
+            (bias, outName) = (fused.Bias, fused.Add.Outputs[0]);
+            _done.Add(fused.Add.Index);
         }
         var sw = new double[N];
         for (int j = 0; j < N; j++)
@@ -77,19 +77,53 @@ public sealed partial class OnnxImporter
         var wq = new byte[N * K];
         for (int j = 0; j < N; j++)
             for (int k = 0; k < K; k++) wq[j * K + k] = (byte)OnnxQuant.I8(alpha * w(j, k) / sw[j]);
-        var W = _b.AddWeight(new QTensor(new TensorSpec(ElemType.I8, N, K), wq));
+        bool inOffset = Enumerable.Range(0, K).Any(k => a.OffsetAt(k) != 0);
+        // In accumulator units (a.Scale · sw[j]): bias − the output offset + Σ_k x_k's offset times its weight.
+        double BiasOf(int j, double offset)
+        {
+            double sum = 0;
+            if (inOffset)
+                for (int k = 0; k < K; k++) sum += (sbyte)wq[j * K + k] * a.OffsetAt(k) / a.ChannelAt(k);
+            return ((bias?[j] ?? 0) - offset) / (a.Scale * sw[j]) + sum / a.Scale;
+        }
+        // Output channels chans (rows of W in that order) as one MatMul (tiled by the builder).
+        ActVal Emit(int[] chans, ElemType ot, double so, double offset)
+        {
+            int m = chans.Length;
+            var wg = new byte[m * K];
+            for (int i = 0; i < m; i++) Array.Copy(wq, chans[i] * K, wg, i * K, K);
+            var W = _b.AddWeight(new QTensor(new TensorSpec(ElemType.I8, m, K), wg));
+            var B = bias is null && offset == 0 && !inOffset ? null : _b.AddWeight(OnnxQuant.I32Tensor([m], chans.Select(j => BiasOf(j, offset)).ToArray()));
+            var pc = new int[2 * m];
+            for (int i = 0; i < m; i++) (pc[2 * i], pc[2 * i + 1]) = OnnxQuant.Multiplier(a.Scale * sw[chans[i]] / so, $"node {n.DisplayName} ({n.OpType})");
+            int node = _b.MatMul(a.Ref, W, B, ot, default, (int)ot.Min(), (int)ot.Max(), _b.AddWeight(QTensor.I32([m, 2], pc)));
+            return new ActVal(_b.Node(node), so, a.Shape[..^1].Append(m).ToArray()) { Offset = offset };
+        }
+        var outShape = a.Shape[..^1].Append(N).ToArray();
         // A product that only feeds the residual Add into a LayerNorm (attention output, FFN output) stays I16 as well.
         bool wide = OnlyConsumer(outName) is { OpType: "Add" } res && FeedsNormOnly(res.Outputs[0]) && res.Inputs.All(i => ConstOf(i) is null);
+        if (!wide && ChannelGroups(outName, N) is { } groups)
+        {
+            var range = _cal.ChannelRange(outName)!.Value;
+            _v[outName] = new GroupsVal(groups.Select(g =>
+            {
+                var (gs, go) = GroupScale(g.Min(j => range.Min[j]), g.Max(j => range.Max[j]));
+                return Emit(g, ElemType.I8, gs, go);
+            }).ToList(), groups.SelectMany(g => g).ToArray(), outShape);
+            return;
+        }
         var ot = wide ? ElemType.I16 : ElemType.I8;
-        double so = wide ? Scale16(outName) : Scale(outName);
-        var B = bias is null ? null : _b.AddWeight(OnnxQuant.I32Tensor([N], Enumerable.Range(0, N).Select(j => bias[j] / (a.Scale * sw[j])).ToArray()));
-        var pc = new int[2 * N];
-        for (int j = 0; j < N; j++) (pc[2 * j], pc[2 * j + 1]) = OnnxQuant.Multiplier(a.Scale * sw[j] / so, $"node {n.DisplayName} ({n.OpType})");
-        var P = _b.AddWeight(QTensor.I32([N, 2], pc));
-        var outShape = a.Shape[..^1].Append(N).ToArray();
-        int node = _b.MatMul(a.Ref, W, B, ot, default, (int)ot.Min(), (int)ot.Max(), P);
-        var r = new ActVal(_b.Node(node), so, outShape);
-        _v[outName] = OnnxQuant.Spec2D(ot, outShape).Equals(r.Ref.Spec) ? r : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
+        var (so, offset) = wide ? (Scale16(outName), 0.0) : TakesOffset(outName) ? OffsetScale(outName) : (Scale(outName), 0.0);
+        var r = Emit(Enumerable.Range(0, N).ToArray(), ot, so, offset);
+        _v[outName] = OnnxQuant.Spec2D(ot, outShape).Equals(r.Ref.Spec) ? r with { Shape = outShape } : Copy(r with { Shape = [r.Ref.Spec.Rows, N] }, outShape);
+    }
+
+    /// <summary>The Add of a constant [N] (leading dims 1, rank ≤ <paramref name="maxRank"/>) that alone reads <paramref name="value"/>: a bias to fuse.</summary>
+    private (OnnxNode Add, float[] Bias)? BiasAdd(string value, int N, int maxRank = int.MaxValue)
+    {
+        if (OnlyConsumer(value) is not { OpType: "Add" } add) return null;
+        var c = ConstOf(add.Inputs[0] == value ? add.Input(1) : add.Input(0));
+        return c is not null && c.Count == N && c.Shape[^1] == N && c.Rank <= maxRank && c.Shape.Take(c.Rank - 1).All(d => d == 1) ? (add, c.AsFloats()) : null;
     }
 
     private ActVal Attention(OnnxNode n, ScoresVal sc, ActVal v)

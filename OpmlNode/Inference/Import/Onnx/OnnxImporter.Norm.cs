@@ -63,14 +63,17 @@ public sealed partial class OnnxImporter
     }
 
     /// <summary>
-    /// Norm (Layer) to I8 for the value's readers; if it also feeds a residual Add kept in I16 (<see cref="FeedsNormOnly"/>),
-    /// a twin Norm with I16 output feeds that Add (recorded under "\0i16:" + name), so the residual stream keeps 16 bits.
+    /// Norm (Layer) to I8 for the value's readers, channel-wise divided by the SmoothQuant divisors if every reader
+    /// folds them (<see cref="SmoothingOf"/>); if it also feeds a residual Add kept in I16 (<see cref="FeedsNormOnly"/>),
+    /// an unscaled twin Norm with I16 output feeds that Add (recorded under "\0i16:" + name), so the residual stream keeps 16 bits.
     /// </summary>
     private ActVal Norm(OnnxNode n, ActVal x, float[] gamma, float[]? beta, double eps, string outName)
     {
         if (x.Layout != Layout.Plain) throw OnnxImportException.Unsupported(n, "a LayerNorm of an attention head layout");
-        var r = NormNode(x, gamma, beta, eps, Scale(outName), ElemType.I8);
-        if (Consumers(outName).Any(u => u.OpType is "Add" or "Sub" && u.Inputs.All(i => ConstOf(i) is null) && FeedsNormOnly(u.Outputs[0])))
+        var r = SmoothingOf(outName, gamma.Length) is { } s
+            ? NormNode(x, gamma.Select((g, k) => (float)(g / s[k])).ToArray(), beta?.Select((b, k) => (float)(b / s[k])).ToArray(), eps, SmoothedScale(outName, s), ElemType.I8) with { Channel = s }
+            : NormNode(x, gamma, beta, eps, Scale(outName), ElemType.I8);
+        if (Consumers(outName).Any(ReadsWideTwin))
             _v["\0i16:" + outName] = NormNode(x, gamma, beta, eps, Scale16(outName), ElemType.I16);
         return r;
     }

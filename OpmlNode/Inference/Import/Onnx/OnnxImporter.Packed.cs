@@ -15,13 +15,9 @@ public sealed partial class OnnxImporter
     private bool DeferPacked(OnnxNode mm, ActVal x, int N, int K, Func<int, int, float> w)
     {
         string name = mm.Outputs[0];
-        float[]? bias = null;
-        OnnxNode? add = null;
-        if (OnlyConsumer(name) is { OpType: "Add" } a && ConstOf(a.Inputs[0] == name ? a.Input(1) : a.Input(0)) is { } c
-            && c.Count == N && c.Shape[^1] == N && c.Shape.Take(c.Rank - 1).All(d => d == 1) && c.Rank <= x.Shape.Length)
-        {
-            (add, bias, name) = (a, c.AsFloats(), a.Outputs[0]);
-        }
+        var fused = BiasAdd(name, N, x.Shape.Length);
+        var (add, bias) = (fused?.Add, fused?.Bias);
+        if (add is not null) name = add.Outputs[0];
         var readers = Consumers(name);
         bool sliced = readers.Any(r => r.OpType is "Slice" or "Split");
         if (name == _output || !sliced || !readers.All(r => r.OpType == "Shape" || (r.OpType is "Slice" or "Split" && r.Inputs[0] == name && !r.Inputs.Skip(1).Contains(name))))

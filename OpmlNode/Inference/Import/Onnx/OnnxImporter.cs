@@ -100,6 +100,7 @@ public sealed partial class OnnxImporter
         }
         var outVal = Materialise(_v.TryGetValue(_output, out var ov) ? ov : throw new OnnxImportException($"output '{_output}' was not computed"), _output);
         if (outVal is not ActVal act) throw new OnnxImportException($"output '{_output}' is {Describe(outVal)}, not a computed tensor");
+        act = Symmetric(act, _output);
         if (act.Layout != Layout.Plain) throw new OnnxImportException($"output '{_output}' is left in an attention head layout");
         if (act.Ref.Kind != RefKind.Node) act = Copy(act, act.Shape);
         int outNode = (int)act.Ref.Index;
@@ -117,7 +118,7 @@ public sealed partial class OnnxImporter
         var info = new OnnxImportInfo(_m.Source, _output, act.Shape, act.Scale, text, text ? _o.MaxSequence : 0, packed);
         var counts = def.Nodes.GroupBy(d => d.Op.ToString()).ToDictionary(g => g.Key, g => g.Count());
         var probes = _v.Where(kv => kv.Value is ActVal { Ref.Kind: RefKind.Node } && !kv.Key.StartsWith('\0'))
-            .Select(kv => (ActVal)kv.Value is var a ? new OnnxProbe(kv.Key, (int)a.Ref.Index, a.Scale, a.Layout != Layout.Plain) : null!)
+            .Select(kv => (ActVal)kv.Value is var a ? new OnnxProbe(kv.Key, (int)a.Ref.Index, a.Scale, a.Layout != Layout.Plain, a.Offset, a.Channel, a.Offsets, a.Perm) : null!)
             .OrderBy(p => p.Node).ToList();
         return new OnnxImportResult(def, info, counts, probes);
     }
@@ -231,6 +232,7 @@ public sealed partial class OnnxImporter
         ScoresVal s => s.Shape,
         ProbsVal p => p.Scores.Shape,
         PackedVal p => p.Shape,
+        GroupsVal g => g.Shape,
         _ => throw new InvalidOperationException(),
     };
 
@@ -280,7 +282,11 @@ public sealed partial class OnnxImporter
 
     private Val Materialise(Val v, string name) => v is EmbVal e ? MaterialiseEmbedding(e) : v;
 
-    private ActVal Act(OnnxNode n, Val? v, int input)
+    /// <summary>Input <paramref name="input"/> as a symmetric activation (real = q · Scale).</summary>
+    private ActVal Act(OnnxNode n, Val? v, int input) => Symmetric(RawAct(n, v, input), n.Inputs[input]);
+
+    /// <summary>Input <paramref name="input"/> as it is held, possibly with an offset or channel scales (for MatMul and Lut).</summary>
+    private ActVal RawAct(OnnxNode n, Val? v, int input)
     {
         var m = v is null ? null : Materialise(v, n.Inputs[input]);
         if (m is ActVal a) return a;
@@ -292,7 +298,7 @@ public sealed partial class OnnxImporter
     {
         var t = a.Ref.Spec.Type;
         int node = _b.Add(OnnxQuant.Spec2D(t, shape), [a.Ref], new RequantParams(1, 0, (int)t.Min(), (int)t.Max()));
-        return new ActVal(_b.Node(node), a.Scale, shape);
+        return a with { Ref = _b.Node(node), Shape = shape, Layout = Layout.Plain, Heads = 0 };
     }
 
     /// <summary>The single consumer of a value, or null.</summary>

@@ -15,8 +15,32 @@ internal sealed record ConstVal(OnnxTensor T) : Val;
 /// </summary>
 internal enum Layout { Plain, Split, HeadsFirst, HeadsFirstT }
 
-/// <summary>An int8 tensor of the op-set graph: real value = q · Scale.</summary>
-internal sealed record ActVal(InputRef Ref, double Scale, int[] Shape, Layout Layout = Layout.Plain, int Heads = 0) : Val;
+/// <summary>
+/// An int8 tensor of the op-set graph: element (r, c) is the ONNX value's channel Perm[c] (c without Perm), real =
+/// q · Scale · Channel[c] + (Offsets[c] or Offset). Only the consumers that fold them (MatMul weights and bias, Lut
+/// tables for a plain Offset) read an offset, channel scales or a permutation; the others get
+/// <see cref="OnnxImporter"/>'s symmetric copy.
+/// </summary>
+internal sealed record ActVal(InputRef Ref, double Scale, int[] Shape, Layout Layout = Layout.Plain, int Heads = 0) : Val
+{
+    public double Offset { get; init; }
+    public double[]? Offsets { get; init; }
+    public double[]? Channel { get; init; }
+    public int[]? Perm { get; init; }
+
+    public double OffsetAt(int c) => Offsets?[c] ?? Offset;
+
+    public double ChannelAt(int c) => Channel?[c] ?? 1;
+
+    /// <summary>True if q · Scale + Offset holds for every element (no per-channel form).</summary>
+    public bool Uniform => Offsets is null && Channel is null && Perm is null;
+}
+
+/// <summary>
+/// A MatMul output split into channel groups (each its own node, int8 scale and offset; <c>Perm</c> lists the ONNX
+/// channels of the parts in order) for the one Lut chain that reads it: each part gets its own table.
+/// </summary>
+internal sealed record GroupsVal(IReadOnlyList<ActVal> Parts, int[] Perm, int[] Shape) : Val;
 
 /// <summary>The token ids (the task input, I32 [L]).</summary>
 internal sealed record IdsVal(int[] Shape) : Val;
