@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace OpmlNode.Tests.Inference.Import.Gguf;
 
 /// <summary>
-/// The committed GGUF files are right: llama.cpp (LLamaSharp, the independent reader) gives the torch model's float
-/// logits that the training tool exported, and so does the node's own reader with its float reference model.
+/// The committed F32 GGUF is right: llama.cpp (LLamaSharp, the independent reader) gives the torch model's float
+/// logits that the training tool exported, and so does the node's own reader with its float reference model, on it
+/// and on the F16 and Q8_0 copies llama.cpp's quantizer makes of it.
 /// </summary>
 public sealed class GgufReferenceTests(ITestOutputHelper output)
 {
