@@ -35,7 +35,7 @@ public sealed class DevnetTests
         try
         {
             var kjv = Path.Combine(dir, "kjv.opml");
-            var import = OpmlNodeCli.Run("model", "import-gguf", Repo.Path("models", "llama-kjv", "llama-kjv-q8_0.gguf"),
+            var import = OpmlNodeCli.Run("model", "import-gguf", Repo.Path("models", "llama-kjv", "llama-kjv-f32.gguf"),
                 "--calibrate", Repo.Path("models", "llama-kjv", "calibration-kjv.txt"), "--out", kjv);
             Assert.True(import.Code == 0, import.Err);
             var (code, stdout, stderr) = OpmlNodeCli.Run("devnet", "--liar", "slot", "--contracts", Repo.Path("contracts"), "--model", kjv,

@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""Train a small LLaMA-architecture byte-level model on the King James Bible and write it as GGUF.
+"""Train a small LLaMA-architecture byte-level model on the King James Bible and write it as an F32 GGUF.
+
+Only the F32 file is written: the F16 and Q8_0 copies the tests measure are made from it by llama.cpp's own quantizer
+(OpmlNode.Tests KjvModel, through LLamaSharp), as a llama.cpp user makes them with llama-quantize.
 
 Architecture (llama.cpp's `llama`): token embedding, N blocks of [RMSNorm → attention (RoPE, causal, GQA) →
 residual, RMSNorm → SwiGLU FFN → residual], final RMSNorm, untied output projection.
@@ -18,7 +21,7 @@ Jude 1:25. Held-out text (never trained on): the whole book of Revelation (rev1:
 Deterministic: fixed seeds, one thread, torch.use_deterministic_algorithms; the step count is fixed (--steps), and
 --max-minutes only stops early as a safety net (the file's general.description then says so).
 
-Run (≈ 30 min on one core):  nice -n 19 /usr/bin/python3 tools/llama-train/train.py --out-dir models/llama-kjv
+Run (≈ 10 min on one core):  nice -n 19 /usr/bin/python3 tools/llama-train/train.py --out-dir models/llama-kjv
 """
 
 import argparse
@@ -48,11 +51,11 @@ UNK, BOS, EOS = 256, 257, 258
 
 class Config:
     def __init__(self, **kw):
-        self.dim = 256
+        self.dim = 128
         self.layers = 4
-        self.heads = 8
-        self.kv_heads = 4
-        self.ffn = 704
+        self.heads = 4
+        self.kv_heads = 2
+        self.ffn = 384
         self.ctx = 256
         self.eps = 1e-5
         self.rope_base = 10000.0
@@ -185,13 +188,13 @@ def tokenizer_kv(w: gw.GgufWriter):
     w.add("tokenizer.ggml.add_eos_token", gw.T_BOOL, False)
 
 
-def write_gguf(model: Llama, path: str, ggml_type: int, description: str):
+def write_gguf(model: Llama, path: str, description: str):
     cfg = model.cfg
     w = gw.GgufWriter()
     w.add("general.architecture", gw.T_STRING, "llama")
     w.add("general.name", gw.T_STRING, "llama-kjv")
     w.add("general.description", gw.T_STRING, description)
-    w.add("general.file_type", gw.T_UINT32, gw.FILE_TYPE[ggml_type])
+    w.add("general.file_type", gw.T_UINT32, gw.FILE_TYPE_ALL_F32)
     w.add("general.alignment", gw.T_UINT32, gw.ALIGNMENT)
     w.add("llama.context_length", gw.T_UINT32, cfg.ctx)
     w.add("llama.embedding_length", gw.T_UINT32, cfg.dim)
@@ -205,25 +208,22 @@ def write_gguf(model: Llama, path: str, ggml_type: int, description: str):
     w.add("llama.vocab_size", gw.T_UINT32, VOCAB)
     tokenizer_kv(w)
 
-    def t(x):
-        return x.detach().cpu().numpy().astype(np.float32)
+    def t(name, x):
+        w.add_tensor(name, x.detach().cpu().numpy().astype(np.float32))
 
-    def mat(name, x):  # 2-D weights take the file's type; 1-D norms stay F32 (as llama.cpp's converters do)
-        w.add_tensor(name, t(x), ggml_type)
-
-    mat("token_embd.weight", model.embed.weight)
+    t("token_embd.weight", model.embed.weight)
     for i, b in enumerate(model.blocks):
-        w.add_tensor(f"blk.{i}.attn_norm.weight", t(b.attn_norm.weight), gw.GGML_F32)
-        mat(f"blk.{i}.attn_q.weight", b.wq.weight)
-        mat(f"blk.{i}.attn_k.weight", b.wk.weight)
-        mat(f"blk.{i}.attn_v.weight", b.wv.weight)
-        mat(f"blk.{i}.attn_output.weight", b.wo.weight)
-        w.add_tensor(f"blk.{i}.ffn_norm.weight", t(b.ffn_norm.weight), gw.GGML_F32)
-        mat(f"blk.{i}.ffn_gate.weight", b.w_gate.weight)
-        mat(f"blk.{i}.ffn_up.weight", b.w_up.weight)
-        mat(f"blk.{i}.ffn_down.weight", b.w_down.weight)
-    w.add_tensor("output_norm.weight", t(model.norm.weight), gw.GGML_F32)
-    mat("output.weight", model.output.weight)
+        t(f"blk.{i}.attn_norm.weight", b.attn_norm.weight)
+        t(f"blk.{i}.attn_q.weight", b.wq.weight)
+        t(f"blk.{i}.attn_k.weight", b.wk.weight)
+        t(f"blk.{i}.attn_v.weight", b.wv.weight)
+        t(f"blk.{i}.attn_output.weight", b.wo.weight)
+        t(f"blk.{i}.ffn_norm.weight", b.ffn_norm.weight)
+        t(f"blk.{i}.ffn_gate.weight", b.w_gate.weight)
+        t(f"blk.{i}.ffn_up.weight", b.w_up.weight)
+        t(f"blk.{i}.ffn_down.weight", b.w_down.weight)
+    t("output_norm.weight", model.norm.weight)
+    t("output.weight", model.output.weight)
     w.write(path)
 
 
@@ -245,13 +245,19 @@ def write_reference(model: Llama, held: np.ndarray, path: str, n_seq=3, length=6
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out-dir", default="models/llama-kjv")
-    ap.add_argument("--steps", type=int, default=1100)
+    ap.add_argument("--steps", type=int, default=2000)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=256, help="training window (≤ context 256; RoPE covers 0..255)")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--max-minutes", type=float, default=33.0)
+    ap.add_argument("--max-minutes", type=float, default=20.0)
     ap.add_argument("--bench", type=int, default=0, help="time this many steps, then exit (writes nothing)")
+    # The shape; the defaults are the committed model's. dim, FFN and heads·head_dim must be multiples of 32 (Q8_0 rows).
+    ap.add_argument("--dim", type=int, default=Config().dim)
+    ap.add_argument("--layers", type=int, default=Config().layers)
+    ap.add_argument("--heads", type=int, default=Config().heads)
+    ap.add_argument("--kv-heads", type=int, default=Config().kv_heads, help="< --heads: grouped-query attention")
+    ap.add_argument("--ffn", type=int, default=Config().ffn)
     args = ap.parse_args()
 
     torch.set_num_threads(1)  # the machine's cores are shared
@@ -261,7 +267,7 @@ def main():
 
     train = np.frombuffer(bible_text(TRAIN_SPEC), dtype=np.uint8)
     held = np.frombuffer(bible_text(HELDOUT_SPEC), dtype=np.uint8)
-    cfg = Config()
+    cfg = Config(dim=args.dim, layers=args.layers, heads=args.heads, kv_heads=args.kv_heads, ffn=args.ffn)
     model = Llama(cfg)
     n_params = sum(p.numel() for p in model.parameters())
     print(f"text: train {len(train)} bytes ({TRAIN_SPEC}), held-out {len(held)} bytes ({HELDOUT_SPEC})")
@@ -313,10 +319,9 @@ def main():
     desc = (f"byte-level LLaMA trained on KJV {TRAIN_SPEC}, held-out {HELDOUT_SPEC}; seed {args.seed}, "
             f"{done} steps of {args.batch}x{args.seq} tokens{' (stopped early by the time cap)' if stopped_early else ''}; "
             f"held-out NLL {held_nll:.4f}")
-    for gtype, suffix in [(gw.GGML_F32, "f32"), (gw.GGML_F16, "f16"), (gw.GGML_Q8_0, "q8_0")]:
-        path = os.path.join(args.out_dir, f"llama-kjv-{suffix}.gguf")
-        write_gguf(model, path, gtype, desc)
-        print(f"wrote {path} ({os.path.getsize(path):,} bytes)")
+    path = os.path.join(args.out_dir, "llama-kjv-f32.gguf")
+    write_gguf(model, path, desc)
+    print(f"wrote {path} ({os.path.getsize(path):,} bytes)")
     write_reference(model, held, os.path.join(args.out_dir, "reference-logits.bin"))
     with open(os.path.join(args.out_dir, "heldout-revelation.txt"), "wb") as f:
         f.write(held.tobytes())

@@ -25,7 +25,7 @@ internal sealed class DevnetText
     /// <exception cref="ArgumentException">the model is not a LLaMA with a vocabulary beside it, or the prompt is too long.</exception>
     public static DevnetText For(ModelReader model, string prompt, int maxTokens)
     {
-        if (model.Kind != ArchitectureKind.Llama) throw new ArgumentException($"--prompt needs a LLaMA; {model.Architecture} is not one (import one: opml-node model import-gguf models/llama-kjv/llama-kjv-q8_0.gguf --out kjv.opml)");
+        if (model.Kind != ArchitectureKind.Llama) throw new ArgumentException($"--prompt needs a LLaMA; {model.Architecture} is not one (import one: opml-node model import-gguf models/llama-kjv/llama-kjv-f32.gguf --out kjv.opml)");
         var file = ModelVocabFile.TryRead(model.Path)
             ?? throw new ArgumentException($"--prompt needs the model's vocabulary {Path.GetFileName(ModelVocabFile.PathFor(model.Path))} beside it (written by model import-gguf)");
         if (maxTokens < 1) throw new ArgumentException("--max-tokens must be at least 1");

@@ -35,13 +35,15 @@ public sealed class GgufImportAccuracyTests(ITestOutputHelper output) : IDisposa
         return GgufLlamaImporter.Import(w, GgufLlamaImporter.Windows(calib, w.Config.ContextLength, 16), options);
     }
 
+    // Floors just under the measured figures (cosine 0.99967–0.99983, top-1 97.25–98.04 %, Δ perplexity −0.006 to
+    // +0.005), far above issue 10's targets (cosine ≥ 0.98, top-1 ≥ 90 %), which are asserted too.
     [Theory]
-    [InlineData("f32", false, false)]
-    [InlineData("f16", false, false)]
-    [InlineData("q8_0", false, false)]
-    [InlineData("f32", true, false)]
-    [InlineData("f32", false, true)]
-    public void Int8_import_tracks_llama_cpp_on_held_out_text(string type, bool int8Residual, bool selfSampled)
+    [InlineData("f32", false, false, 0.975)]
+    [InlineData("f16", false, false, 0.97)]
+    [InlineData("q8_0", false, false, 0.975)]
+    [InlineData("f32", true, false, 0.975)]
+    [InlineData("f32", false, true, 0.97)]
+    public void Int8_import_tracks_llama_cpp_on_held_out_text(string type, bool int8Residual, bool selfSampled, double minTop1)
     {
         var import = ImportKjv(type, int8Residual, selfSampled);
         var path = Path.Combine(_dir, $"kjv-{type}.opml");
@@ -73,5 +75,8 @@ public sealed class GgufImportAccuracyTests(ITestOutputHelper output) : IDisposa
         Assert.True(n >= 500);
         Assert.True(cos >= 0.98, $"mean cosine {cos}");
         Assert.True(top1 >= 0.90, $"top-1 agreement {top1}");
+        Assert.True(cos >= 0.9996, $"mean cosine {cos}");
+        Assert.True(top1 >= minTop1, $"top-1 agreement {top1}");
+        Assert.True(Math.Abs(pplInt - pplFloat) < 0.01, $"perplexity {pplInt} against {pplFloat}");
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using LLama.Native;
 using OpmlNode.Tests.Support;
 
 namespace OpmlNode.Tests.Inference.Import.Gguf;
@@ -6,7 +8,29 @@ namespace OpmlNode.Tests.Inference.Import.Gguf;
 /// <summary>The committed trained model (models/llama-kjv) and the torch reference logits its training tool exported.</summary>
 internal static class KjvModel
 {
-    public static string Gguf(string type) => Repo.Path("models", "llama-kjv", $"llama-kjv-{type}.gguf");
+    private static readonly ConcurrentDictionary<string, Lazy<string>> Copies = new();
+    private static readonly Lazy<string> CopyDir = new(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("llama-kjv-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(dir, recursive: true);
+        return dir;
+    });
+
+    /// <summary>
+    /// The GGUF of <paramref name="type"/> f32, f16 or q8_0. Only the F32 file is committed; the F16 and Q8_0 copies
+    /// are made from it by llama.cpp's own quantizer, once per test run, into a temporary directory.
+    /// </summary>
+    public static string Gguf(string type) => type switch
+    {
+        "f32" => Repo.Path("models", "llama-kjv", "llama-kjv-f32.gguf"),
+        "f16" or "q8_0" => Copies.GetOrAdd(type, t => new Lazy<string>(() =>
+        {
+            var dst = Path.Combine(CopyDir.Value, $"llama-kjv-{t}.gguf");
+            LlamaCpp.Quantize(Gguf("f32"), dst, t == "f16" ? LLamaFtype.MOSTLY_F16 : LLamaFtype.MOSTLY_Q8_0);
+            return dst;
+        })).Value,
+        _ => throw new ArgumentException($"no {type} copy of the KJV model", nameof(type)),
+    };
 
     /// <summary>The held-out text (Revelation) as byte tokens, as tools/llama-train/train.py reads it; committed beside the model.</summary>
     public static byte[] HeldOut() => File.ReadAllBytes(Repo.Path("models", "llama-kjv", "heldout-revelation.txt"));

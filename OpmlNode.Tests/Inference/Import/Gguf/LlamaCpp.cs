@@ -38,6 +38,20 @@ internal sealed class LlamaCpp : IDisposable
 
     public int Vocab => _weights.Vocab.Count;
 
+    /// <summary>
+    /// llama.cpp's own quantizer (what <c>llama-quantize</c> runs): <paramref name="src"/> as <paramref name="type"/>
+    /// into <paramref name="dst"/>. The output tensor is quantised too, as <c>llama-quantize</c>'s defaults do
+    /// (LLamaSharp's default keeps it as it is).
+    /// </summary>
+    public static void Quantize(string src, string dst, LLamaFtype type)
+    {
+        // LLamaQuantizer calls into libllama without loading it first (loading happens in NativeApi's static
+        // constructor, which a quantize-only process never reaches): DllNotFoundException. This loads it.
+        NativeApi.llama_empty_call();
+        if (!LLamaQuantizer.Quantize(src, dst, type, nthread: 1, allowRequantize: false, quantizeOutputTensor: true))
+            throw new InvalidOperationException($"llama.cpp could not quantise {src} to {type}");
+    }
+
     /// <summary>Logits [position][vocab] after feeding <paramref name="tokens"/> from position 0 in one batch.</summary>
     public float[][] Logits(IReadOnlyList<int> tokens)
     {
