@@ -38,6 +38,30 @@ internal sealed class LlamaCpp : IDisposable
 
     public int Vocab => _weights.Vocab.Count;
 
+    /// <summary>llama_tokenize(text, add_special: <paramref name="addBos"/>, parse_special: false).</summary>
+    public int[] Tokenize(string text, bool addBos) =>
+        [.. _weights.Tokenize(text, addBos, special: false, System.Text.Encoding.UTF8).Select(t => (int)t)];
+
+    /// <summary>
+    /// llama_detokenize(ids, remove_special: true, unparse_special: false) as llama.cpp composes it from
+    /// llama_token_to_piece: a leading BOS dropped (add_bos), one leading space of the first piece stripped
+    /// (add_space_prefix, unless a BOS was dropped). <paramref name="stripFirstSpace"/> false: the pieces only.
+    /// </summary>
+    public byte[] Detokenize(IReadOnlyList<int> ids, bool stripFirstSpace = true)
+    {
+        var vocab = _weights.NativeHandle.Vocab;
+        int start = vocab.ShouldAddBOS && ids.Count > 0 && ids[0] == (int)vocab.BOS!.Value ? 1 : 0;
+        var bytes = new List<byte>();
+        var buf = new byte[256];
+        for (int i = start; i < ids.Count; i++)
+        {
+            int lstrip = stripFirstSpace && start == 0 && i == 0 ? 1 : 0;
+            var n = (int)_weights.NativeHandle.TokenToSpan((LLamaToken)ids[i], buf, lstrip, special: false);
+            bytes.AddRange(buf.AsSpan(0, n).ToArray());
+        }
+        return [.. bytes];
+    }
+
     /// <summary>
     /// llama.cpp's own quantizer (what <c>llama-quantize</c> runs): <paramref name="src"/> as <paramref name="type"/>
     /// into <paramref name="dst"/>. The output tensor is quantised too, as <c>llama-quantize</c>'s defaults do
