@@ -40,7 +40,7 @@ public sealed class GgufSpmVocab : ITextVocab
     public bool AddEos { get; }
     public bool AddSpacePrefix { get; }
 
-    public string Description => $"{_tokens.Count} tokens, SentencePiece BPE as llama.cpp's SPM tokenizer (byte fallback; add_bos {AddBos}, add_space_prefix {AddSpacePrefix})";
+    public string Description => $"{_tokens.Count} tokens, SentencePiece BPE as llama.cpp's SPM tokenizer (byte fallback; add_bos {(AddBos ? "on" : "off")}, add_space_prefix {(AddSpacePrefix ? "on" : "off")})";
 
     public int[] Encode(string text) => Encode(text, AddBos);
 
