@@ -42,23 +42,31 @@ internal sealed class LlamaCpp : IDisposable
     public int[] Tokenize(string text, bool addBos) =>
         [.. _weights.Tokenize(text, addBos, special: false, System.Text.Encoding.UTF8).Select(t => (int)t)];
 
-    /// <summary>
-    /// llama_detokenize(ids, remove_special: true, unparse_special: false) as llama.cpp composes it from
-    /// llama_token_to_piece: a leading BOS dropped (add_bos), one leading space of the first piece stripped
-    /// (add_space_prefix, unless a BOS was dropped). <paramref name="stripFirstSpace"/> false: the pieces only.
-    /// </summary>
-    public byte[] Detokenize(IReadOnlyList<int> ids, bool stripFirstSpace = true)
+    // LLamaSharp keeps llama_detokenize and the vocabulary pointer internal; the tests call them by reflection.
+    private static readonly System.Reflection.MethodInfo DetokenizeApi = typeof(NativeApi).GetMethod("llama_detokenize", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+    private static readonly System.Reflection.PropertyInfo VocabPointer = typeof(SafeLlamaModelHandle.Vocabulary).GetProperty("VocabNative", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+
+    /// <summary>llama_detokenize(ids, remove_special: true, unparse_special: false): llama.cpp's own text of the ids.</summary>
+    public unsafe byte[] Detokenize(IReadOnlyList<int> ids)
     {
-        var vocab = _weights.NativeHandle.Vocab;
-        int start = vocab.ShouldAddBOS && ids.Count > 0 && ids[0] == (int)vocab.BOS!.Value ? 1 : 0;
+        var tokens = ids.ToArray();
+        var text = new byte[16 * tokens.Length + 16];
+        fixed (int* t = tokens)
+        fixed (byte* o = text)
+        {
+            object[] args = [VocabPointer.GetValue(_weights.NativeHandle.Vocab)!, System.Reflection.Pointer.Box(t, typeof(LLamaToken*)), tokens.Length, System.Reflection.Pointer.Box(o, typeof(byte*)), text.Length, true, false];
+            int n = (int)DetokenizeApi.Invoke(null, args)!;
+            if (n < 0) throw new InvalidOperationException($"llama_detokenize needs {-n} bytes");
+            return text[..n];
+        }
+    }
+
+    /// <summary>llama_token_to_piece of each id (no leading space removed, special false), one after another.</summary>
+    public byte[] Pieces(IReadOnlyList<int> ids)
+    {
         var bytes = new List<byte>();
         var buf = new byte[256];
-        for (int i = start; i < ids.Count; i++)
-        {
-            int lstrip = stripFirstSpace && start == 0 && i == 0 ? 1 : 0;
-            var n = (int)_weights.NativeHandle.TokenToSpan((LLamaToken)ids[i], buf, lstrip, special: false);
-            bytes.AddRange(buf.AsSpan(0, n).ToArray());
-        }
+        foreach (var id in ids) bytes.AddRange(buf.AsSpan(0, (int)_weights.NativeHandle.TokenToSpan((LLamaToken)id, buf, 0, special: false)).ToArray());
         return [.. bytes];
     }
 
