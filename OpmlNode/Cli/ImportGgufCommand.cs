@@ -30,10 +30,11 @@ internal static class ImportGgufCommand
         using var gguf = GgufFile.Open(file.FullName);
         var config = GgufLlamaConfig.From(gguf);
         var weights = LlamaWeights.Load(gguf, config);
-        var vocab = new GgufByteVocab(config.Tokens, config.TokenTypes);
-        Console.WriteLine(Invariant($"{file.Name}: llama, dim {config.Dim}, {config.Layers} blocks, {config.Heads} heads ({config.KvHeads} KV), FFN {config.Ffn}, context {config.ContextLength}, vocab {config.Vocab}; tensors {string.Join("/", gguf.Tensors.Select(t => t.Type).Distinct())}"));
+        var vocabFile = ModelVocabFile.FromGguf(gguf, config, file.Name);
+        var vocab = vocabFile.Vocab();
+        Console.WriteLine(Invariant($"{file.Name}: llama, dim {config.Dim}, {config.Layers} blocks, {config.Heads} heads ({config.KvHeads} KV), FFN {config.Ffn}, context {config.ContextLength}, vocab {config.Vocab} ({vocab.Description}); tensors {string.Join("/", gguf.Tensors.Select(t => t.Type).Distinct())}"));
         var tokens = calibrate is not null
-            ? vocab.Encode(File.ReadAllBytes(calibrate.FullName))
+            ? vocab.Encode(File.ReadAllText(calibrate.FullName))
             : GgufLlamaImporter.SelfSampled(weights, vocab.Encode("\n")[0], windows: 4, seed: 1);
         if (tokens.Length == 0) return Fail("the calibration text is empty");
         var windows = GgufLlamaImporter.Windows(tokens, config.ContextLength, MaxCalibrationWindows);
@@ -45,7 +46,7 @@ internal static class ImportGgufCommand
         }
         var import = GgufLlamaImporter.Import(weights, windows, options);
         ModelWriter.Write(output.FullName, import.Model);
-        new ModelVocabFile(file.Name, import.LogitScale, config.Tokens.ToArray(), config.TokenTypes.ToArray()).Write(output.FullName);
+        (vocabFile with { LogitScale = import.LogitScale }).Write(output.FullName);
         Console.WriteLine(Invariant($"calibrated on {import.CalibrationTokens} tokens ({windows.Count} windows{(calibrate is null ? ", self-sampled" : $" of {calibrate.Name}")})"));
         Console.WriteLine(Invariant($"wrote {output.FullName}: {import.Model.Nodes.Count} nodes/pass, {import.Model.Weights.Count} weights, {new FileInfo(output.FullName).Length:N0} bytes; vocabulary in {Path.GetFileName(ModelVocabFile.PathFor(output.FullName))}; {sw.Elapsed.TotalSeconds:F1} s"));
         return 0;

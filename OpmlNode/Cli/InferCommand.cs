@@ -86,7 +86,7 @@ internal static class InferCommand
         if (Inference.Import.Onnx.OnnxImportInfo.TryLoad(m.Path) is { } onnx)
             Console.WriteLine(Invariant($"real values:  {onnx.OutputName} = q · {onnx.OutputScale:G4} = [{string.Join(", ", onnx.Dequantise(run.Output).Take(show).Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}{(values.Length > show ? ", ..." : "")}]"));
         if (vocab is not null)
-            Console.WriteLine($"text:         {prompt}{vocab.Decode(input.GeneratedTokens(values, passes))}");
+            Console.WriteLine($"text:         {prompt}{vocab.DecodePieces(input.GeneratedTokens(values, passes))}");
         Console.WriteLine($"output root:  {run.SlotRoot(run.OutputSlot)}");
         Console.WriteLine($"graph root:   S_N = {run.FinalRoot}");
         if (vmAll) vmSlots = Enumerable.Range(0, (int)run.SlotCount).Select(i => (long)i).ToArray();
@@ -116,7 +116,7 @@ internal static class InferCommand
     }
 
     /// <summary>The vocabulary an import wrote beside the model (prompt text ↔ tokens).</summary>
-    private static GgufByteVocab PromptVocab(ModelReader m)
+    private static ITextVocab PromptVocab(ModelReader m)
     {
         if (m.Kind != ArchitectureKind.Llama) throw new ArgumentException($"--prompt is for llama models; {m.Architecture} is not one");
         var file = ModelVocabFile.TryRead(m.Path) ?? throw new ArgumentException($"--prompt needs the model's vocabulary {Path.GetFileName(ModelVocabFile.PathFor(m.Path))} beside it (written by model import-gguf); give --input-tokens instead");

@@ -84,7 +84,7 @@ internal static class ModelCommands
         Console.WriteLine(Invariant($"nodes per pass:    {m.Nodes.Count}   output node: {m.OutputNode} ({m.Nodes[m.OutputNode].Op} -> {m.Nodes[m.OutputNode].Output})"));
         Console.WriteLine(Invariant($"input size limit:  {m.InputSizeLimit} bytes   default passes: {m.DefaultPasses}"));
         if (ModelVocabFile.TryRead(m.Path) is { } vocab)
-            Console.WriteLine(Invariant($"tokenizer:         {vocab.Tokens.Length} tokens, text as byte tokens <0x00>..<0xFF> (from {Path.GetFileName(ModelVocabFile.PathFor(m.Path))}, imported from {vocab.Source}; logit unit {vocab.LogitScale:G4})"));
+            Console.WriteLine(Invariant($"tokenizer:         {vocab.Vocab().Description} (from {Path.GetFileName(ModelVocabFile.PathFor(m.Path))}, imported from {vocab.Source}; logit unit {vocab.LogitScale:G4})"));
         if (Inference.Import.Onnx.OnnxImportInfo.TryLoad(m.Path) is { } onnx)
         {
             var vocabFile = onnx.Vocabulary is null ? null : Path.Combine(Path.GetDirectoryName(m.Path)!, onnx.Vocabulary);

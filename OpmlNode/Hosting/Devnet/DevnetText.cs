@@ -6,14 +6,14 @@ using OpmlNode.Inference.Models;
 namespace OpmlNode.Hosting.Devnet;
 
 /// <summary>
-/// A text task for the devnet: a LLaMA imported with its vocabulary (model import-gguf), the prompt's byte tokens, the
+/// A text task for the devnet: a LLaMA imported with its vocabulary (model import-gguf), the prompt's tokens, the
 /// passes (prompt + new tokens − 1), and the text this machine's honest engine generates — what the final result must say.
 /// </summary>
 internal sealed class DevnetText
 {
-    private readonly GgufByteVocab _vocab;
+    private readonly ITextVocab _vocab;
 
-    private DevnetText(GgufByteVocab vocab, TaskInput input, int passes, string expected) =>
+    private DevnetText(ITextVocab vocab, TaskInput input, int passes, string expected) =>
         (_vocab, Input, Passes, Expected) = (vocab, input, passes, expected);
 
     public TaskInput Input { get; }
@@ -30,7 +30,7 @@ internal sealed class DevnetText
             ?? throw new ArgumentException($"--prompt needs the model's vocabulary {Path.GetFileName(ModelVocabFile.PathFor(model.Path))} beside it (written by model import-gguf)");
         if (maxTokens < 1) throw new ArgumentException("--max-tokens must be at least 1");
         var vocab = file.Vocab();
-        var input = TaskInput.FromTokens(model, vocab.Encode(System.Text.Encoding.UTF8.GetBytes(prompt)));
+        var input = TaskInput.FromTokens(model, vocab.Encode(prompt));
         int passes = input.PromptLength + maxTokens - 1;
         if (passes > model.DefaultPasses) throw new ArgumentException($"the prompt ({input.PromptLength} tokens) + {maxTokens} new tokens exceed the model's {model.DefaultPasses} positions");
         var t = new DevnetText(vocab, input, passes, "");
@@ -43,6 +43,6 @@ internal sealed class DevnetText
     {
         if (output.Length % 4 != 0) return $"{output.Length} bytes";
         var tokens = MemoryMarshal.Cast<byte, int>(output).ToArray();
-        return "\"" + _vocab.Decode(Input.GeneratedTokens(tokens, Passes)).ReplaceLineEndings(" ") + "\"";
+        return "\"" + _vocab.DecodePieces(Input.GeneratedTokens(tokens, Passes)).ReplaceLineEndings(" ") + "\"";
     }
 }

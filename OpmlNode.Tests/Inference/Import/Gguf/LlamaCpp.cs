@@ -38,6 +38,38 @@ internal sealed class LlamaCpp : IDisposable
 
     public int Vocab => _weights.Vocab.Count;
 
+    /// <summary>llama_tokenize(text, add_special: <paramref name="addBos"/>, parse_special: false).</summary>
+    public int[] Tokenize(string text, bool addBos) =>
+        [.. _weights.Tokenize(text, addBos, special: false, System.Text.Encoding.UTF8).Select(t => (int)t)];
+
+    // LLamaSharp keeps llama_detokenize and the vocabulary pointer internal; the tests call them by reflection.
+    private static readonly System.Reflection.MethodInfo DetokenizeApi = typeof(NativeApi).GetMethod("llama_detokenize", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!;
+    private static readonly System.Reflection.PropertyInfo VocabPointer = typeof(SafeLlamaModelHandle.Vocabulary).GetProperty("VocabNative", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!;
+
+    /// <summary>llama_detokenize(ids, remove_special: true, unparse_special: false): llama.cpp's own text of the ids.</summary>
+    public unsafe byte[] Detokenize(IReadOnlyList<int> ids)
+    {
+        var tokens = ids.ToArray();
+        var text = new byte[16 * tokens.Length + 16];
+        fixed (int* t = tokens)
+        fixed (byte* o = text)
+        {
+            object[] args = [VocabPointer.GetValue(_weights.NativeHandle.Vocab)!, System.Reflection.Pointer.Box(t, typeof(LLamaToken*)), tokens.Length, System.Reflection.Pointer.Box(o, typeof(byte*)), text.Length, true, false];
+            int n = (int)DetokenizeApi.Invoke(null, args)!;
+            if (n < 0) throw new InvalidOperationException($"llama_detokenize needs {-n} bytes");
+            return text[..n];
+        }
+    }
+
+    /// <summary>llama_token_to_piece of each id (no leading space removed, special false), one after another.</summary>
+    public byte[] Pieces(IReadOnlyList<int> ids)
+    {
+        var bytes = new List<byte>();
+        var buf = new byte[256];
+        foreach (var id in ids) bytes.AddRange(buf.AsSpan(0, (int)_weights.NativeHandle.TokenToSpan((LLamaToken)id, buf, 0, special: false)).ToArray());
+        return [.. bytes];
+    }
+
     /// <summary>
     /// llama.cpp's own quantizer (what <c>llama-quantize</c> runs): <paramref name="src"/> as <paramref name="type"/>
     /// into <paramref name="dst"/>. The output tensor is quantised too, as <c>llama-quantize</c>'s defaults do
