@@ -93,7 +93,7 @@ public class OnnxNodeTestDataTests(ITestOutputHelper log)
     /// <summary>The float inputs as the engine receives them: each rounded to its int8 grid and back (x̂ = q·scale).</summary>
     private static Dictionary<string, OnnxTensor> RoundedToInt8(OnnxImportInfo info, Dictionary<string, OnnxTensor> sample) =>
         info.Inputs.ToDictionary(p => p.Name, p => OnnxTensor.Float(sample[p.Name].Shape,
-            sample[p.Name].AsFloats().Select(v => (float)(Math.Clamp(Math.Round(v / p.Scale), -128, 127) * p.Scale)).ToArray()));
+            sample[p.Name].AsFloats().Select(v => (float)(p.Quantise(v) * p.Scale)).ToArray()));
 
     /// <summary>ONNX Runtime's output of the test's model for the given inputs (the frozen ones as they were).</summary>
     private static float[] Reference(string modelPath, OnnxModel model, Dictionary<string, OnnxTensor> activations, Dictionary<string, OnnxTensor> frozen)

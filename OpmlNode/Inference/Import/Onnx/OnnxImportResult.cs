@@ -4,7 +4,11 @@ using OpmlNode.Inference.Models;
 namespace OpmlNode.Inference.Import.Onnx;
 
 /// <summary>A float graph input packed into the int8 task input: its elements at [Offset, Offset + count), q = round(x / Scale).</summary>
-public sealed record PackedInput(string Name, int[] Shape, double Scale, int Offset);
+public sealed record PackedInput(string Name, int[] Shape, double Scale, int Offset)
+{
+    /// <summary>The int8 value the task input holds for the real value <paramref name="v"/>.</summary>
+    public sbyte Quantise(double v) => (sbyte)Math.Clamp(Math.Round(v / Scale), -128, 127);
+}
 
 /// <summary>
 /// What `infer` needs beside the .opml to feed and read an imported model (written as <c>M.opml.onnx.json</c>): how the
@@ -32,7 +36,7 @@ public sealed record OnnxImportInfo(
         {
             var t = values.TryGetValue(p.Name, out var v) ? v : throw new ArgumentException($"no value for input '{p.Name}'");
             if (!t.Shape.SequenceEqual(p.Shape)) throw new ArgumentException($"input '{p.Name}' has shape {OnnxShapes.Show(t.Shape)}, the model was imported for {OnnxShapes.Show(p.Shape)}");
-            for (int i = 0; i < t.Count; i++) b[p.Offset + i] = (byte)(sbyte)Math.Clamp(Math.Round(t[i] / p.Scale), -128, 127);
+            for (int i = 0; i < t.Count; i++) b[p.Offset + i] = (byte)p.Quantise(t[i]);
         }
         return b;
     }
