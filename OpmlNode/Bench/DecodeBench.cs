@@ -32,49 +32,31 @@ public static class DecodeBench
 {
     public static DecodeBenchResult Run(string? modelPath, int tokens = 16, int rounds = 3, TextWriter? log = null)
     {
-        string? temp = null;
-        if (modelPath is null)
+        using var bench = new BenchModel(modelPath, "decode", log);
+        var m = bench.Model;
+        if (m.Kind != ArchitectureKind.Llama) throw new ArgumentException($"decode bench needs a llama model, got {m.Architecture}");
+        tokens = Math.Clamp(tokens, 1, m.DefaultPasses);
+        var input = ModelSynth.PromptInput([1]);
+        var runner = new GraphRunner(m, CpuBackend.Instance);
+        // Warm-up: page in the weights and let tiered JIT settle.
+        runner.Run(input, Math.Min(tokens, 4), new GraphRunOptions { RecordRoots = false });
+        runner.Run(input, Math.Min(tokens, 4));
+        var withRoots = new List<double>();
+        var noRoots = new List<double>();
+        var copy = new List<double>();
+        for (int r = 0; r < rounds; r++)
         {
-            temp = Path.Combine(Path.GetTempPath(), $"opml-decode-bench-{Environment.ProcessId}.opml");
-            log?.WriteLine("synthesising llama/100m (seed 1) ...");
-            ModelWriter.Write(temp, ModelSynth.Build(ArchitectureKind.Llama, "100m", 1));
-            modelPath = temp;
+            copy.Add(CopyBandwidth());
+            var sw = Stopwatch.StartNew();
+            runner.Run(input, tokens, new GraphRunOptions { RecordRoots = false });
+            noRoots.Add(tokens / sw.Elapsed.TotalSeconds);
+            sw.Restart();
+            runner.Run(input, tokens).FinalRoot.ToString();
+            withRoots.Add(tokens / sw.Elapsed.TotalSeconds);
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: {noRoots[^1]:F2} tok/s (no roots), {withRoots[^1]:F2} tok/s (roots), memcpy {copy[^1] / 1e9:F2} GB/s"));
         }
-        try
-        {
-            using var m = ModelReader.Open(modelPath);
-            if (m.Kind != ArchitectureKind.Llama) throw new ArgumentException($"decode bench needs a llama model, got {m.Architecture}");
-            tokens = Math.Clamp(tokens, 1, m.DefaultPasses);
-            var input = ModelSynth.PromptInput([1]);
-            var runner = new GraphRunner(m, CpuBackend.Instance);
-            // Warm-up: page in the weights and let tiered JIT settle.
-            runner.Run(input, Math.Min(tokens, 4), new GraphRunOptions { RecordRoots = false });
-            runner.Run(input, Math.Min(tokens, 4));
-            var withRoots = new List<double>();
-            var noRoots = new List<double>();
-            var copy = new List<double>();
-            for (int r = 0; r < rounds; r++)
-            {
-                copy.Add(CopyBandwidth());
-                var sw = Stopwatch.StartNew();
-                runner.Run(input, tokens, new GraphRunOptions { RecordRoots = false });
-                noRoots.Add(tokens / sw.Elapsed.TotalSeconds);
-                sw.Restart();
-                runner.Run(input, tokens).FinalRoot.ToString();
-                withRoots.Add(tokens / sw.Elapsed.TotalSeconds);
-                log?.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {r + 1}: {noRoots[^1]:F2} tok/s (no roots), {withRoots[^1]:F2} tok/s (roots), memcpy {copy[^1] / 1e9:F2} GB/s"));
-            }
-            return new DecodeBenchResult(m.Architecture, m.Weights.Sum(w => w.Length), WeightBytesPerPass(m), tokens, rounds, CpuBackend.Instance.Name,
-                BenchStats.Median(withRoots), BenchStats.Median(noRoots), BenchStats.Median(copy));
-        }
-        finally
-        {
-            if (temp is not null)
-            {
-                File.Delete(temp);
-                File.Delete(ModelRoots.SidecarPath(temp));
-            }
-        }
+        return new DecodeBenchResult(m.Architecture, m.Weights.Sum(w => w.Length), WeightBytesPerPass(m), tokens, rounds, CpuBackend.Instance.Name,
+            BenchStats.Median(withRoots), BenchStats.Median(noRoots), BenchStats.Median(copy));
     }
 
     /// <summary>Weight bytes one pass reads.</summary>
