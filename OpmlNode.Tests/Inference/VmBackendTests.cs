@@ -222,13 +222,11 @@ public class VmBackendTests(ITestOutputHelper log)
                 }
     }
 
+    /// <summary>Row lengths of the random Norm sweeps: 1, odd, a vector width, past it, and long.</summary>
+    public static TheoryData<int> NormDims => new() { 1, 3, 16, 33, 255, 4096 };
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(16)]
-    [InlineData(33)]
-    [InlineData(255)]
-    [InlineData(4096)]
+    [MemberData(nameof(NormDims))]
     public void NormRandom(int dim)
     {
         var r = new Random(400 + dim);
@@ -253,12 +251,7 @@ public class VmBackendTests(ITestOutputHelper log)
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(16)]
-    [InlineData(33)]
-    [InlineData(255)]
-    [InlineData(4096)]
+    [MemberData(nameof(NormDims))]
     public void NormRandomI16(int dim)
     {
         var r = new Random(450 + dim);
