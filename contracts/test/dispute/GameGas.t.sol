@@ -32,37 +32,39 @@ abstract contract GameGasBase is DisputeTestBase {
             for (uint256 i = 1; i + 1 < p.length; i++) {
                 roots[i - 1] = subRootAt(pl, st, p[i]);
             }
+            lastPosted[pl.gameId] = roots;
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.bisect(pl.gameId, g.moves, roots);
             _log(string.concat("bisect", ph, " roots=", vm.toString(roots.length)), g0 - gasleft());
         } else if (st == Stage.Slots || st == Stage.Steps) {
             uint256 c = pickChoice(pl);
+            bytes32[] memory posted = lastPosted[pl.gameId];
             vm.prank(pl.challenger);
             _cool();
-        g0 = gasleft();
-            game.choose(pl.gameId, g.moves, c);
+            g0 = gasleft();
+            game.choose(pl.gameId, g.moves, c, posted);
             _log(string.concat("choose", ph), g0 - gasleft());
         } else if (st == Stage.Transition) {
             (bytes32 outRoot, bytes32[] memory sib) = transitionSiblings(pl);
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.proveTransition(pl.gameId, g.moves, outRoot, sib);
             _log("proveTransition", g0 - gasleft());
         } else if (st == Stage.Link) {
             LinkArgs memory a = linkArgs(pl);
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.link(pl.gameId, g.moves, a.descriptor, a.descriptorProof, a.inputRoots, a.inputProofs);
             _log(string.concat("link inputs=", vm.toString(a.inputRoots.length)), g0 - gasleft());
         } else if (st == Stage.Final) {
             (bytes memory fs, bytes32[] memory proof) = finalClaim(pl);
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.claimFinal(pl.gameId, g.moves, fs, proof);
             _log("claimFinal", g0 - gasleft());
         } else {
@@ -71,7 +73,7 @@ abstract contract GameGasBase is DisputeTestBase {
             bytes memory pr = pl.tr.proofs[g.lo];
             vm.prank(ANYONE);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.step(pl.gameId, g.moves, s, pr);
             _log(string.concat("step (proofs=", vm.toString(pr.length / 896), ", resolves)"), g0 - gasleft());
         }
@@ -80,12 +82,12 @@ abstract contract GameGasBase is DisputeTestBase {
     function test_GasPerMove() public {
         _cool();
         uint256 g0 = gasleft();
-        registry.register(programRoot, 0, descriptorsRoot, 3, weightsRoot, 2, 2, 64, MAX_STEPS);
+        registry.register(programRoot, 0, descriptorsRoot, 3, weightsRoot, 2, 2, 64, 64, MAX_STEPS);
         _log("register", g0 - gasleft());
 
         vm.prank(REQUESTER);
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         uint256 taskId = tasks.request{value: FEE}(modelId, taskInput, passes());
         _log("request (40-byte input)", g0 - gasleft());
 
@@ -97,13 +99,13 @@ abstract contract GameGasBase is DisputeTestBase {
         bytes memory out = le4(vals[o]);
         vm.prank(SUBMITTER);
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         tasks.submit{value: SUB_BOND}(taskId, out, fin, proof);
         _log("submit (4-byte output)", g0 - gasleft());
 
         vm.prank(CHALLENGER);
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         uint256 gid = tasks.challenge{value: CH_BOND}(taskId);
         _log("challenge (opens a game)", g0 - gasleft());
         vm.prank(CHALLENGER2);
@@ -114,13 +116,13 @@ abstract contract GameGasBase is DisputeTestBase {
             gasMove(pl);
         }
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         game.cancel(gid2);
         _log("cancel (refund)", g0 - gasleft());
 
         vm.prank(CHALLENGER);
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         tasks.withdraw();
         _log("withdraw", g0 - gasleft());
 
@@ -131,11 +133,11 @@ abstract contract GameGasBase is DisputeTestBase {
         move(p3); // the submitter bisects, the challenger never answers
         vm.warp(block.timestamp + WINDOW);
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         game.timeout(gid3, 1);
         _log("timeout (resolves)", g0 - gasleft());
         _cool();
-        g0 = gasleft();
+            g0 = gasleft();
         tasks.finalize(taskId);
         _log("finalize", g0 - gasleft());
     }
