@@ -19,6 +19,7 @@ interface Vm {
     function toString(bytes calldata value) external pure returns (string memory);
     function toString(address value) external pure returns (string memory);
     function warp(uint256 newTimestamp) external;
+    function roll(uint256 newHeight) external;
     function prank(address msgSender) external;
     function startPrank(address msgSender) external;
     function stopPrank() external;
