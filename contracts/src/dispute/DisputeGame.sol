@@ -52,14 +52,7 @@ contract DisputeGame is IDisputeGame {
     /// @notice Set when a game of the submission was won by its challenger; closes the other games.
     mapping(uint256 => bool) public submissionRejected;
 
-    constructor(
-        address tasks_,
-        address registry_,
-        address riscv_,
-        uint256 k_,
-        uint64 clockBudget_,
-        uint64 extension_
-    ) {
+    constructor(address tasks_, address registry_, address riscv_, uint256 k_, uint64 clockBudget_, uint64 extension_) {
         if (k_ < 2 || k_ > 64) revert BadParameter(0);
         if (extension_ == 0 || extension_ > type(uint32).max) revert BadParameter(1);
         if (clockBudget_ > type(uint32).max) revert BadParameter(3);

@@ -237,10 +237,13 @@ contract OpmlTasks is IOpmlTasks {
 
     // ================================================================= game callbacks
 
-    function onGameResolved(uint256 gameId, uint256 submissionId, address submitter, address challenger, bool challengerWon)
-        external
-        onlyGame
-    {
+    function onGameResolved(
+        uint256 gameId,
+        uint256 submissionId,
+        address submitter,
+        address challenger,
+        bool challengerWon
+    ) external onlyGame {
         Submission storage s = _submissions[submissionId];
         s.openGames -= 1;
         if (challengerWon) {

@@ -332,9 +332,8 @@ abstract contract DisputeTestBase is StepTestBase {
             taskInput[i] = bytes1(uint8(0x30 + i));
         }
 
-        modelId = registry.register(
-            programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, 64, MAX_STEPS
-        );
+        modelId =
+            registry.register(programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, 64, MAX_STEPS);
 
         // honest slot values
         uint256 n = slots();

@@ -408,7 +408,9 @@ contract FixtureGamesTest is TestBase {
         Submission memory s = e.tasks.submission(e.sid);
         Task memory t = e.tasks.task(e.taskId);
         if (f.winner == uint8(Side.Challenger)) {
-            assertEq(e.tasks.credits(CHALLENGER), CH_BOND + SUB_BOND / 2, "challenger credited Bc + Bs less the lost half");
+            assertEq(
+                e.tasks.credits(CHALLENGER), CH_BOND + SUB_BOND / 2, "challenger credited Bc + Bs less the lost half"
+            );
             assertEq(e.tasks.credits(address(0xDEAD)), SUB_BOND / 2, "loss receiver credited half of Bs");
             assertEq(e.tasks.credits(SUBMITTER), 0, "losing submitter credited");
             assertTrue(s.status == SubmissionStatus.Rejected, "submission rejected");
@@ -427,11 +429,13 @@ contract FixtureGamesTest is TestBase {
         assertEq(address(e.tasks).balance, e.tasks.liabilities(), "balance = liabilities");
         // Fixture self-consistency (after the replay, so that a replay mismatch is reported first).
         bytes32 liar = keccak256(bytes(f.liar));
-        if (liar == keccak256("submitter")) assertEq(f.winner, uint8(Side.Challenger), "liar submitter but winner");
-        else if (liar == keccak256("challenger")) assertEq(
-            f.winner, uint8(Side.Submitter), "liar challenger but winner"
-        );
-        else revert(string.concat("unknown liar ", f.liar));
+        if (liar == keccak256("submitter")) {
+            assertEq(f.winner, uint8(Side.Challenger), "liar submitter but winner");
+        } else if (liar == keccak256("challenger")) {
+            assertEq(f.winner, uint8(Side.Submitter), "liar challenger but winner");
+        } else {
+            revert(string.concat("unknown liar ", f.liar));
+        }
     }
 
     function _logGame(Fx memory f, Acc memory a) internal view {

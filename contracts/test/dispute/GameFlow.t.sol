@@ -68,7 +68,9 @@ abstract contract GameFlowTests is DisputeTestBase {
             assertTrue(tasks.task(taskId).status == TaskStatus.Open, "task open again");
         }
         (uint256 win,) = rejectionPay(0);
-        assertEq(tasks.credits(CHALLENGER), js.length * win, "challenger credits: Bc + Bs less the lost share, each time");
+        assertEq(
+            tasks.credits(CHALLENGER), js.length * win, "challenger credits: Bc + Bs less the lost share, each time"
+        );
         assertEq(tasks.credits(LOSS_RECEIVER), js.length * (SUB_BOND - (win - CH_BOND)), "lost shares");
         assertEq(tasks.credits(SUBMITTER), 0, "liar gets nothing");
         // A correct re-submission then stands and is finalized.

@@ -37,7 +37,10 @@ abstract contract GameGasBase is DisputeTestBase {
             _cool();
             g0 = gasleft();
             game.bisect(pl.gameId, g.moves, roots);
-            _log(string.concat("bisect", ph, " roots=", vm.toString(roots.length)), g0 - gasleft());
+            uint256 used = g0 - gasleft();
+            _log(string.concat("bisect", ph, " roots=", vm.toString(roots.length)), used);
+            // Only a hash of the roots is stored (PROTOCOL §5.3): a full first bisect stays cheap at any k.
+            if (st == Stage.Slots && g.moves == 0) assertTrue(used <= 150_000, "first bisect <= 150k gas");
         } else if (st == Stage.Slots || st == Stage.Steps) {
             uint256 c = pickChoice(pl);
             bytes32[] memory posted = lastPosted[pl.gameId];
@@ -87,7 +90,7 @@ abstract contract GameGasBase is DisputeTestBase {
 
         vm.prank(REQUESTER);
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         uint256 taskId = tasks.request{value: FEE}(modelId, taskInput, passes());
         _log("request (40-byte input)", g0 - gasleft());
 
@@ -99,13 +102,13 @@ abstract contract GameGasBase is DisputeTestBase {
         bytes memory out = le4(vals[o]);
         vm.prank(SUBMITTER);
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         tasks.submit{value: SUB_BOND}(taskId, out, fin, proof);
         _log("submit (4-byte output)", g0 - gasleft());
 
         vm.prank(CHALLENGER);
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         uint256 gid = tasks.challenge{value: CH_BOND}(taskId);
         _log("challenge (opens a game)", g0 - gasleft());
         vm.prank(CHALLENGER2);
@@ -116,13 +119,13 @@ abstract contract GameGasBase is DisputeTestBase {
             gasMove(pl);
         }
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         game.cancel(gid2);
         _log("cancel (refund)", g0 - gasleft());
 
         vm.prank(CHALLENGER);
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         tasks.withdraw();
         _log("withdraw", g0 - gasleft());
 
@@ -133,11 +136,11 @@ abstract contract GameGasBase is DisputeTestBase {
         move(p3); // the submitter bisects, the challenger never answers
         vm.warp(block.timestamp + WINDOW);
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         game.timeout(gid3, 1);
         _log("timeout (resolves)", g0 - gasleft());
         _cool();
-            g0 = gasleft();
+        g0 = gasleft();
         tasks.finalize(taskId);
         _log("finalize", g0 - gasleft());
     }

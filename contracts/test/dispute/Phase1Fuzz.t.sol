@@ -79,9 +79,7 @@ contract Phase1FuzzTest is DisputeTestBase {
         gid = t2.challenge{value: CH_BOND}(taskId);
     }
 
-    function _phase1(uint256 gid, bytes32[] memory subS, bytes32[] memory trueS, uint256 seed, bool honestCh)
-        internal
-    {
+    function _phase1(uint256 gid, bytes32[] memory subS, bytes32[] memory trueS, uint256 seed, bool honestCh) internal {
         for (uint256 round = 0; round < 40; round++) {
             Game memory g = g2.game(gid);
             if (g.stage != Stage.Slots) return;

@@ -35,7 +35,11 @@ contract RegistryTest is TestBase {
         assertEq(_reg(3, 2, 1, 64, 1000, 4), 1, "first id");
         Model memory m1 = reg.model(1);
         vm.prank(address(0xBEEF));
-        assertEq(_reg2(65536, 65536, 65535, uint32(MAX_PAYLOAD_BYTES), uint32(MAX_PAYLOAD_BYTES), type(uint64).max, 0), 2, "second id");
+        assertEq(
+            _reg2(65536, 65536, 65535, uint32(MAX_PAYLOAD_BYTES), uint32(MAX_PAYLOAD_BYTES), type(uint64).max, 0),
+            2,
+            "second id"
+        );
         assertEq(reg.modelCount(), 2, "count");
         Model memory again = reg.model(1);
         assertEq(keccak256(abi.encode(m1)), keccak256(abi.encode(again)), "model 1 unchanged");

@@ -5,7 +5,16 @@ import {DisputeTestBase} from "./DisputeTestBase.sol";
 import {OpmlTasks} from "../../src/dispute/OpmlTasks.sol";
 import {DisputeGame} from "../../src/dispute/DisputeGame.sol";
 import {IOpmlTasks} from "../../src/dispute/interfaces/IOpmlTasks.sol";
-import {Task, Submission, TaskStatus, SubmissionStatus, Stage, Side, CreditReason, Parameters} from "../../src/lib/Types.sol";
+import {
+    Task,
+    Submission,
+    TaskStatus,
+    SubmissionStatus,
+    Stage,
+    Side,
+    CreditReason,
+    Parameters
+} from "../../src/lib/Types.sol";
 import "../../src/lib/Errors.sol";
 
 /// @notice Receives a credit as a challenger and tries to re-enter on payment.
@@ -319,7 +328,8 @@ contract TasksTest is DisputeTestBase {
     }
 
     function test_AnOutputAboveTheModelLimitIsRefused() public {
-        uint256 small = registry.register(programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, 3, MAX_STEPS);
+        uint256 small =
+            registry.register(programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, 3, MAX_STEPS);
         vm.prank(REQUESTER);
         uint256 id = tasks.request{value: FEE}(small, taskInput, passes());
         assertEq(tasks.task(id).outputSizeLimit, 3, "limit copied into the task");

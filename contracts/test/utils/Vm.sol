@@ -27,6 +27,17 @@ interface Vm {
     function expectEmit() external;
     function cool(address target) external;
 
+    struct Gas {
+        uint64 gasLimit;
+        uint64 gasTotalUsed;
+        uint64 gasMemoryUsed;
+        int64 gasRefunded;
+        uint64 gasRemaining;
+    }
+
+    /// @dev The gas of the last call made by the test, measured inside the callee's frame.
+    function lastCallGas() external view returns (Gas memory gas);
+
     // JSON fixtures (test/dispute/FixtureGames.t.sol)
     struct Log {
         bytes32[] topics;

@@ -53,9 +53,7 @@ interface IDisputeGame {
         bytes32 memRoot,
         bytes32 startStateHash
     );
-    event FinalClaimed(
-        uint256 indexed gameId, uint32 turn, uint64 steps, bytes32 finalMemRoot, bytes32 finalStateHash
-    );
+    event FinalClaimed(uint256 indexed gameId, uint32 turn, uint64 steps, bytes32 finalMemRoot, bytes32 finalStateHash);
     event Stepped(
         uint256 indexed gameId,
         uint32 turn,

@@ -41,9 +41,7 @@ interface IOpmlTasks {
     );
     /// @notice `account`'s withdrawable credit grew by `amount` to `credit`; `ref` is the game id
     ///         (ChallengerWon, SubmitterWon, GameCancelled, Burned) or the task id (Finalized, FeeReclaimed).
-    event Credited(
-        address indexed account, uint256 amount, uint256 credit, CreditReason reason, uint256 indexed ref
-    );
+    event Credited(address indexed account, uint256 amount, uint256 credit, CreditReason reason, uint256 indexed ref);
     event Withdrawn(address indexed account, uint256 amount);
     /// @notice The task expired Open and its requester took the fee back (credited); the task is Expired.
     event TaskExpiredReclaimed(uint256 indexed taskId, address indexed requester, uint256 fee);
@@ -65,7 +63,12 @@ interface IOpmlTasks {
     function liabilities() external view returns (uint256);
 
     /// @dev Called by the game contract only.
-    function onGameResolved(uint256 gameId, uint256 submissionId, address submitter, address challenger, bool challengerWon)
-        external;
+    function onGameResolved(
+        uint256 gameId,
+        uint256 submissionId,
+        address submitter,
+        address challenger,
+        bool challengerWon
+    ) external;
     function onGameCancelled(uint256 gameId, uint256 submissionId, address challenger) external;
 }
