@@ -59,6 +59,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             WeightCount = 7,
             OutputNode = 2,
             InputSizeLimit = 4096,
+            OutputSizeLimit = 4096,
             MaxNodeSteps = 1_000_000,
         };
         var registered = (await registry.RegisterAsync(model)).Event;
@@ -71,8 +72,8 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         Assert.Equal(model.ProgramRoot, m.ProgramRoot);
         Assert.Equal(model.DescriptorsRoot, m.DescriptorsRoot);
         Assert.Equal(model.WeightsRoot, m.WeightsRoot);
-        Assert.Equal((model.EntryPc, model.NodeCount, model.WeightCount, model.OutputNode, model.InputSizeLimit, model.MaxNodeSteps),
-            (m.EntryPc, m.NodeCount, m.WeightCount, m.OutputNode, m.InputSizeLimit, m.MaxNodeSteps));
+        Assert.Equal((model.EntryPc, model.NodeCount, model.WeightCount, model.OutputNode, model.InputSizeLimit, model.OutputSizeLimit, model.MaxNodeSteps),
+            (m.EntryPc, m.NodeCount, m.WeightCount, m.OutputNode, m.InputSizeLimit, m.OutputSizeLimit, m.MaxNodeSteps));
         Assert.Equal(me, m.Registrant, StringComparer.OrdinalIgnoreCase);
 
         var unknown = await Assert.ThrowsAsync<ContractRevertException>(() => registry.GetModelAsync(99));
@@ -86,6 +87,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             NodeCount = 3,
             OutputNode = 3,
             InputSizeLimit = 1,
+            OutputSizeLimit = 1,
             MaxNodeSteps = 1,
         }));
         var bo = Assert.IsType<BadOutputNodeError>(badOutput.Error);
@@ -299,6 +301,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             WeightCount = 2,
             OutputNode = 0,
             InputSizeLimit = 64,
+            OutputSizeLimit = 64,
             MaxNodeSteps = 100,
         })).Event.ModelId;
         var input = new byte[] { 9, 8, 7 };
@@ -405,13 +408,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         {
             Registry = registry.ContractAddress,
             RiscvStep = chain.RiscvStep.ContractAddress,
-            ChallengeWindow = ChallengeWindow,
-            SubmitterBond = SubmitterBond,
-            ChallengerBond = ChallengerBond,
-            K = 4,
-            ClockBudget = ClockBudget,
-            Extension = Extension,
-            MinFee = MinFee,
+            P = new DeployParameters(ChallengeWindow, SubmitterBond, ChallengerBond, K: 4, ClockBudget, Extension, MinFee).ToTuple(),
         });
         return (registry, tasks, await tasks.GameAsync());
     }
