@@ -179,8 +179,16 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         var resolved = await gameAsChallenger.TimeoutAsync(gameId, 2);
         Assert.Equal((Side.Challenger, Resolution.Timeout), (resolved.Event.Winner, resolved.Event.How));
         Assert.Equal(challenger, resolved.Event.WinnerAccount, StringComparer.OrdinalIgnoreCase);
-        var credited = Assert.Single(tasks.Events<CreditedEvent>(resolved.Receipt));
-        Assert.Equal((CreditReason.ChallengerWon, SubmitterBond + ChallengerBond, gameId), (credited.Reason, credited.Amount, credited.Ref));
+        // The rejected submitter loses the fixed share whoever wins (PROTOCOL §5.8); no other game is open, so the
+        // winner takes its bond and the rest of the submitter's.
+        var loss = SubmitterBond * DeployParameters.DefaultLossBps / 10_000;
+        var credits = tasks.Events<CreditedEvent>(resolved.Receipt);
+        Assert.Equal(2, credits.Count);
+        var burned = Assert.Single(credits, c => c.Reason == CreditReason.Burned);
+        Assert.Equal((loss, gameId), (burned.Amount, burned.Ref));
+        Assert.Equal(DeployParameters.BurnAddress, burned.Account, StringComparer.OrdinalIgnoreCase);
+        var credited = Assert.Single(credits, c => c.Reason == CreditReason.ChallengerWon);
+        Assert.Equal((SubmitterBond - loss + ChallengerBond, gameId), (credited.Amount, credited.Ref));
         Assert.Equal(challenger, credited.Account, StringComparer.OrdinalIgnoreCase);
         Assert.Single(tasks.Events<SubmissionRejectedEvent>(resolved.Receipt));
         Assert.Equal(SubmissionStatus.Rejected, (await tasks.GetSubmissionAsync(submissionId)).Status);
@@ -189,11 +197,11 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         var over = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.TimeoutAsync(gameId, 3));
         Assert.Equal("GameOver", over.ErrorName);
 
-        Assert.Equal(SubmitterBond + ChallengerBond, await tasks.CreditsAsync(challenger));
+        Assert.Equal(SubmitterBond - loss + ChallengerBond, await tasks.CreditsAsync(challenger));
         var withdrawn = (await asChallenger.WithdrawAsync()).Event;
-        Assert.Equal(SubmitterBond + ChallengerBond, withdrawn.Amount);
+        Assert.Equal(SubmitterBond - loss + ChallengerBond, withdrawn.Amount);
         Assert.Equal(BigInteger.Zero, await tasks.CreditsAsync(challenger));
-        Assert.Equal(MinFee, await tasks.LiabilitiesAsync()); // only the fee of the reopened task
+        Assert.Equal(MinFee + loss, await tasks.LiabilitiesAsync()); // the reopened task's fee and the receiver's credit
         output.WriteLine($"game {gameId}: link (2 inputs) gas {linkGas:N0}, timeout gas {resolved.Receipt.GasUsed.Value:N0}");
     }
 
