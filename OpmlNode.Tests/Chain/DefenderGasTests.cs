@@ -46,7 +46,9 @@ public class DefenderGasTests
         Assert.Empty(DeployParameterRules.Check(DeployParameters.Devnet));
         var bad = DeployParameterRules.Check(DeployParameters.Devnet with
         {
-            TaskExpiry = 0, LossBps = 10_001, LossReceiver = "0x0000000000000000000000000000000000000000",
+            TaskExpiry = 0,
+            LossBps = 10_001,
+            LossReceiver = "0x0000000000000000000000000000000000000000",
         });
         Assert.Contains(bad, e => e.StartsWith("--expiry", StringComparison.Ordinal));
         Assert.Contains(bad, e => e.StartsWith("--loss-bps", StringComparison.Ordinal));
