@@ -163,13 +163,17 @@ public partial class ContractBindingAbiTests
         if (deployments.Count != 1) problems.Add($"{deployments.Count} deployment DTOs (expected 1)");
         else
         {
-            var cs = string.Join(",", deployments[0].GetProperties()
-                .Select(p => p.GetCustomAttribute<ParameterAttribute>()).OfType<ParameterAttribute>()
-                .OrderBy(a => a.Order).Select(a => a.Type));
+            var cs = DtoTypes(deployments[0]);
             if (cs != artifact.Constructor) problems.Add($"constructor({artifact.Constructor}) != C# {deployments[0].Name}({cs})");
         }
         return problems;
     }
+
+    /// <summary>A DTO's [Parameter] types in order, a "tuple" property expanded into its own DTO's types.</summary>
+    private static string DtoTypes(Type dto) => string.Join(",", dto.GetProperties()
+        .Select(p => (Property: p, Attr: p.GetCustomAttribute<ParameterAttribute>())).Where(x => x.Attr is not null)
+        .OrderBy(x => x.Attr!.Order)
+        .Select(x => x.Attr!.Type == "tuple" ? "(" + DtoTypes(x.Property.PropertyType) + ")" : x.Attr.Type));
 
     /// <summary>Pairs ABI and C# members by name: each ABI member needs exactly one C# member with its signature, and
     /// every C# member needs an ABI one.</summary>

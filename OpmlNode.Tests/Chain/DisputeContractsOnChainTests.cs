@@ -59,6 +59,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             WeightCount = 7,
             OutputNode = 2,
             InputSizeLimit = 4096,
+            OutputSizeLimit = 4096,
             MaxNodeSteps = 1_000_000,
         };
         var registered = (await registry.RegisterAsync(model)).Event;
@@ -71,8 +72,8 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         Assert.Equal(model.ProgramRoot, m.ProgramRoot);
         Assert.Equal(model.DescriptorsRoot, m.DescriptorsRoot);
         Assert.Equal(model.WeightsRoot, m.WeightsRoot);
-        Assert.Equal((model.EntryPc, model.NodeCount, model.WeightCount, model.OutputNode, model.InputSizeLimit, model.MaxNodeSteps),
-            (m.EntryPc, m.NodeCount, m.WeightCount, m.OutputNode, m.InputSizeLimit, m.MaxNodeSteps));
+        Assert.Equal((model.EntryPc, model.NodeCount, model.WeightCount, model.OutputNode, model.InputSizeLimit, model.OutputSizeLimit, model.MaxNodeSteps),
+            (m.EntryPc, m.NodeCount, m.WeightCount, m.OutputNode, m.InputSizeLimit, m.OutputSizeLimit, m.MaxNodeSteps));
         Assert.Equal(me, m.Registrant, StringComparer.OrdinalIgnoreCase);
 
         var unknown = await Assert.ThrowsAsync<ContractRevertException>(() => registry.GetModelAsync(99));
@@ -86,6 +87,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             NodeCount = 3,
             OutputNode = 3,
             InputSizeLimit = 1,
+            OutputSizeLimit = 1,
             MaxNodeSteps = 1,
         }));
         var bo = Assert.IsType<BadOutputNodeError>(badOutput.Error);
@@ -177,8 +179,16 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         var resolved = await gameAsChallenger.TimeoutAsync(gameId, 2);
         Assert.Equal((Side.Challenger, Resolution.Timeout), (resolved.Event.Winner, resolved.Event.How));
         Assert.Equal(challenger, resolved.Event.WinnerAccount, StringComparer.OrdinalIgnoreCase);
-        var credited = Assert.Single(tasks.Events<CreditedEvent>(resolved.Receipt));
-        Assert.Equal((CreditReason.ChallengerWon, SubmitterBond + ChallengerBond, gameId), (credited.Reason, credited.Amount, credited.Ref));
+        // The rejected submitter loses the fixed share whoever wins (PROTOCOL §5.8); no other game is open, so the
+        // winner takes its bond and the rest of the submitter's.
+        var loss = SubmitterBond * DeployParameters.DefaultLossBps / 10_000;
+        var credits = tasks.Events<CreditedEvent>(resolved.Receipt);
+        Assert.Equal(2, credits.Count);
+        var burned = Assert.Single(credits, c => c.Reason == CreditReason.Burned);
+        Assert.Equal((loss, gameId), (burned.Amount, burned.Ref));
+        Assert.Equal(DeployParameters.BurnAddress, burned.Account, StringComparer.OrdinalIgnoreCase);
+        var credited = Assert.Single(credits, c => c.Reason == CreditReason.ChallengerWon);
+        Assert.Equal((SubmitterBond - loss + ChallengerBond, gameId), (credited.Amount, credited.Ref));
         Assert.Equal(challenger, credited.Account, StringComparer.OrdinalIgnoreCase);
         Assert.Single(tasks.Events<SubmissionRejectedEvent>(resolved.Receipt));
         Assert.Equal(SubmissionStatus.Rejected, (await tasks.GetSubmissionAsync(submissionId)).Status);
@@ -187,11 +197,11 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         var over = await Assert.ThrowsAsync<ContractRevertException>(() => gameAsChallenger.TimeoutAsync(gameId, 3));
         Assert.Equal("GameOver", over.ErrorName);
 
-        Assert.Equal(SubmitterBond + ChallengerBond, await tasks.CreditsAsync(challenger));
+        Assert.Equal(SubmitterBond - loss + ChallengerBond, await tasks.CreditsAsync(challenger));
         var withdrawn = (await asChallenger.WithdrawAsync()).Event;
-        Assert.Equal(SubmitterBond + ChallengerBond, withdrawn.Amount);
+        Assert.Equal(SubmitterBond - loss + ChallengerBond, withdrawn.Amount);
         Assert.Equal(BigInteger.Zero, await tasks.CreditsAsync(challenger));
-        Assert.Equal(MinFee, await tasks.LiabilitiesAsync()); // only the fee of the reopened task
+        Assert.Equal(MinFee + loss, await tasks.LiabilitiesAsync()); // the reopened task's fee and the receiver's credit
         output.WriteLine($"game {gameId}: link (2 inputs) gas {linkGas:N0}, timeout gas {resolved.Receipt.GasUsed.Value:N0}");
     }
 
@@ -299,6 +309,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
             WeightCount = 2,
             OutputNode = 0,
             InputSizeLimit = 64,
+            OutputSizeLimit = 64,
             MaxNodeSteps = 100,
         })).Event.ModelId;
         var input = new byte[] { 9, 8, 7 };
@@ -405,13 +416,7 @@ public class DisputeContractsOnChainTests(AnvilFixture chain, ITestOutputHelper 
         {
             Registry = registry.ContractAddress,
             RiscvStep = chain.RiscvStep.ContractAddress,
-            ChallengeWindow = ChallengeWindow,
-            SubmitterBond = SubmitterBond,
-            ChallengerBond = ChallengerBond,
-            K = 4,
-            ClockBudget = ClockBudget,
-            Extension = Extension,
-            MinFee = MinFee,
+            P = new DeployParameters(ChallengeWindow, SubmitterBond, ChallengerBond, K: 4, ClockBudget, Extension, MinFee).ToTuple(),
         });
         return (registry, tasks, await tasks.GameAsync());
     }

@@ -72,7 +72,8 @@ public sealed class OnChainGameTests(AnvilFixture chain, ITestOutputHelper log) 
 
         var winnerAddress = (liar == Role.Submitter ? chalWeb3 : subWeb3).TransactionManager.Account.Address;
         var loserAddress = (liar == Role.Submitter ? subWeb3 : chalWeb3).TransactionManager.Account.Address;
-        Assert.Equal(liar == Role.Submitter ? ChallengerBond + SubmitterBond : ChallengerBond, await tasks.CreditsAsync(winnerAddress));
+        var loss = SubmitterBond * DeployParameters.DefaultLossBps / 10_000; // a rejected submitter's lost share
+        Assert.Equal(liar == Role.Submitter ? ChallengerBond + SubmitterBond - loss : ChallengerBond, await tasks.CreditsAsync(winnerAddress));
         Assert.Equal(BigInteger.Zero, await tasks.CreditsAsync(loserAddress));
         Assert.Equal(liar == Role.Submitter ? TaskStatus.Open : TaskStatus.Submitted, (await tasks.GetTaskAsync(requested.TaskId)).Status);
         log.WriteLine($"liar {liar} at slot {lieSlot}: {sent.Count} moves ({bisects} bisections), T = {final.Steps}, winner {final.Winner}");

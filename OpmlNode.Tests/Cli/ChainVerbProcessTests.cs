@@ -129,6 +129,8 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
             (["request", "--model", "1", .. conn], "give exactly one of --input-png"),
             (["status", "--rpc", rpc, "--deployment", noCode], "no OpmlTasks contract at 0x000000000000000000000000000000000000dEaD"),
             (["deploy", "--rpc", rpc, "--key-file", key, "--k", "65", "--out", _dir.File("x.json")], "--k must be 2..64"),
+            (["deploy", "--rpc", rpc, "--key-file", key, "--challenger-bond", "1000", "--out", _dir.File("x.json")], "below the defender's worst-case gas"),
+            (["deploy", "--rpc", rpc, "--key-file", key, "--loss-bps", "0", "--out", _dir.File("x.json")], "--loss-bps must be 1..10000"),
             (["model", "register", notPng, .. conn], notPng + ": "),
         })
         {
@@ -183,6 +185,51 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
         Assert.Matches(@"(?m)^  finalized: submission 1 by", r.Out);
         Assert.Contains($"output:     I32 [{expected}] (4 bytes)", r.Out);
         Assert.Contains($"class:      {expected}", r.Out);
+    }
+
+    [Fact]
+    public async Task ReclaimGivesAnUnansweredFeeBackToItsRequesterOnlyAndOnlyAfterTheExpiry()
+    {
+        var rpc = chain.Anvil.RpcUrl;
+        var key = KeyFile();
+        var dep = _dir.File("deployment.json");
+        var r = Run("deploy", "--rpc", rpc, "--key-file", key, "--contracts", chain.ContractsDir, "--expiry", "600", "--out", dep);
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        Assert.Equal(600ul, DeployedContracts.Load(dep).Parameters.TaskExpiry);
+        string[] conn = ["--rpc", rpc, "--key-file", key, "--deployment", dep];
+        Assert.Equal(0, Run(["model", "register", Repo.Path("models", "mnist", "mnist.opml"), .. conn]).Code);
+        var png = _dir.File("one.png");
+        File.WriteAllBytes(png, DigitPngs.One());
+        Assert.Equal(0, Run(["request", "--model", "1", "--input-png", png, .. conn]).Code);
+
+        r = Run(["reclaim", "--task", "1", .. conn]);
+        Assert.True(r.Code == 1, r.Out + r.Err);
+        Assert.Contains("task 1 expires at", r.Err);
+        var otherKey = _dir.File("other-key");
+        File.WriteAllText(otherKey, Anvil.DevPrivateKeys[3]);
+        r = Run("reclaim", "--task", "1", "--rpc", rpc, "--key-file", otherKey, "--deployment", dep);
+        Assert.True(r.Code == 1, r.Out + r.Err);
+        Assert.Contains("only its requester can reclaim", r.Err);
+        r = Run(["reclaim", "--task", "9", .. conn]);
+        Assert.True(r.Code == 2, r.Out + r.Err);
+        Assert.Contains("no such task", r.Err);
+
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_increaseTime", 601));
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_mine"));
+        var d = DeployedContracts.Load(dep);
+        var tasks = new OpmlNode.Chain.Contracts.OpmlTasksService(chain.Web3, d.Tasks);
+        var fee = (await tasks.GetTaskAsync(1)).Fee;
+        r = Run("reclaim", "--task", "1", "--rpc", rpc, "--key-file", otherKey, "--deployment", dep);
+        Assert.True(r.Code == 1, r.Out + r.Err); // still not the requester's, after the expiry too
+        r = Run(["reclaim", "--task", "1", "--withdraw", .. conn]);
+        Assert.True(r.Code == 0, r.Out + r.Err);
+        Assert.Contains($"fee {fee} wei credited back", r.Out);
+        Assert.Contains($"withdrew {fee} wei", r.Out);
+        Assert.Equal(OpmlNode.Chain.Contracts.TaskStatus.Expired, (await tasks.GetTaskAsync(1)).Status);
+        Assert.Equal(System.Numerics.BigInteger.Zero, await tasks.LiabilitiesAsync());
+        r = Run(["reclaim", "--task", "1", .. conn]);
+        Assert.True(r.Code == 1, r.Out + r.Err);
+        Assert.Contains("task 1 is Expired", r.Err);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class DisputeFixtureTests : IDisposable
         var m = f.GetProperty("model");
         var registered = new RegisteredModel(H(m, "programRoot"), m.GetProperty("entryPc").GetUInt32(), H(m, "descriptorsRoot"),
             m.GetProperty("nodeCount").GetInt32(), H(m, "weightsRoot"), m.GetProperty("weightCount").GetInt32(), m.GetProperty("outputNode").GetInt32(),
-            m.GetProperty("inputSizeLimit").GetInt32(), m.GetProperty("maxNodeSteps").GetUInt64());
+            m.GetProperty("inputSizeLimit").GetInt32(), m.GetProperty("outputSizeLimit").GetInt32(), m.GetProperty("maxNodeSteps").GetUInt64());
         var input = Convert.FromHexString(f.GetProperty("input").GetString()![2..]);
         var game = new GameState(registered, OpmlNode.Merkle.MerkleMath.TensorRoot(input), f.GetProperty("passes").GetInt32(),
             H(f.GetProperty("submission"), "finalRoot"), f.GetProperty("k").GetInt32());

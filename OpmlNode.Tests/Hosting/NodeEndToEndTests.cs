@@ -74,7 +74,10 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.Equal((Stage.Resolved, Side.Challenger), (game.Stage, game.Winner));
         Assert.Contains(liar.Events(), e => e.TryGetProperty("LieSlot", out _)); // the drawn slot is logged with its seed
         await WaitAsync(async () => await net.Tasks.CreditsAsync(Address(7)) == 0, "the watchdog withdraws");
-        Assert.Equal(BigInteger.Zero, await net.Tasks.LiabilitiesAsync());
+        // All that stays held is the liar's lost share, credited to the burn address (PROTOCOL §5.6).
+        var loss = Params.SubmitterBond * Params.LossBps / 10_000;
+        Assert.Equal(loss, await net.Tasks.CreditsAsync(DeployParameters.BurnAddress));
+        Assert.Equal(loss, await net.Tasks.LiabilitiesAsync());
         log.WriteLine($"liar lost at slot {game.Slot}; {game.Moves} moves");
 
         // Once the finalisation is 3 applied ranges deep (past the undo window), the task's traces leave the database.
@@ -179,7 +182,10 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var stages = new[] { (await net.Game.GetGameAsync(1)).Stage, (await net.Game.GetGameAsync(2)).Stage };
         Assert.Contains(Stage.Resolved, stages);
         Assert.Contains(Stage.Cancelled, stages);
-        Assert.Equal(BigInteger.Zero, await net.Tasks.LiabilitiesAsync() - (await net.Tasks.GetTaskAsync(taskId)).Fee); // only the fee of the reopened task is held
+        // Held: the reopened task's fee and the liar's lost share (credited to the burn address).
+        var loss = Params.SubmitterBond * Params.LossBps / 10_000;
+        Assert.Equal(loss, await net.Tasks.CreditsAsync(DeployParameters.BurnAddress));
+        Assert.Equal(loss, await net.Tasks.LiabilitiesAsync() - (await net.Tasks.GetTaskAsync(taskId)).Fee);
     }
 
     [Fact]

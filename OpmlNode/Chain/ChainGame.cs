@@ -48,7 +48,7 @@ public sealed class ChainGamePlayer(DisputeGameService game, Role role, DisputeP
         int k = (int)await game.KAsync();
         IReadOnlyList<Hash256>? posted = null;
         if (info.Stage is Stage.Slots or Stage.Steps && info.ToMove == Side.Challenger)
-            posted = [.. (await game.PostedRootsAsync(gameId)).Select(r => new Hash256(r))];
+            posted = [.. (await game.PostedRootsAsync(gameId, info.Moves - 1, ct)).Select(r => new Hash256(r))];
         return new ChainGameView(info, k, posted);
     }
 
@@ -59,7 +59,7 @@ public sealed class ChainGamePlayer(DisputeGameService game, Role role, DisputeP
         if (view.Phase == GamePhase.Resolved || view.ToMove != Role) return null;
         var move = Solver.NextMove(view, Role, me);
         if (move is null) return null;
-        await GameMoveMessages.SendAsync(move, gameId, view.Turn, new Sink(game, ct));
+        await GameMoveMessages.SendAsync(move, gameId, view.Turn, view.Posted, new Sink(game, ct));
         return move;
     }
 

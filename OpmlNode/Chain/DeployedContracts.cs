@@ -6,13 +6,35 @@ using OpmlNode.Chain.Contracts;
 
 namespace OpmlNode.Chain;
 
-/// <summary>The deploy-time parameters of the task contract (PROTOCOL §5): window, bonds, arity, clocks, minimum fee.</summary>
+/// <summary>The deploy-time parameters of the task contract (PROTOCOL §5): window, bonds, arity, clocks, minimum fee,
+/// the task expiry and the share of a rejected submitter's bond that goes to the loss receiver.</summary>
 public sealed record DeployParameters(ulong ChallengeWindow, BigInteger SubmitterBond, BigInteger ChallengerBond, int K,
-    ulong ClockBudget, ulong Extension, BigInteger MinFee)
+    ulong ClockBudget, ulong Extension, BigInteger MinFee, ulong TaskExpiry = DeployParameters.DefaultTaskExpiry,
+    int LossBps = DeployParameters.DefaultLossBps, string LossReceiver = DeployParameters.BurnAddress)
 {
-    /// <summary>A local devnet: short window and clocks (seconds), small bonds, k = 4.</summary>
+    /// <summary>Where the lost share goes by default: an address no key controls (the share is burned).</summary>
+    public const string BurnAddress = "0x000000000000000000000000000000000000dEaD";
+    public const ulong DefaultTaskExpiry = 7 * 24 * 3600;
+    public const int DefaultLossBps = 5_000;
+
+    /// <summary>A local devnet: short window and clocks (seconds), small bonds, k = 4, tasks expire after an hour.</summary>
     public static DeployParameters Devnet { get; } = new(ChallengeWindow: 30, SubmitterBond: BigInteger.Pow(10, 17),
-        ChallengerBond: BigInteger.Pow(10, 17), K: 4, ClockBudget: 120, Extension: 20, MinFee: BigInteger.Pow(10, 15));
+        ChallengerBond: BigInteger.Pow(10, 17), K: 4, ClockBudget: 120, Extension: 20, MinFee: BigInteger.Pow(10, 15), TaskExpiry: 3600);
+
+    /// <summary>The constructor's <c>Parameters</c> tuple.</summary>
+    public ParametersInfo ToTuple() => new()
+    {
+        ChallengeWindow = ChallengeWindow,
+        SubmitterBond = SubmitterBond,
+        ChallengerBond = ChallengerBond,
+        K = K,
+        ClockBudget = ClockBudget,
+        Extension = Extension,
+        MinFee = MinFee,
+        TaskExpiry = TaskExpiry,
+        LossBps = LossBps,
+        LossReceiver = LossReceiver,
+    };
 }
 
 /// <summary>
@@ -37,13 +59,7 @@ public sealed record DeployedContracts(long ChainId, string RiscvStep, string Re
         {
             Registry = registry.ContractAddress,
             RiscvStep = step.ContractAddress,
-            ChallengeWindow = p.ChallengeWindow,
-            SubmitterBond = p.SubmitterBond,
-            ChallengerBond = p.ChallengerBond,
-            K = p.K,
-            ClockBudget = p.ClockBudget,
-            Extension = p.Extension,
-            MinFee = p.MinFee,
+            P = p.ToTuple(),
         });
         var chainId = (long)(await web3.Eth.ChainId.SendRequestAsync()).Value;
         return new DeployedContracts(chainId, step.ContractAddress, registry.ContractAddress, tasks.ContractAddress, await tasks.GameAddressAsync(), p);

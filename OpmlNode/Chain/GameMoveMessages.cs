@@ -15,10 +15,17 @@ public interface IGameMessageSink
 /// <summary>The one mapping from a solver <see cref="Move"/> to the DisputeGame call that makes it, naming the turn it answers.</summary>
 public static class GameMoveMessages
 {
-    public static Task SendAsync(Move move, BigInteger gameId, BigInteger turn, IGameMessageSink sink) => move switch
+    /// <param name="posted">The last bisect's roots, which a choose hands back (the contract keeps only their hash).</param>
+    public static Task SendAsync(Move move, BigInteger gameId, BigInteger turn, IReadOnlyList<Hash256>? posted, IGameMessageSink sink) => move switch
     {
         BisectMove b => sink.SendAsync(new BisectFunction { GameId = gameId, ExpectedTurn = turn, Roots = Bytes(b.Roots) }),
-        ChooseMove c => sink.SendAsync(new ChooseFunction { GameId = gameId, ExpectedTurn = turn, C = c.Index }),
+        ChooseMove c => sink.SendAsync(new ChooseFunction
+        {
+            GameId = gameId,
+            ExpectedTurn = turn,
+            C = c.Index,
+            Posted = Bytes(posted ?? throw new ArgumentException("a choose needs the posted roots", nameof(posted))),
+        }),
         TransitionMove t => sink.SendAsync(new ProveTransitionFunction { GameId = gameId, ExpectedTurn = turn, OutRoot = t.OutRoot.ToArray(), Siblings = Bytes(t.Siblings) }),
         LinkMove l => sink.SendAsync(new LinkFunction
         {

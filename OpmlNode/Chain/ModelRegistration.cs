@@ -25,6 +25,7 @@ public static class ModelRegistration
         WeightCount = (uint)r.WeightCount,
         OutputNode = (uint)r.OutputNode,
         InputSizeLimit = (uint)r.InputSizeLimit,
+        OutputSizeLimit = (uint)r.OutputSizeLimit,
         MaxNodeSteps = r.MaxNodeSteps,
     };
 
@@ -32,7 +33,8 @@ public static class ModelRegistration
     public static bool Matches(ModelInfo m, RegisteredModel r) =>
         new Hash256(m.ProgramRoot) == r.ProgramRoot && m.EntryPc == r.EntryPc && new Hash256(m.DescriptorsRoot) == r.DescriptorsRoot
         && m.NodeCount == (uint)r.NodeCount && new Hash256(m.WeightsRoot) == r.WeightsRoot && m.WeightCount == (uint)r.WeightCount
-        && m.OutputNode == (uint)r.OutputNode && m.InputSizeLimit == (uint)r.InputSizeLimit && m.MaxNodeSteps == r.MaxNodeSteps;
+        && m.OutputNode == (uint)r.OutputNode && m.InputSizeLimit == (uint)r.InputSizeLimit
+        && m.OutputSizeLimit == (uint)r.OutputSizeLimit && m.MaxNodeSteps == r.MaxNodeSteps;
 
     /// <summary>The lowest id registered exactly as <paramref name="r"/>, or null (scans <c>modelCount</c> / <c>model(i)</c>).</summary>
     public static async Task<BigInteger?> FindAsync(ModelRegistryService registry, RegisteredModel r, CancellationToken ct = default)

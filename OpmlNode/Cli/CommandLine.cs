@@ -26,6 +26,7 @@ public static class CommandLine
         root.Subcommands.Add(BenchCommands.Build());
         root.Subcommands.Add(DeployCommand.Build(options));
         root.Subcommands.Add(RequestCommand.Build(options));
+        root.Subcommands.Add(ReclaimCommand.Build(options));
         root.Subcommands.Add(StatusCommand.Build(options));
         ApplyConventions(root);
         return root;

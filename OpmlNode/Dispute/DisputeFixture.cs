@@ -31,6 +31,7 @@ public static class DisputeFixture
         w.WriteNumber("weightCount", model.WeightCount);
         w.WriteNumber("outputNode", model.OutputNode);
         w.WriteNumber("inputSizeLimit", model.InputSizeLimit);
+        w.WriteNumber("outputSizeLimit", model.OutputSizeLimit);
         w.WriteNumber("maxNodeSteps", model.MaxNodeSteps);
         w.WriteEndObject();
         w.WriteString("input", Hex(submitter.TaskInputBytes));

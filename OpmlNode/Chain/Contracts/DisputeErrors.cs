@@ -106,6 +106,46 @@ public sealed class FeeTooLowError : IErrorDTO
     [Parameter("uint256", "minimum", 2)] public BigInteger Minimum { get; set; }
 }
 
+/// <summary><c>BadOutputSizeLimit(uint256 outputSizeLimit)</c></summary>
+[Error("BadOutputSizeLimit")]
+public sealed class BadOutputSizeLimitError : IErrorDTO
+{
+    [Parameter("uint256", "outputSizeLimit", 1)] public BigInteger OutputSizeLimit { get; set; }
+}
+
+/// <summary><c>OutputTooLarge(uint256 length, uint256 limit)</c></summary>
+[Error("OutputTooLarge")]
+public sealed class OutputTooLargeError : IErrorDTO
+{
+    [Parameter("uint256", "length", 1)] public BigInteger Length { get; set; }
+    [Parameter("uint256", "limit", 2)] public BigInteger Limit { get; set; }
+}
+
+/// <summary><c>TaskExpired(uint256 expiry)</c>: the task is past its expiry; it takes no submission.</summary>
+[Error("TaskExpired")]
+public sealed class TaskExpiredError : IErrorDTO
+{
+    [Parameter("uint256", "expiry", 1)] public BigInteger Expiry { get; set; }
+}
+
+/// <summary><c>TaskNotExpired(uint256 expiry)</c>: reclaim before the expiry.</summary>
+[Error("TaskNotExpired")]
+public sealed class TaskNotExpiredError : IErrorDTO
+{
+    [Parameter("uint256", "expiry", 1)] public BigInteger Expiry { get; set; }
+}
+
+/// <summary><c>NotRequester(address caller)</c>: only the task's requester may reclaim its fee.</summary>
+[Error("NotRequester")]
+public sealed class NotRequesterError : IErrorDTO
+{
+    [Parameter("address", "caller", 1)] public string Caller { get; set; } = "";
+}
+
+/// <summary><c>PostedRootsMismatch()</c>: the roots a choose handed back are not the last bisect's.</summary>
+[Error("PostedRootsMismatch")]
+public sealed class PostedRootsMismatchError : IErrorDTO;
+
 /// <summary><c>InputTooLarge(uint256 length, uint256 limit)</c></summary>
 [Error("InputTooLarge")]
 public sealed class InputTooLargeError : IErrorDTO

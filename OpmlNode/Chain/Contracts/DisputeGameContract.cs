@@ -60,6 +60,8 @@ public sealed class ChooseFunction : FunctionMessage
     [Parameter("uint256", "gameId", 1)] public BigInteger GameId { get; set; }
     [Parameter("uint256", "expectedTurn", 2)] public BigInteger ExpectedTurn { get; set; }
     [Parameter("uint256", "c", 3)] public BigInteger C { get; set; }
+    /// <summary>The last bisect's roots handed back (the contract keeps only their hash, PROTOCOL §5.3).</summary>
+    [Parameter("bytes32[]", "posted", 4)] public List<byte[]> Posted { get; set; } = [];
 }
 
 /// <summary><c>proveTransition(uint256 gameId, uint256 expectedTurn, bytes32 outRoot, bytes32[] siblings)</c>. Submitter: the 32 siblings of leaf j (S_j with leaf 0, S_{j+1} with outRoot).</summary>
@@ -152,10 +154,10 @@ public sealed class DeadlineFunction : FunctionMessage
     [Parameter("uint256", "gameId", 1)] public BigInteger GameId { get; set; }
 }
 
-/// <summary><c>postedRoots(uint256 gameId) returns (bytes32[])</c>. The roots of the last bisect.</summary>
+/// <summary><c>postedHash(uint256 gameId) returns (bytes32)</c>. keccak256 of the last bisect's roots, packed.</summary>
 [ContractAbi(ContractNames.DisputeGame)]
-[Function("postedRoots", "bytes32[]")]
-public sealed class PostedRootsFunction : FunctionMessage
+[Function("postedHash", "bytes32")]
+public sealed class PostedHashFunction : FunctionMessage
 {
     [Parameter("uint256", "gameId", 1)] public BigInteger GameId { get; set; }
 }
@@ -346,8 +348,9 @@ public sealed class DisputeGameService(IWeb3 web3, string contractAddress)
     public Task<Mined<BisectedEvent>> BisectAsync(BigInteger gameId, BigInteger expectedTurn, IReadOnlyList<byte[]> roots, CancellationToken ct = default) =>
         SendForEventAsync<BisectFunction, BisectedEvent>(new BisectFunction { GameId = gameId, ExpectedTurn = expectedTurn, Roots = [.. roots] }, ct);
 
-    public Task<Mined<ChosenEvent>> ChooseAsync(BigInteger gameId, BigInteger expectedTurn, BigInteger c, CancellationToken ct = default) =>
-        SendForEventAsync<ChooseFunction, ChosenEvent>(new ChooseFunction { GameId = gameId, ExpectedTurn = expectedTurn, C = c }, ct);
+    public Task<Mined<ChosenEvent>> ChooseAsync(BigInteger gameId, BigInteger expectedTurn, BigInteger c, IReadOnlyList<byte[]> posted,
+        CancellationToken ct = default) =>
+        SendForEventAsync<ChooseFunction, ChosenEvent>(new ChooseFunction { GameId = gameId, ExpectedTurn = expectedTurn, C = c, Posted = [.. posted] }, ct);
 
     public Task<Mined<TransitionProvedEvent>> ProveTransitionAsync(BigInteger gameId, BigInteger expectedTurn, byte[] outRoot,
         IReadOnlyList<byte[]> siblings, CancellationToken ct = default) =>
@@ -395,8 +398,27 @@ public sealed class DisputeGameService(IWeb3 web3, string contractAddress)
     public Task<ulong> DeadlineAsync(BigInteger gameId, BlockParameter? block = null) =>
         QueryAsync<DeadlineFunction, ulong>(new DeadlineFunction { GameId = gameId }, block);
 
-    public Task<List<byte[]>> PostedRootsAsync(BigInteger gameId, BlockParameter? block = null) =>
-        QueryAsync<PostedRootsFunction, List<byte[]>>(new PostedRootsFunction { GameId = gameId }, block);
+    public Task<byte[]> PostedHashAsync(BigInteger gameId, BlockParameter? block = null) =>
+        QueryAsync<PostedHashFunction, byte[]>(new PostedHashFunction { GameId = gameId }, block);
+
+    /// <summary>The roots of the game's last bisect (turn <paramref name="turn"/>), read back from its <c>Bisected</c> event
+    /// (the contract stores only their hash) and checked against <c>postedHash</c>.</summary>
+    public async Task<List<byte[]>> PostedRootsAsync(BigInteger gameId, uint turn, CancellationToken ct = default)
+    {
+        var ev = Web3.Eth.GetEvent<BisectedEvent>(ContractAddress);
+        var logs = await ev.GetAllChangesAsync(ev.CreateFilterInput(gameId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest()))
+            .ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        var last = logs.LastOrDefault(l => l.Event.Turn == turn)
+            ?? throw new InvalidOperationException($"game {gameId}: no Bisected event for turn {turn}");
+        var roots = last.Event.Roots;
+        var packed = new byte[roots.Count * 32];
+        for (int i = 0; i < roots.Count; i++) roots[i].CopyTo(packed, i * 32);
+        var onChain = new Crypto.Hash256(await PostedHashAsync(gameId).ConfigureAwait(false));
+        if (Crypto.Keccak256.Hash(packed) != onChain)
+            throw new InvalidOperationException($"game {gameId}: the Bisected roots of turn {turn} do not hash to postedHash {onChain} (a reorg?)");
+        return roots;
+    }
 
     public Task<List<ulong>> SplitPointsAsync(ulong lo, ulong hi, BlockParameter? block = null) =>
         QueryAsync<SplitPointsFunction, List<ulong>>(new SplitPointsFunction { Lo = lo, Hi = hi }, block);

@@ -24,7 +24,7 @@ public static class ContractNames
     public const string DisputeGame = "DisputeGame";
 }
 
-public enum TaskStatus : byte { None, Open, Submitted, Finalized }
+public enum TaskStatus : byte { None, Open, Submitted, Finalized, Expired }
 
 public enum SubmissionStatus : byte { None, Pending, Rejected, Finalized }
 
@@ -34,7 +34,22 @@ public enum Side : byte { None, Submitter, Challenger }
 
 public enum Resolution : byte { None, Step, Timeout }
 
-public enum CreditReason : byte { None, ChallengerWon, SubmitterWon, GameCancelled, Finalized }
+public enum CreditReason : byte { None, ChallengerWon, SubmitterWon, GameCancelled, Finalized, Burned, FeeReclaimed }
+
+/// <summary><c>struct Parameters</c>: the deployment's immutable rules (PROTOCOL §5).</summary>
+public sealed class ParametersInfo
+{
+    [Parameter("uint256", "challengeWindow", 1)] public BigInteger ChallengeWindow { get; set; }
+    [Parameter("uint256", "submitterBond", 2)] public BigInteger SubmitterBond { get; set; }
+    [Parameter("uint256", "challengerBond", 3)] public BigInteger ChallengerBond { get; set; }
+    [Parameter("uint256", "k", 4)] public BigInteger K { get; set; }
+    [Parameter("uint64", "clockBudget", 5)] public ulong ClockBudget { get; set; }
+    [Parameter("uint64", "extension", 6)] public ulong Extension { get; set; }
+    [Parameter("uint256", "minFee", 7)] public BigInteger MinFee { get; set; }
+    [Parameter("uint256", "taskExpiry", 8)] public BigInteger TaskExpiry { get; set; }
+    [Parameter("uint256", "lossBps", 9)] public BigInteger LossBps { get; set; }
+    [Parameter("address", "lossReceiver", 10)] public string LossReceiver { get; set; } = "";
+}
 
 /// <summary><c>struct Model</c> (PROTOCOL §5.1).</summary>
 public sealed class ModelInfo
@@ -47,8 +62,9 @@ public sealed class ModelInfo
     [Parameter("uint32", "weightCount", 6)] public uint WeightCount { get; set; }
     [Parameter("uint32", "outputNode", 7)] public uint OutputNode { get; set; }
     [Parameter("uint32", "inputSizeLimit", 8)] public uint InputSizeLimit { get; set; }
-    [Parameter("uint64", "maxNodeSteps", 9)] public ulong MaxNodeSteps { get; set; }
-    [Parameter("address", "registrant", 10)] public string Registrant { get; set; } = "";
+    [Parameter("uint32", "outputSizeLimit", 9)] public uint OutputSizeLimit { get; set; }
+    [Parameter("uint64", "maxNodeSteps", 10)] public ulong MaxNodeSteps { get; set; }
+    [Parameter("address", "registrant", 11)] public string Registrant { get; set; } = "";
 }
 
 /// <summary><c>struct Task</c> (PROTOCOL §5.2).</summary>
@@ -61,8 +77,10 @@ public sealed class TaskInfo
     [Parameter("uint64", "outputSlot", 5)] public ulong OutputSlot { get; set; }
     [Parameter("uint64", "submissionId", 6)] public ulong SubmissionId { get; set; }
     [Parameter("address", "requester", 7)] public string Requester { get; set; } = "";
-    [Parameter("uint256", "fee", 8)] public BigInteger Fee { get; set; }
-    [Parameter("bytes32", "inputRoot", 9)] public byte[] InputRoot { get; set; } = [];
+    [Parameter("uint32", "outputSizeLimit", 8)] public uint OutputSizeLimit { get; set; }
+    [Parameter("uint256", "fee", 9)] public BigInteger Fee { get; set; }
+    [Parameter("bytes32", "inputRoot", 10)] public byte[] InputRoot { get; set; } = [];
+    [Parameter("uint64", "requestedAt", 11)] public ulong RequestedAt { get; set; }
 }
 
 /// <summary><c>struct Submission</c> (PROTOCOL §5.2).</summary>
@@ -75,6 +93,7 @@ public sealed class SubmissionInfo
     [Parameter("address", "submitter", 5)] public string Submitter { get; set; } = "";
     [Parameter("bytes32", "outputRoot", 6)] public byte[] OutputRoot { get; set; } = [];
     [Parameter("bytes32", "finalRoot", 7)] public byte[] FinalRoot { get; set; } = [];
+    [Parameter("uint256", "compensation", 8)] public BigInteger Compensation { get; set; }
 }
 
 /// <summary><c>struct Game</c> (PROTOCOL §5.4).</summary>

@@ -18,7 +18,8 @@ public sealed class ModelRegistryDeployment : ContractDeploymentMessage
 }
 
 /// <summary><c>register(bytes32 programRoot, uint32 entryPc, bytes32 descriptorsRoot, uint32 nodeCount, bytes32 weightsRoot,
-/// uint32 weightCount, uint32 outputNode, uint32 inputSizeLimit, uint64 maxNodeSteps) returns (uint256 modelId)</c>.</summary>
+/// uint32 weightCount, uint32 outputNode, uint32 inputSizeLimit, uint32 outputSizeLimit, uint64 maxNodeSteps) returns
+/// (uint256 modelId)</c>.</summary>
 [ContractAbi(ContractNames.ModelRegistry)]
 [Function("register", "uint256")]
 public sealed class RegisterFunction : FunctionMessage
@@ -31,7 +32,8 @@ public sealed class RegisterFunction : FunctionMessage
     [Parameter("uint32", "weightCount", 6)] public uint WeightCount { get; set; }
     [Parameter("uint32", "outputNode", 7)] public uint OutputNode { get; set; }
     [Parameter("uint32", "inputSizeLimit", 8)] public uint InputSizeLimit { get; set; }
-    [Parameter("uint64", "maxNodeSteps", 9)] public ulong MaxNodeSteps { get; set; }
+    [Parameter("uint32", "outputSizeLimit", 9)] public uint OutputSizeLimit { get; set; }
+    [Parameter("uint64", "maxNodeSteps", 10)] public ulong MaxNodeSteps { get; set; }
 }
 
 /// <summary><c>model(uint256 modelId) view returns (Model m)</c>; reverts <c>UnknownModel</c>.</summary>
@@ -67,7 +69,8 @@ public sealed class ModelRegisteredEvent : IEventDTO
     [Parameter("uint32", "weightCount", 8, false)] public uint WeightCount { get; set; }
     [Parameter("uint32", "outputNode", 9, false)] public uint OutputNode { get; set; }
     [Parameter("uint32", "inputSizeLimit", 10, false)] public uint InputSizeLimit { get; set; }
-    [Parameter("uint64", "maxNodeSteps", 11, false)] public ulong MaxNodeSteps { get; set; }
+    [Parameter("uint32", "outputSizeLimit", 11, false)] public uint OutputSizeLimit { get; set; }
+    [Parameter("uint64", "maxNodeSteps", 12, false)] public ulong MaxNodeSteps { get; set; }
 }
 
 /// <summary>Typed access to a deployed ModelRegistry. Reverts throw <see cref="ContractRevertException"/>.</summary>

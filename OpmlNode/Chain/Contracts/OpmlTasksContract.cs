@@ -9,9 +9,8 @@ namespace OpmlNode.Chain.Contracts;
 // Hand-written Nethereum typed DTOs for contracts/src/dispute/OpmlTasks.sol (PROTOCOL §5.2, §5.6). Errors: DisputeErrors.cs.
 // ContractBindingAbiTests checks every DTO against forge's artifact (out/OpmlTasks.sol/OpmlTasks.json).
 
-/// <summary><c>constructor(address registry_, address riscvStep, uint256 challengeWindow_, uint256 submitterBond_,
-/// uint256 challengerBond_, uint256 k_, uint64 clockBudget, uint64 extension, uint256 minFee_)</c>; also deploys the
-/// DisputeGame (<c>game()</c>).</summary>
+/// <summary><c>constructor(address registry_, address riscvStep, Parameters p)</c>; also deploys the DisputeGame
+/// (<c>game()</c>).</summary>
 [ContractAbi(ContractNames.OpmlTasks)]
 public sealed class OpmlTasksDeployment : ContractDeploymentMessage
 {
@@ -20,13 +19,7 @@ public sealed class OpmlTasksDeployment : ContractDeploymentMessage
 
     [Parameter("address", "registry_", 1)] public string Registry { get; set; } = "";
     [Parameter("address", "riscvStep", 2)] public string RiscvStep { get; set; } = "";
-    [Parameter("uint256", "challengeWindow_", 3)] public BigInteger ChallengeWindow { get; set; }
-    [Parameter("uint256", "submitterBond_", 4)] public BigInteger SubmitterBond { get; set; }
-    [Parameter("uint256", "challengerBond_", 5)] public BigInteger ChallengerBond { get; set; }
-    [Parameter("uint256", "k_", 6)] public BigInteger K { get; set; }
-    [Parameter("uint64", "clockBudget", 7)] public ulong ClockBudget { get; set; }
-    [Parameter("uint64", "extension", 8)] public ulong Extension { get; set; }
-    [Parameter("uint256", "minFee_", 9)] public BigInteger MinFee { get; set; }
+    [Parameter("tuple", "p", 3)] public ParametersInfo P { get; set; } = new();
 }
 
 // ---------------------------------------------------------------- transactions
@@ -183,6 +176,43 @@ public sealed class SubmitterBondFunction : FunctionMessage;
 public sealed class TaskCountFunction : FunctionMessage;
 
 [ContractAbi(ContractNames.OpmlTasks)]
+[Function("taskExpiry", "uint256")]
+public sealed class TaskExpiryFunction : FunctionMessage;
+
+[ContractAbi(ContractNames.OpmlTasks)]
+[Function("lossBps", "uint256")]
+public sealed class LossBpsFunction : FunctionMessage;
+
+[ContractAbi(ContractNames.OpmlTasks)]
+[Function("lossReceiver", "address")]
+public sealed class LossReceiverFunction : FunctionMessage;
+
+/// <summary><c>rejectionSplit(uint256 others) view returns (uint256 loss, uint256 perGame, uint256 toWinner)</c>: what a
+/// rejection pays with <c>others</c> games still open (PROTOCOL §5.8).</summary>
+[ContractAbi(ContractNames.OpmlTasks)]
+[Function("rejectionSplit", typeof(RejectionSplitOutput))]
+public sealed class RejectionSplitFunction : FunctionMessage
+{
+    [Parameter("uint256", "others", 1)] public BigInteger Others { get; set; }
+}
+
+[FunctionOutput]
+public sealed class RejectionSplitOutput : IFunctionOutputDTO
+{
+    [Parameter("uint256", "loss", 1)] public BigInteger Loss { get; set; }
+    [Parameter("uint256", "perGame", 2)] public BigInteger PerGame { get; set; }
+    [Parameter("uint256", "toWinner", 3)] public BigInteger ToWinner { get; set; }
+}
+
+/// <summary><c>reclaim(uint256 taskId)</c>: the requester of an Open task past its expiry takes the fee back (credited).</summary>
+[ContractAbi(ContractNames.OpmlTasks)]
+[Function("reclaim")]
+public sealed class ReclaimFunction : FunctionMessage
+{
+    [Parameter("uint256", "taskId", 1)] public BigInteger TaskId { get; set; }
+}
+
+[ContractAbi(ContractNames.OpmlTasks)]
 [Function("totalCredits", "uint256")]
 public sealed class TotalCreditsFunction : FunctionMessage;
 
@@ -267,6 +297,15 @@ public sealed class CreditedEvent : IEventDTO
 }
 
 [ContractAbi(ContractNames.OpmlTasks)]
+[Event("TaskExpiredReclaimed")]
+public sealed class TaskExpiredReclaimedEvent : IEventDTO
+{
+    [Parameter("uint256", "taskId", 1, true)] public BigInteger TaskId { get; set; }
+    [Parameter("address", "requester", 2, true)] public string Requester { get; set; } = "";
+    [Parameter("uint256", "fee", 3, false)] public BigInteger Fee { get; set; }
+}
+
+[ContractAbi(ContractNames.OpmlTasks)]
 [Event("Withdrawn")]
 public sealed class WithdrawnEvent : IEventDTO
 {
@@ -307,6 +346,15 @@ public sealed class OpmlTasksService(IWeb3 web3, string contractAddress)
     /// event carries the gameId.</summary>
     public Task<Mined<ChallengedEvent>> ChallengeAsync(BigInteger taskId, BigInteger bond, CancellationToken ct = default) =>
         SendForEventAsync<ChallengeFunction, ChallengedEvent>(new ChallengeFunction { TaskId = taskId, AmountToSend = bond }, ct);
+
+    public Task<Mined<TaskExpiredReclaimedEvent>> ReclaimAsync(BigInteger taskId, CancellationToken ct = default) =>
+        SendForEventAsync<ReclaimFunction, TaskExpiredReclaimedEvent>(new ReclaimFunction { TaskId = taskId }, ct);
+
+    public Task<BigInteger> TaskExpiryAsync(BlockParameter? block = null) =>
+        QueryAsync<TaskExpiryFunction, BigInteger>(new TaskExpiryFunction(), block);
+
+    public Task<RejectionSplitOutput> RejectionSplitAsync(BigInteger others, BlockParameter? block = null) =>
+        QueryOutputAsync<RejectionSplitFunction, RejectionSplitOutput>(new RejectionSplitFunction { Others = others }, block);
 
     public Task<Mined<TaskFinalizedEvent>> FinalizeAsync(BigInteger taskId, CancellationToken ct = default) =>
         SendForEventAsync<FinalizeFunction, TaskFinalizedEvent>(new FinalizeFunction { TaskId = taskId }, ct);

@@ -9,50 +9,82 @@ namespace OpmlNode.Hosting.Services;
 
 /// <summary>
 /// Plays this node's side of every open game through the solver: reads the game, and when it is this side's turn
-/// sends the honest move (per its own traces) naming the turn it answers — one transaction per turn, ever. When the
-/// opponent's clock has run out it claims the timeout.
+/// sends the honest move (per its own traces) naming the turn it answers, at once and never twice. A turn of several
+/// transactions (choose then step, or the four after the phase-1 pin) is sent back to back: each one is mined, the game
+/// is read again, and the next goes out, so the whole turn takes a few blocks, far inside the floor of E per
+/// transaction the contract grants it (PROTOCOL §5.5). A clock below <see cref="LowClockTransactions"/> extensions
+/// is logged as a warning. When the opponent's clock has run out it claims the timeout.
 /// </summary>
 public sealed class DisputePlayerService(NodeContext node, TransactionSender tx, ILogger<DisputePlayerService> log) : PollingService(node, log)
 {
+    /// <summary>The most transactions one turn may need (the submitter's after the phase-1 pin).</summary>
+    public const int MaxTransactionsPerTurn = 4;
+
+    /// <summary>A mover's remaining time below this many extensions E is logged as a warning (a slow node, RPC or
+    /// chain eats the margin the floors leave).</summary>
+    public const int LowClockTransactions = 2;
+
+    private ulong? _extension;
+
     protected override async Task TickAsync(CancellationToken ct)
     {
         foreach (var g in Node.Store.Games().Where(g => !g.Over))
         {
             var task = Node.Store.Task(g.TaskId);
             if (task is null) continue;
-            var role = Node.IsMe(g.Submitter) ? Role.Submitter : Role.Challenger;
-            var party = Node.Party(task, lying: role == Role.Submitter
-                ? Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null
-                : Node.Options.Faults.ChallengeCorrect);
-            var player = new ChainGamePlayer(Node.Game, role, party);
-            var view = await Node.Read(() => player.ReadAsync(g.GameId, ct), ct);
             using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = g.TaskId, ["GameId"] = g.GameId });
-            if (view.Phase == GamePhase.Resolved) { Node.Store.Put(g with { Over = true }); continue; }
-            if (view.ToMove == role)
-            {
-                if (Node.Options.Faults.SilentAfterMove is { } m && g.MovesSent >= m) continue;
-                var action = $"game:{g.GameId}:turn:{view.Turn}";
-                if (tx.Sent(action)) continue;
-                var move = Solver.NextMove(view, role, party);
-                if (move is null) continue;
-                Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn})", g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn);
-                await SendAsync(action, move, g.GameId, view.Turn, ct);
-                Node.Store.Put(g with { MovesSent = g.MovesSent + 1 });
-            }
-            else if (view.ToMove is not null)
-            {
-                var deadline = await Node.Read(() => Node.Game.DeadlineAsync(g.GameId), ct);
-                if (await Node.NowAsync(ct) <= deadline) continue;
-                var action = $"game:{g.GameId}:timeout:{view.Turn}";
-                if (tx.Sent(action)) continue;
-                Log.LogWarning("Game {GameId}: the {Opponent}'s clock ran out; claiming the timeout", g.GameId, view.ToMove);
-                await tx.SendAsync(action, ContractNames.DisputeGame, Node.Deployment.Game, new TimeoutFunction { GameId = g.GameId, ExpectedTurn = view.Turn }, 0, ct);
-            }
+            await PlayAsync(g, task, ct);
         }
     }
 
-    private Task SendAsync(string action, Move move, BigInteger gameId, BigInteger turn, CancellationToken ct) =>
-        GameMoveMessages.SendAsync(move, gameId, turn, new Sink(tx, action, Node.Deployment.Game, ct));
+    private async Task PlayAsync(GameRecord g, TaskRecord task, CancellationToken ct)
+    {
+        var role = Node.IsMe(g.Submitter) ? Role.Submitter : Role.Challenger;
+        var party = Node.Party(task, lying: role == Role.Submitter
+            ? Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null
+            : Node.Options.Faults.ChallengeCorrect);
+        var player = new ChainGamePlayer(Node.Game, role, party);
+        for (int sent = 0; sent <= MaxTransactionsPerTurn; sent++)
+        {
+            var view = await Node.Read(() => player.ReadAsync(g.GameId, ct), ct);
+            if (view.Phase == GamePhase.Resolved) { Node.Store.Put(g with { Over = true }); return; }
+            if (view.ToMove != role)
+            {
+                if (sent == 0 && view.ToMove is not null) await ClaimTimeoutAsync(g, view, ct);
+                return;
+            }
+            if (Node.Options.Faults.SilentAfterMove is { } m && g.MovesSent >= m) return;
+            var action = $"game:{g.GameId}:turn:{view.Turn}";
+            if (tx.Sent(action)) return;
+            var move = Solver.NextMove(view, role, party);
+            if (move is null) return;
+            await WarnIfLowAsync(g, role, ct);
+            Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn})", g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn);
+            await GameMoveMessages.SendAsync(move, g.GameId, view.Turn, view.Posted, new Sink(tx, action, Node.Deployment.Game, ct));
+            g = g with { MovesSent = g.MovesSent + 1 };
+            Node.Store.Put(g);
+        }
+    }
+
+    private async Task WarnIfLowAsync(GameRecord g, Role role, CancellationToken ct)
+    {
+        _extension ??= await Node.Read(() => Node.Game.ExtensionAsync(), ct);
+        var deadline = await Node.Read(() => Node.Game.DeadlineAsync(g.GameId), ct);
+        var now = await Node.NowAsync(ct);
+        long left = (long)deadline - (long)now;
+        if (left < LowClockTransactions * (long)_extension.Value)
+            Log.LogWarning("Game {GameId}: the {Role}'s clock is low: {Left} s left (E = {Extension} s); moving now", g.GameId, role, left, _extension.Value);
+    }
+
+    private async Task ClaimTimeoutAsync(GameRecord g, ChainGameView view, CancellationToken ct)
+    {
+        var deadline = await Node.Read(() => Node.Game.DeadlineAsync(g.GameId), ct);
+        if (await Node.NowAsync(ct) <= deadline) return;
+        var action = $"game:{g.GameId}:timeout:{view.Turn}";
+        if (tx.Sent(action)) return;
+        Log.LogWarning("Game {GameId}: the {Opponent}'s clock ran out; claiming the timeout", g.GameId, view.ToMove);
+        await tx.SendAsync(action, ContractNames.DisputeGame, Node.Deployment.Game, new TimeoutFunction { GameId = g.GameId, ExpectedTurn = view.Turn }, 0, ct);
+    }
 
     /// <summary>Game calls through the transaction journal, under this turn's action key.</summary>
     private sealed class Sink(TransactionSender tx, string action, string game, CancellationToken ct) : IGameMessageSink

@@ -10,6 +10,12 @@ namespace OpmlNode.Hosting.Services;
 /// </summary>
 public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILogger<SubmitterService> log) : PollingService(node, log)
 {
+    /// <summary>A task this close to its expiry is not answered: the submit might be mined after it.</summary>
+    public const ulong ExpiryMarginSeconds = 30;
+
+    private ulong? _expiry;
+    private readonly HashSet<ulong> _expiredLogged = [];
+
     protected override async Task TickAsync(CancellationToken ct)
     {
         foreach (var t in Node.Store.Tasks().Where(t => !t.Finalized))
@@ -21,6 +27,13 @@ public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILo
             var onChain = await Node.Read(() => Node.Tasks.GetTaskAsync(t.TaskId), ct);
             if (onChain.Status != TaskStatus.Open) continue;
             using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = t.TaskId });
+            // A submit mined at or after the expiry reverts TaskExpired; one that would land in its last seconds is not sent.
+            _expiry ??= (ulong)await Node.Read(() => Node.Tasks.TaskExpiryAsync(), ct);
+            if (await Node.NowAsync(ct) + ExpiryMarginSeconds >= onChain.RequestedAt + _expiry.Value)
+            {
+                if (_expiredLogged.Add(t.TaskId)) Log.LogWarning("Task {TaskId}: past (or within {Margin} s of) its expiry; not submitting", t.TaskId, ExpiryMarginSeconds);
+                continue;
+            }
             var party = Node.Party(t, lying: Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null);
             var g = party.Graph;
             Log.LogInformation("Task {TaskId}: computed S_N {FinalRoot} over {Slots} slots; submitting", t.TaskId, g.FinalRoot, g.Length);

@@ -31,6 +31,9 @@ contract DisputeGame is IDisputeGame {
     uint8 internal constant KIND_WEIGHT = 1;
     uint8 internal constant KIND_TASK_INPUT = 2;
     uint8 internal constant KIND_NODE = 3;
+    /// @dev The most transactions a turn may need (PROTOCOL §5.4); its clock floor is that many E.
+    uint64 internal constant PIN_TXS = 4; // submitter after the phase-1 pin: proveTransition, link, claimFinal, bisect
+    uint64 internal constant STEP_TXS = 2; // challenger when its choose may pin a step: choose, step
 
     address public immutable tasks;
     IModelRegistry public immutable registry;
@@ -43,19 +46,13 @@ contract DisputeGame is IDisputeGame {
 
     uint256 public gameCount;
     mapping(uint256 => Game) internal _games;
-    /// @dev Roots posted by the last bisect of each game (m − 1 ≤ 63 of them; slots are reused).
-    mapping(uint256 => bytes32[64]) internal _posted;
+    /// @notice keccak256 of the roots posted by each game's last bisect (abi.encodePacked); the roots themselves are
+    ///         in its Bisected event, and the challenger's choose hands them back as calldata (one slot, not m − 1).
+    mapping(uint256 => bytes32) public postedHash;
     /// @notice Set when a game of the submission was won by its challenger; closes the other games.
     mapping(uint256 => bool) public submissionRejected;
 
-    constructor(
-        address tasks_,
-        address registry_,
-        address riscv_,
-        uint256 k_,
-        uint64 clockBudget_,
-        uint64 extension_
-    ) {
+    constructor(address tasks_, address registry_, address riscv_, uint256 k_, uint64 clockBudget_, uint64 extension_) {
         if (k_ < 2 || k_ > 64) revert BadParameter(0);
         if (extension_ == 0 || extension_ > type(uint32).max) revert BadParameter(1);
         if (clockBudget_ > type(uint32).max) revert BadParameter(3);
@@ -92,9 +89,9 @@ contract DisputeGame is IDisputeGame {
         g.challengerClock = clockBudget;
         g.turnStart = uint64(block.timestamp);
         g.toMove = Side.Submitter;
-        bool heavy = slots == 1;
-        g.stage = heavy ? Stage.Transition : Stage.Slots; // slot = 0 already
-        g.submitterClock = Clock.topUp(clockBudget, heavy ? 2 * extension : extension);
+        bool pinned = slots == 1;
+        g.stage = pinned ? Stage.Transition : Stage.Slots; // slot = 0 already
+        g.submitterClock = Clock.topUp(clockBudget, (pinned ? PIN_TXS : 1) * extension);
         emit GameStarted(gameId, taskId, submissionId, submitter, challenger, slots, finalRoot);
         _progress(gameId, g);
     }
@@ -111,36 +108,35 @@ contract DisputeGame is IDisputeGame {
         uint256 len = g.hi - lo; // > 1 in these stages
         uint256 m = len < k ? len : k;
         if (roots.length != m - 1) revert BadRootCount(m - 1, roots.length);
-        bytes32[64] storage posted = _posted[gameId];
-        for (uint256 i = 0; i < roots.length; ++i) {
-            posted[i] = roots[i];
-        }
+        postedHash[gameId] = keccak256(abi.encodePacked(roots));
         uint32 turn = g.moves;
         g.moves = turn + 1;
-        // The challenger's reply to a bisect that lists every point of a phase-2 interval is
-        // choose + step: a heavy turn.
-        _pass(g, Side.Challenger, st == Stage.Steps && len <= k);
+        // In phase 2, when some sub-interval has length 1 (⌊L/m⌋ = 1, i.e. L < 2m), the challenger's choose may
+        // pin a step, and the step is due on the same turn: two transactions, whatever L and k are.
+        _pass(g, Side.Challenger, st == Stage.Steps && len < 2 * m ? STEP_TXS : 1);
         emit Bisected(gameId, turn, st == Stage.Slots ? 1 : 2, uint64(lo), g.hi, roots);
         _progress(gameId, g);
     }
 
     /// @notice Challenger: picks sub-interval c (< m): it agrees with the root at p_c and disputes p_{c+1}.
-    function choose(uint256 gameId, uint256 expectedTurn, uint256 c) external {
+    ///         `posted` are the roots of the last bisect (its Bisected event), checked against postedHash.
+    function choose(uint256 gameId, uint256 expectedTurn, uint256 c, bytes32[] calldata posted) external {
         Game storage g = _load(gameId, expectedTurn);
         Stage st = g.stage;
         if (st != Stage.Slots && st != Stage.Steps) revert WrongStage(st);
         _auth(g, Side.Challenger);
-        _narrow(gameId, g, c);
+        if (keccak256(abi.encodePacked(posted)) != postedHash[gameId]) revert PostedRootsMismatch();
+        _narrow(g, c, posted);
         uint32 turn = g.moves;
         g.moves = turn + 1;
         uint64 newLo = g.lo;
         if (g.hi - newLo > 1) {
-            _pass(g, Side.Submitter, false);
+            _pass(g, Side.Submitter, 1);
         } else if (st == Stage.Slots) {
-            // Phase 1 pinned slot j = newLo: the submitter's heavy turn (transition, link, claimFinal, …).
+            // Phase 1 pinned slot j = newLo: the submitter's pinned-slot turn (transition, link, claimFinal, bisect).
             g.stage = Stage.Transition;
             g.slot = newLo;
-            _pass(g, Side.Submitter, true);
+            _pass(g, Side.Submitter, PIN_TXS);
         } else {
             // Phase 2 pinned step [s, s+1]: the step is due, still on the challenger's clock.
             g.stage = Stage.Step;
@@ -151,12 +147,11 @@ contract DisputeGame is IDisputeGame {
 
     /// @dev The split rule (PROTOCOL §5.3): m = min(k, L), p_i = lo + i·L/m; the new interval is
     ///      [p_c, p_{c+1}] with roots (posted or the old ends).
-    function _narrow(uint256 gameId, Game storage g, uint256 c) internal {
+    function _narrow(Game storage g, uint256 c, bytes32[] calldata posted) internal {
         uint256 lo = g.lo;
         uint256 len = g.hi - lo;
         uint256 m = len < k ? len : k;
         if (c >= m) revert BadChoice(c, m);
-        bytes32[64] storage posted = _posted[gameId];
         if (c != 0) g.rootLo = posted[c - 1];
         if (c + 1 != m) g.rootHi = posted[c];
         g.lo = uint64(lo + (c * len) / m);
@@ -312,7 +307,7 @@ contract DisputeGame is IDisputeGame {
         g.moves = turn + 1;
         if (steps == 1) {
             g.stage = Stage.Step;
-            _pass(g, Side.Challenger, true);
+            _pass(g, Side.Challenger, 1); // the step alone
         } else {
             g.stage = Stage.Steps; // the submitter's first phase-2 bisect is still in this turn
         }
@@ -365,16 +360,6 @@ contract DisputeGame is IDisputeGame {
         return _games[gameId];
     }
 
-    function postedRoots(uint256 gameId) external view returns (bytes32[] memory roots) {
-        Game storage g = _games[gameId];
-        uint256 len = g.hi - g.lo;
-        uint256 m = len < k ? len : k;
-        roots = new bytes32[](m == 0 ? 0 : m - 1);
-        for (uint256 i = 0; i < roots.length; ++i) {
-            roots[i] = _posted[gameId][i];
-        }
-    }
-
     function deadline(uint256 gameId) external view returns (uint64) {
         return _deadline(_games[gameId]);
     }
@@ -423,12 +408,13 @@ contract DisputeGame is IDisputeGame {
         return Clock.deadline(g.turnStart, g.toMove == Side.Submitter ? g.submitterClock : g.challengerClock);
     }
 
-    /// @dev Ends the mover's turn (charging its clock) and starts `next`'s (topping it up).
-    function _pass(Game storage g, Side next, bool heavy) internal {
+    /// @dev Ends the mover's turn (charging its clock) and starts `next`'s, topping it up to E for each of the
+    ///      `txs` transactions the new turn may need (PROTOCOL §5.5).
+    function _pass(Game storage g, Side next, uint64 txs) internal {
         uint64 now_ = uint64(block.timestamp);
         if (g.toMove == Side.Submitter) g.submitterClock = Clock.charge(g.submitterClock, g.turnStart, now_);
         else g.challengerClock = Clock.charge(g.challengerClock, g.turnStart, now_);
-        uint64 floor = heavy ? 2 * extension : extension;
+        uint64 floor = txs * extension;
         if (next == Side.Submitter) g.submitterClock = Clock.topUp(g.submitterClock, floor);
         else g.challengerClock = Clock.topUp(g.challengerClock, floor);
         g.toMove = next;

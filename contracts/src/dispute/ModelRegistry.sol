@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
-import {Model} from "../lib/Types.sol";
+import {Model, MAX_PAYLOAD_BYTES} from "../lib/Types.sol";
 import "../lib/Errors.sol";
 
 /// @title ModelRegistry — permissionless, append-only (PROTOCOL §5.1). Ids are sequential from 1;
@@ -20,12 +20,14 @@ contract ModelRegistry is IModelRegistry {
         uint32 weightCount,
         uint32 outputNode,
         uint32 inputSizeLimit,
+        uint32 outputSizeLimit,
         uint64 maxNodeSteps
     ) external returns (uint256 modelId) {
         if (nodeCount == 0 || nodeCount > 1 << 16) revert BadNodeCount(nodeCount);
         if (weightCount > 1 << 16) revert BadWeightCount(weightCount);
         if (outputNode >= nodeCount) revert BadOutputNode(outputNode, nodeCount);
-        if (inputSizeLimit == 0 || inputSizeLimit > 1 << 28) revert BadInputSizeLimit(inputSizeLimit);
+        if (inputSizeLimit == 0 || inputSizeLimit > MAX_PAYLOAD_BYTES) revert BadInputSizeLimit(inputSizeLimit);
+        if (outputSizeLimit == 0 || outputSizeLimit > MAX_PAYLOAD_BYTES) revert BadOutputSizeLimit(outputSizeLimit);
         if (maxNodeSteps == 0) revert BadMaxNodeSteps(maxNodeSteps);
         if (entryPc >= 1 << 28) revert BadEntryPc(entryPc); // PROTOCOL §3.1: the entry lies in region 0
 
@@ -39,6 +41,7 @@ contract ModelRegistry is IModelRegistry {
         m.weightCount = weightCount;
         m.outputNode = outputNode;
         m.inputSizeLimit = inputSizeLimit;
+        m.outputSizeLimit = outputSizeLimit;
         m.maxNodeSteps = maxNodeSteps;
         m.registrant = msg.sender;
         emit ModelRegistered(
@@ -52,6 +55,7 @@ contract ModelRegistry is IModelRegistry {
             weightCount,
             outputNode,
             inputSizeLimit,
+            outputSizeLimit,
             maxNodeSteps
         );
     }

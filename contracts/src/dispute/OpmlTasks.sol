@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {IOpmlTasks} from "./interfaces/IOpmlTasks.sol";
 import {IModelRegistry} from "./interfaces/IModelRegistry.sol";
 import {DisputeGame} from "./DisputeGame.sol";
-import {Model, Task, TaskStatus, Submission, SubmissionStatus, CreditReason} from "../lib/Types.sol";
+import {Model, Task, TaskStatus, Submission, SubmissionStatus, CreditReason, Parameters} from "../lib/Types.sol";
 import {TensorRoot} from "../lib/TensorRoot.sol";
 import {MerkleProof} from "../lib/MerkleProof.sol";
 import "../lib/Errors.sol";
@@ -23,6 +23,10 @@ contract OpmlTasks is IOpmlTasks {
     uint256 public immutable submitterBond;
     uint256 public immutable challengerBond;
     uint256 public immutable minFee;
+    uint256 public immutable taskExpiry;
+    /// @notice The share of Bs (basis points) a rejected submitter loses whoever wins its game, and who receives it.
+    uint256 public immutable lossBps;
+    address public immutable lossReceiver;
 
     uint256 public taskCount;
     uint256 public submissionCount;
@@ -47,25 +51,21 @@ contract OpmlTasks is IOpmlTasks {
         _;
     }
 
-    /// @param k_ bisection arity (2..64); clockBudget C and extension E in seconds (PROTOCOL §5.5).
-    constructor(
-        IModelRegistry registry_,
-        address riscvStep,
-        uint256 challengeWindow_,
-        uint256 submitterBond_,
-        uint256 challengerBond_,
-        uint256 k_,
-        uint64 clockBudget,
-        uint64 extension,
-        uint256 minFee_
-    ) {
-        if (challengeWindow_ == 0 || challengeWindow_ > type(uint64).max) revert BadParameter(2);
+    /// @param p the deployment parameters (PROTOCOL §5); a bad one reverts BadParameter(i).
+    constructor(IModelRegistry registry_, address riscvStep, Parameters memory p) {
+        if (p.challengeWindow == 0 || p.challengeWindow > type(uint64).max) revert BadParameter(2);
+        if (p.lossBps == 0 || p.lossBps > 10_000) revert BadParameter(4);
+        if (p.lossReceiver == address(0)) revert BadParameter(5);
+        if (p.taskExpiry == 0 || p.taskExpiry > type(uint64).max) revert BadParameter(6);
         registry = registry_;
-        challengeWindow = challengeWindow_;
-        submitterBond = submitterBond_;
-        challengerBond = challengerBond_;
-        minFee = minFee_;
-        game = new DisputeGame(address(this), address(registry_), riscvStep, k_, clockBudget, extension);
+        challengeWindow = p.challengeWindow;
+        submitterBond = p.submitterBond;
+        challengerBond = p.challengerBond;
+        minFee = p.minFee;
+        taskExpiry = p.taskExpiry;
+        lossBps = p.lossBps;
+        lossReceiver = p.lossReceiver;
+        game = new DisputeGame(address(this), address(registry_), riscvStep, p.k, p.clockBudget, p.extension);
     }
 
     // ================================================================= tasks
@@ -91,8 +91,10 @@ contract OpmlTasks is IOpmlTasks {
         t.slots = uint64(slots);
         t.outputSlot = uint64(slots - m.nodeCount + m.outputNode);
         t.requester = msg.sender;
+        t.outputSizeLimit = m.outputSizeLimit;
         t.fee = msg.value;
         t.inputRoot = inputRoot;
+        t.requestedAt = uint64(block.timestamp);
         totalLocked += msg.value;
         emit TaskRequested(taskId, modelId, msg.sender, passes, uint64(slots), msg.value, inputRoot, input);
     }
@@ -104,8 +106,7 @@ contract OpmlTasks is IOpmlTasks {
         returns (uint256 submissionId)
     {
         Task storage t = _tasks[taskId];
-        if (t.status != TaskStatus.Open) revert TaskNotOpen(taskId);
-        if (msg.value != submitterBond) revert WrongBond(submitterBond, msg.value);
+        _checkSubmittable(t, taskId, output.length);
         bytes32 outputRoot = TensorRoot.compute(output);
         uint64 outputSlot = t.outputSlot;
         _checkOutputSlot(outputSlot, outputRoot, finalRoot, outputSlotProof);
@@ -122,6 +123,15 @@ contract OpmlTasks is IOpmlTasks {
         t.submissionId = uint64(submissionId);
         totalLocked += msg.value;
         _emitSubmitted(taskId, submissionId, outputRoot, finalRoot, outputSlot, output);
+    }
+
+    /// @dev Open, not expired, the bond, an output within the model's limit.
+    function _checkSubmittable(Task storage t, uint256 taskId, uint256 outputLength) internal view {
+        if (t.status != TaskStatus.Open) revert TaskNotOpen(taskId);
+        uint256 expiry = t.requestedAt + taskExpiry;
+        if (block.timestamp >= expiry) revert TaskExpired(expiry);
+        if (msg.value != submitterBond) revert WrongBond(submitterBond, msg.value);
+        if (outputLength > t.outputSizeLimit) revert OutputTooLarge(outputLength, t.outputSizeLimit);
     }
 
     /// @dev The output's tensor root must be leaf outputSlot of S_N = finalRoot (depth 32).
@@ -191,6 +201,20 @@ contract OpmlTasks is IOpmlTasks {
         emit TaskFinalized(taskId, submissionId, s.submitter, s.outputRoot, s.finalRoot, payout);
     }
 
+    /// @notice Requester: the fee of a task that is Open (no pending submission) at or after its expiry comes back.
+    function reclaim(uint256 taskId) external nonReentrant {
+        Task storage t = _tasks[taskId];
+        if (t.status != TaskStatus.Open) revert TaskNotOpen(taskId);
+        if (msg.sender != t.requester) revert NotRequester(msg.sender);
+        uint256 expiry = t.requestedAt + taskExpiry;
+        if (block.timestamp < expiry) revert TaskNotExpired(expiry);
+        t.status = TaskStatus.Expired;
+        uint256 fee = t.fee;
+        totalLocked -= fee;
+        _credit(msg.sender, fee, CreditReason.FeeReclaimed, taskId);
+        emit TaskExpiredReclaimed(taskId, msg.sender, fee);
+    }
+
     // ================================================================= money
 
     /// @notice Sends the caller its whole credit (checks-effects-interactions + reentrancy guard).
@@ -213,10 +237,13 @@ contract OpmlTasks is IOpmlTasks {
 
     // ================================================================= game callbacks
 
-    function onGameResolved(uint256 gameId, uint256 submissionId, address submitter, address challenger, bool challengerWon)
-        external
-        onlyGame
-    {
+    function onGameResolved(
+        uint256 gameId,
+        uint256 submissionId,
+        address submitter,
+        address challenger,
+        bool challengerWon
+    ) external onlyGame {
         Submission storage s = _submissions[submissionId];
         s.openGames -= 1;
         if (challengerWon) {
@@ -226,9 +253,12 @@ contract OpmlTasks is IOpmlTasks {
             Task storage t = _tasks[taskId];
             t.status = TaskStatus.Open;
             t.submissionId = 0;
-            uint256 payout = challengerBond + submitterBond;
-            totalLocked -= payout;
-            _credit(challenger, payout, CreditReason.ChallengerWon, gameId);
+            (uint256 loss, uint256 perGame, uint256 toWinner) = rejectionSplit(s.openGames);
+            s.compensation = perGame;
+            // Locked until each other game is cancelled: its bond and its compensation.
+            totalLocked -= challengerBond + submitterBond - perGame * s.openGames;
+            _credit(lossReceiver, loss, CreditReason.Burned, gameId);
+            _credit(challenger, challengerBond + toWinner, CreditReason.ChallengerWon, gameId);
             emit SubmissionRejected(taskId, submissionId, gameId);
         } else {
             totalLocked -= challengerBond;
@@ -236,10 +266,25 @@ contract OpmlTasks is IOpmlTasks {
         }
     }
 
+    /// @notice How a rejected submitter's bond Bs is split (PROTOCOL §5.6) when `others` more games of the submission
+    ///         are still open: `loss` = Bs·lossBps/10⁴ to the loss receiver whoever won; each other game is paid
+    ///         `perGame` = min(Bc, (Bs − loss)/2 / others) beyond its bond when cancelled; the winner gets the rest.
+    function rejectionSplit(uint256 others) public view returns (uint256 loss, uint256 perGame, uint256 toWinner) {
+        loss = (submitterBond * lossBps) / 10_000;
+        uint256 rest = submitterBond - loss;
+        if (others != 0) {
+            perGame = rest / 2 / others;
+            if (perGame > challengerBond) perGame = challengerBond;
+        }
+        toWinner = rest - perGame * others;
+    }
+
     function onGameCancelled(uint256 gameId, uint256 submissionId, address challenger) external onlyGame {
-        _submissions[submissionId].openGames -= 1;
-        totalLocked -= challengerBond;
-        _credit(challenger, challengerBond, CreditReason.GameCancelled, gameId);
+        Submission storage s = _submissions[submissionId];
+        s.openGames -= 1;
+        uint256 payout = challengerBond + s.compensation;
+        totalLocked -= payout;
+        _credit(challenger, payout, CreditReason.GameCancelled, gameId);
     }
 
     // ================================================================= views

@@ -7,7 +7,8 @@ import {Stage} from "./Types.sol";
 // one of RiscvStep's: BadStateLength(), BadExitedFlag(), BadProofsLength(uint256,uint256), BadMemoryProof()).
 
 // ---- parameters / access
-error BadParameter(uint256 which); // constructor: 0 k, 1 extension, 2 challengeWindow, 3 clock budget
+error BadParameter(uint256 which); // constructor: 0 k, 1 extension, 2 challengeWindow, 3 clock budget,
+// 4 loss share, 5 loss receiver, 6 task expiry
 error OnlyTasks();
 error OnlyGame();
 error Reentrancy();
@@ -18,6 +19,7 @@ error BadNodeCount(uint256 nodeCount);
 error BadWeightCount(uint256 weightCount);
 error BadOutputNode(uint256 outputNode, uint256 nodeCount);
 error BadInputSizeLimit(uint256 inputSizeLimit);
+error BadOutputSizeLimit(uint256 outputSizeLimit);
 error BadMaxNodeSteps(uint256 maxNodeSteps);
 error BadEntryPc(uint256 entryPc);
 
@@ -29,6 +31,10 @@ error BadSiblingCount(uint256 expected, uint256 got);
 error UnknownTask(uint256 taskId);
 error FeeTooLow(uint256 fee, uint256 minimum);
 error InputTooLarge(uint256 length, uint256 limit);
+error OutputTooLarge(uint256 length, uint256 limit);
+error TaskExpired(uint256 expiry);
+error TaskNotExpired(uint256 expiry);
+error NotRequester(address caller);
 error BadPasses(uint256 passes, uint256 slots);
 error TaskNotOpen(uint256 taskId);
 error TaskNotSubmitted(uint256 taskId);
@@ -53,6 +59,7 @@ error NotYourTurn(address caller);
 error ClockExpired(uint256 deadline);
 error ClockNotExpired(uint256 deadline);
 error BadRootCount(uint256 expected, uint256 got);
+error PostedRootsMismatch();
 error BadChoice(uint256 choice, uint256 count);
 error BadTransitionProof();
 error BadDescriptor();

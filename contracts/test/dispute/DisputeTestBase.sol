@@ -5,7 +5,7 @@ import {StepTestBase} from "../utils/StepTestBase.sol";
 import {ModelRegistry} from "../../src/dispute/ModelRegistry.sol";
 import {OpmlTasks} from "../../src/dispute/OpmlTasks.sol";
 import {DisputeGame} from "../../src/dispute/DisputeGame.sol";
-import {Game, Stage, Side} from "../../src/lib/Types.sol";
+import {Game, Stage, Side, Parameters} from "../../src/lib/Types.sol";
 
 /// @notice A self-consistent tiny opML scenario built in Solidity, independently of the contracts:
 ///         a 3-node graph run by a real 13-instruction RV32IM program, its slot roots and graph state
@@ -24,7 +24,10 @@ abstract contract DisputeTestBase is StepTestBase {
     uint64 internal constant EXT = 30 minutes;
     uint256 internal constant MIN_FEE = 0.1 ether;
     uint256 internal constant FEE = 0.2 ether;
-    uint64 internal constant MAX_STEPS = 100;
+    uint64 internal constant MAX_STEPS = 160; // ≥ 2k + 1 at k = 64: a claimed T may be any length up to it
+    uint256 internal constant EXPIRY = 7 days;
+    uint256 internal constant LOSS_BPS = 5_000;
+    address internal constant LOSS_RECEIVER = address(0xDEAD);
     uint256 internal constant NODES = 3;
     uint256 internal constant T_PROGRAM = 13;
     uint256 internal constant STORE_STEP = 9; // index of the sw instruction
@@ -90,7 +93,7 @@ abstract contract DisputeTestBase is StepTestBase {
         }
         vm.warp(1_000_000);
         registry = new ModelRegistry();
-        tasks = new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, arity(), CLOCK, EXT, MIN_FEE);
+        tasks = new OpmlTasks(registry, address(rs), params(arity(), MIN_FEE));
         game = tasks.game();
         _buildModel();
         vm.deal(REQUESTER, 100 ether);
@@ -98,6 +101,50 @@ abstract contract DisputeTestBase is StepTestBase {
         vm.deal(CHALLENGER, 100 ether);
         vm.deal(CHALLENGER2, 100 ether);
         vm.deal(ANYONE, 100 ether);
+    }
+
+    /// @dev The test deployment's parameters at arity k.
+    function params(uint256 k, uint256 minFee) internal pure returns (Parameters memory p) {
+        p = Parameters({
+            challengeWindow: WINDOW,
+            submitterBond: SUB_BOND,
+            challengerBond: CH_BOND,
+            k: k,
+            clockBudget: CLOCK,
+            extension: EXT,
+            minFee: minFee,
+            taskExpiry: EXPIRY,
+            lossBps: LOSS_BPS,
+            lossReceiver: LOSS_RECEIVER
+        });
+    }
+
+    /// @dev What the challenger that rejects a submission is credited when `others` more games of it are open, and what
+    ///      each of those is credited on cancel (PROTOCOL §5.6, written here independently of the contract).
+    function rejectionPay(uint256 others) internal pure returns (uint256 winner, uint256 cancelled) {
+        uint256 loss = (SUB_BOND * LOSS_BPS) / 10_000;
+        uint256 rest = SUB_BOND - loss;
+        uint256 each = others == 0 ? 0 : rest / 2 / others;
+        if (each > CH_BOND) each = CH_BOND;
+        winner = CH_BOND + rest - each * others;
+        cancelled = CH_BOND + each;
+    }
+
+    /// @dev The roots of each game's last bisect, as a follower reads them from the Bisected event.
+    mapping(uint256 => bytes32[]) internal lastPosted;
+
+    /// @dev Bisect as `who`, remembering the roots for the next choose.
+    function bisectAs(address who, uint256 gid, uint256 turn, bytes32[] memory roots) internal {
+        lastPosted[gid] = roots;
+        vm.prank(who);
+        game.bisect(gid, turn, roots);
+    }
+
+    /// @dev Choose as `who` with the posted roots handed back.
+    function chooseAs(address who, uint256 gid, uint256 turn, uint256 c) internal {
+        bytes32[] memory posted = lastPosted[gid];
+        vm.prank(who);
+        game.choose(gid, turn, c, posted);
     }
 
     // ================================================================= Merkle (independent)
@@ -285,9 +332,8 @@ abstract contract DisputeTestBase is StepTestBase {
             taskInput[i] = bytes1(uint8(0x30 + i));
         }
 
-        modelId = registry.register(
-            programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, MAX_STEPS
-        );
+        modelId =
+            registry.register(programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, 64, MAX_STEPS);
 
         // honest slot values
         uint256 n = slots();
@@ -634,8 +680,7 @@ abstract contract DisputeTestBase is StepTestBase {
         for (uint256 i = 1; i + 1 < p.length; i++) {
             roots[i - 1] = subRootAt(pl, g.stage, p[i]);
         }
-        vm.prank(g.submitter);
-        game.bisect(pl.gameId, g.moves, roots);
+        bisectAs(g.submitter, pl.gameId, g.moves, roots);
     }
 
     function pickChoice(Play memory pl) internal view returns (uint256 c) {
@@ -644,7 +689,7 @@ abstract contract DisputeTestBase is StepTestBase {
         uint256 m = p.length - 1;
         if (pl.strategy == CH_FIRST) return 0;
         if (pl.strategy == CH_LAST) return m - 1;
-        bytes32[] memory posted = game.postedRoots(pl.gameId);
+        bytes32[] memory posted = lastPosted[pl.gameId];
         for (c = 0; c + 1 < m; c++) {
             if (posted[c] != trueRootAt(pl, g.stage, p[c + 1])) return c;
         }
@@ -654,8 +699,7 @@ abstract contract DisputeTestBase is StepTestBase {
     function doChoose(Play memory pl) internal {
         Game memory g = g_(pl.gameId);
         uint256 c = pickChoice(pl);
-        vm.prank(pl.challenger);
-        game.choose(pl.gameId, g.moves, c);
+        chooseAs(pl.challenger, pl.gameId, g.moves, c);
     }
 
     function transitionSiblings(Play memory pl) internal view returns (bytes32 outRoot, bytes32[] memory sib) {

@@ -7,7 +7,7 @@ import {RiscvStep} from "../../src/step/RiscvStep.sol";
 import {ModelRegistry} from "../../src/dispute/ModelRegistry.sol";
 import {OpmlTasks} from "../../src/dispute/OpmlTasks.sol";
 import {DisputeGame} from "../../src/dispute/DisputeGame.sol";
-import {Game, Stage, Side, Task, TaskStatus, Submission, SubmissionStatus} from "../../src/lib/Types.sol";
+import {Game, Stage, Side, Task, TaskStatus, Submission, SubmissionStatus, Parameters} from "../../src/lib/Types.sol";
 import "../../src/lib/Errors.sol";
 
 /// @notice Replays whole dispute games recorded by the C# engine (`opml-node dispute fixture`: real model,
@@ -76,6 +76,7 @@ contract FixtureGamesTest is TestBase {
         uint256 taskId;
         uint256 sid;
         uint256 gid;
+        bytes32[] posted; // the last bisect's roots, handed back by the next choose
     }
 
     /// @dev Index 0 = challenge, 1..6 = move kinds.
@@ -210,7 +211,22 @@ contract FixtureGamesTest is TestBase {
         vm.warp(1_000_000);
         e.rs = new RiscvStep();
         e.registry = new ModelRegistry();
-        e.tasks = new OpmlTasks(e.registry, address(e.rs), WINDOW, SUB_BOND, CH_BOND, f.k, CLOCK, EXT, 0);
+        e.tasks = new OpmlTasks(
+            e.registry,
+            address(e.rs),
+            Parameters({
+                challengeWindow: WINDOW,
+                submitterBond: SUB_BOND,
+                challengerBond: CH_BOND,
+                k: f.k,
+                clockBudget: CLOCK,
+                extension: EXT,
+                minFee: 0,
+                taskExpiry: 30 days,
+                lossBps: 5_000,
+                lossReceiver: address(0xDEAD)
+            })
+        );
         e.game = e.tasks.game();
         vm.deal(REQUESTER, 10 ether);
         vm.deal(SUBMITTER, 10 ether);
@@ -259,6 +275,7 @@ contract FixtureGamesTest is TestBase {
                 uint32(vm.parseJsonUint(json, ".model.weightCount")),
                 uint32(vm.parseJsonUint(json, ".model.outputNode")),
                 uint32(vm.parseJsonUint(json, ".model.inputSizeLimit")),
+                uint32(vm.parseJsonUint(json, ".model.outputSizeLimit")),
                 uint64(vm.parseJsonUint(json, ".model.maxNodeSteps"))
             )
         );
@@ -278,13 +295,14 @@ contract FixtureGamesTest is TestBase {
         if (kind == K_BISECT) {
             bytes32[] memory roots = vm.parseJsonBytes32Array(f.json, string.concat(key, ".roots"));
             cd = abi.encodeCall(DisputeGame.bisect, (e.gid, i, roots));
+            e.posted = roots;
             _arm(a, cd, from, i, kind);
             if (!a.seen1) _tamperBisect(e, a, g, i, roots);
             a.seen1 = true;
         } else if (kind == K_CHOOSE) {
             from = g.challenger;
             uint256 c = vm.parseJsonUint(f.json, string.concat(key, ".choice"));
-            cd = abi.encodeCall(DisputeGame.choose, (e.gid, i, c));
+            cd = abi.encodeCall(DisputeGame.choose, (e.gid, i, c, e.posted));
             _arm(a, cd, from, i, kind);
             if (!a.seen2) _tamperChoose(e, a, g, i);
             a.seen2 = true;
@@ -390,7 +408,10 @@ contract FixtureGamesTest is TestBase {
         Submission memory s = e.tasks.submission(e.sid);
         Task memory t = e.tasks.task(e.taskId);
         if (f.winner == uint8(Side.Challenger)) {
-            assertEq(e.tasks.credits(CHALLENGER), CH_BOND + SUB_BOND, "challenger credited Bc + Bs");
+            assertEq(
+                e.tasks.credits(CHALLENGER), CH_BOND + SUB_BOND / 2, "challenger credited Bc + Bs less the lost half"
+            );
+            assertEq(e.tasks.credits(address(0xDEAD)), SUB_BOND / 2, "loss receiver credited half of Bs");
             assertEq(e.tasks.credits(SUBMITTER), 0, "losing submitter credited");
             assertTrue(s.status == SubmissionStatus.Rejected, "submission rejected");
             assertTrue(t.status == TaskStatus.Open, "task open again");
@@ -408,11 +429,13 @@ contract FixtureGamesTest is TestBase {
         assertEq(address(e.tasks).balance, e.tasks.liabilities(), "balance = liabilities");
         // Fixture self-consistency (after the replay, so that a replay mismatch is reported first).
         bytes32 liar = keccak256(bytes(f.liar));
-        if (liar == keccak256("submitter")) assertEq(f.winner, uint8(Side.Challenger), "liar submitter but winner");
-        else if (liar == keccak256("challenger")) assertEq(
-            f.winner, uint8(Side.Submitter), "liar challenger but winner"
-        );
-        else revert(string.concat("unknown liar ", f.liar));
+        if (liar == keccak256("submitter")) {
+            assertEq(f.winner, uint8(Side.Challenger), "liar submitter but winner");
+        } else if (liar == keccak256("challenger")) {
+            assertEq(f.winner, uint8(Side.Submitter), "liar challenger but winner");
+        } else {
+            revert(string.concat("unknown liar ", f.liar));
+        }
     }
 
     function _logGame(Fx memory f, Acc memory a) internal view {
@@ -498,10 +521,25 @@ contract FixtureGamesTest is TestBase {
             e,
             a,
             g.challenger,
-            abi.encodeCall(DisputeGame.choose, (e.gid, turn, m)),
+            abi.encodeCall(DisputeGame.choose, (e.gid, turn, m, e.posted)),
             abi.encodeWithSelector(BadChoice.selector, m, m),
             "choice out of range"
         );
+        if (e.posted.length != 0) {
+            bytes32[] memory other = new bytes32[](e.posted.length);
+            for (uint256 j = 0; j < other.length; j++) {
+                other[j] = e.posted[j];
+            }
+            other[0] = ~other[0];
+            _expectRevert(
+                e,
+                a,
+                g.challenger,
+                abi.encodeCall(DisputeGame.choose, (e.gid, turn, 0, other)),
+                abi.encodeWithSelector(PostedRootsMismatch.selector),
+                "choose with posted roots other than the bisect's"
+            );
+        }
     }
 
     function _tamperTransition(Env memory e, Acc memory a, uint256 turn, bytes32 outRoot, bytes32[] memory sib)

@@ -58,13 +58,15 @@ contract GameEventsTest is DisputeTestBase {
         vm.warp(t0 + 150);
         vm.expectEmit();
         emit IDisputeGame.Chosen(gid, 1, 1, 1, 3, 6, root3, fin);
+        bytes32[] memory roots = new bytes32[](1);
+        roots[0] = root3;
         uint64 dl = t0 + 150 + CLOCK - 100;
         vm.expectEmit();
         emit IDisputeGame.GameProgress(
             gid, 2, Stage.Slots, Side.Submitter, 3, 6, root3, fin, CLOCK - 100, CLOCK - 50, dl
         );
         vm.prank(CHALLENGER);
-        game.choose(gid, 1, 1);
+        game.choose(gid, 1, 1, roots);
         Game memory g = g_(gid);
         assertEq(g.lo, 3, "lo");
         assertEq(g.hi, 6, "hi");
@@ -126,7 +128,7 @@ contract GameEventsTest is DisputeTestBase {
         return lo + x % (hi - lo + 1);
     }
 
-    /// @dev A side that used up its clock gets exactly E at its next turn, 2E at a heavy one.
+    /// @dev A side that used up its clock gets exactly E at its next turn, 4E at the pinned-slot turn.
     function test_ExactTopUps() public {
         uint256 taskId = requestTask();
         uint32[] memory vals = liarVals(1);
@@ -146,7 +148,7 @@ contract GameEventsTest is DisputeTestBase {
             assertEq(g.submitterClock, EXT, "ordinary turn: topped up to E");
         }
         assertTrue(g.stage == Stage.Transition, "slot pinned");
-        assertEq(g.submitterClock, 2 * EXT, "heavy turn: 2E");
+        assertEq(g.submitterClock, 4 * EXT, "pinned-slot turn: 4E (transition, link, claimFinal, bisect)");
         // the heavy turn is one turn: transition, link, claimFinal, bisect all on the same clock
         vm.warp(block.timestamp + EXT);
         move(pl);
@@ -157,6 +159,6 @@ contract GameEventsTest is DisputeTestBase {
         g = g_(gid);
         assertTrue(g.stage == Stage.Steps, "phase 2");
         assertTrue(g.toMove == Side.Challenger, "turn passed after the first phase-2 bisect");
-        assertEq(g.submitterClock, 0, "heavy turn used 2E");
+        assertEq(g.submitterClock, 0, "the pinned-slot turn used 4E");
     }
 }

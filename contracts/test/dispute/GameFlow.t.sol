@@ -67,7 +67,11 @@ abstract contract GameFlowTests is DisputeTestBase {
             assertTrue(tasks.submission(sid).status == SubmissionStatus.Rejected, "rejected");
             assertTrue(tasks.task(taskId).status == TaskStatus.Open, "task open again");
         }
-        assertEq(tasks.credits(CHALLENGER), js.length * (CH_BOND + SUB_BOND), "challenger credits");
+        (uint256 win,) = rejectionPay(0);
+        assertEq(
+            tasks.credits(CHALLENGER), js.length * win, "challenger credits: Bc + Bs less the lost share, each time"
+        );
+        assertEq(tasks.credits(LOSS_RECEIVER), js.length * (SUB_BOND - (win - CH_BOND)), "lost shares");
         assertEq(tasks.credits(SUBMITTER), 0, "liar gets nothing");
         // A correct re-submission then stands and is finalized.
         submitVals(taskId, SUBMITTER, honestVals());
@@ -169,9 +173,10 @@ abstract contract GameFlowTests is DisputeTestBase {
         assertTrue(g_(gid2).stage == Stage.Cancelled, "cancelled");
         vm.expectRevert(abi.encodeWithSelector(NotCancellable.selector, gid2));
         game.cancel(gid2);
-        assertEq(tasks.credits(CHALLENGER), CH_BOND + SUB_BOND, "winner");
-        assertEq(tasks.credits(CHALLENGER2), CH_BOND, "refunded");
-        assertEq(withdrawAll(CHALLENGER2), CH_BOND, "withdrawn");
+        (uint256 win, uint256 cancelled) = rejectionPay(1);
+        assertEq(tasks.credits(CHALLENGER), win, "winner");
+        assertEq(tasks.credits(CHALLENGER2), cancelled, "refunded + compensated");
+        assertEq(withdrawAll(CHALLENGER2), cancelled, "withdrawn");
         assertEq(address(tasks).balance, tasks.liabilities(), "balance = liabilities");
     }
 
@@ -186,8 +191,10 @@ abstract contract GameFlowTests is DisputeTestBase {
         assertTrue(playOut(b) == Side.Challenger, "b wins");
         vm.prank(ANYONE);
         game.cancel(a.gameId);
-        assertEq(tasks.credits(CHALLENGER2), CH_BOND + SUB_BOND, "b: bond + submitter's");
-        assertEq(tasks.credits(CHALLENGER), CH_BOND, "a: own bond back");
+        (uint256 win, uint256 cancelled) = rejectionPay(1);
+        assertEq(tasks.credits(CHALLENGER2), win, "b: bond + submitter's less the lost share and a's compensation");
+        assertEq(tasks.credits(CHALLENGER), cancelled, "a: own bond back + compensation");
+        assertTrue(cancelled > CH_BOND, "a is paid for its work");
         // Task re-opened; the correct result is submitted and finalized.
         submitVals(taskId, SUBMITTER, honestVals());
         vm.warp(block.timestamp + WINDOW);
@@ -228,7 +235,8 @@ abstract contract GameFlowTests is DisputeTestBase {
         g = g_(pl.gameId);
         assertTrue(g.stage == Stage.Resolved && g.winner == expectWinner, "timeout winner");
         if (expectWinner == Side.Challenger) {
-            assertEq(tasks.credits(CHALLENGER), CH_BOND + SUB_BOND, "challenger paid");
+            (uint256 win,) = rejectionPay(0);
+            assertEq(tasks.credits(CHALLENGER), win, "challenger paid");
         } else {
             assertEq(tasks.credits(SUBMITTER), CH_BOND, "submitter paid");
         }
@@ -293,7 +301,7 @@ abstract contract GameFlowTests is DisputeTestBase {
     function test_SingleSlotTaskStartsAtTransition() public {
         bytes32[] memory one = new bytes32[](1);
         one[0] = descRoots[0];
-        uint256 mid = registry.register(programRoot, 0, listRoot(one, 16), 1, weightsRoot, 2, 0, 64, MAX_STEPS);
+        uint256 mid = registry.register(programRoot, 0, listRoot(one, 16), 1, weightsRoot, 2, 0, 64, 64, MAX_STEPS);
         _singleSlotRound(mid, true);
         _singleSlotRound(mid, false);
     }

@@ -17,8 +17,23 @@ abstract contract GameGasBase is DisputeTestBase {
         vm.cool(address(rs));
     }
 
+    uint256 internal submitterGas; // execution gas of the submitter's moves in the played game
+    uint256 internal challengerGas; // of the challenger's (the step included)
+    uint256 internal submitterTxs;
+    uint256 internal challengerTxs;
+
     function _log(string memory what, uint256 used) internal view {
         console.log(string.concat(what, " [k=", vm.toString(arity()), "]"), used);
+    }
+
+    function _tally(bool bySubmitter, uint256 used) internal {
+        if (bySubmitter) {
+            submitterGas += used;
+            submitterTxs++;
+        } else {
+            challengerGas += used;
+            challengerTxs++;
+        }
     }
 
     function gasMove(Play memory pl) internal {
@@ -32,55 +47,71 @@ abstract contract GameGasBase is DisputeTestBase {
             for (uint256 i = 1; i + 1 < p.length; i++) {
                 roots[i - 1] = subRootAt(pl, st, p[i]);
             }
+            lastPosted[pl.gameId] = roots;
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.bisect(pl.gameId, g.moves, roots);
-            _log(string.concat("bisect", ph, " roots=", vm.toString(roots.length)), g0 - gasleft());
+            uint256 used = g0 - gasleft();
+            _log(string.concat("bisect", ph, " roots=", vm.toString(roots.length)), used);
+            _tally(true, used);
+            // Only a hash of the roots is stored (PROTOCOL §5.3): a full first bisect stays cheap at any k.
+            if (st == Stage.Slots && g.moves == 0) assertTrue(used <= 150_000, "first bisect <= 150k gas");
         } else if (st == Stage.Slots || st == Stage.Steps) {
             uint256 c = pickChoice(pl);
+            bytes32[] memory posted = lastPosted[pl.gameId];
             vm.prank(pl.challenger);
             _cool();
-        g0 = gasleft();
-            game.choose(pl.gameId, g.moves, c);
-            _log(string.concat("choose", ph), g0 - gasleft());
+            g0 = gasleft();
+            game.choose(pl.gameId, g.moves, c, posted);
+            uint256 usedC = g0 - gasleft();
+            _log(string.concat("choose", ph), usedC);
+            _tally(false, usedC);
         } else if (st == Stage.Transition) {
             (bytes32 outRoot, bytes32[] memory sib) = transitionSiblings(pl);
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.proveTransition(pl.gameId, g.moves, outRoot, sib);
-            _log("proveTransition", g0 - gasleft());
+            uint256 usedS = g0 - gasleft();
+            _log("proveTransition", usedS);
+            _tally(true, usedS);
         } else if (st == Stage.Link) {
             LinkArgs memory a = linkArgs(pl);
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.link(pl.gameId, g.moves, a.descriptor, a.descriptorProof, a.inputRoots, a.inputProofs);
-            _log(string.concat("link inputs=", vm.toString(a.inputRoots.length)), g0 - gasleft());
+            uint256 usedS = g0 - gasleft();
+            _log(string.concat("link inputs=", vm.toString(a.inputRoots.length)), usedS);
+            _tally(true, usedS);
         } else if (st == Stage.Final) {
             (bytes memory fs, bytes32[] memory proof) = finalClaim(pl);
             vm.prank(g.submitter);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.claimFinal(pl.gameId, g.moves, fs, proof);
-            _log("claimFinal", g0 - gasleft());
+            uint256 usedS = g0 - gasleft();
+            _log("claimFinal", usedS);
+            _tally(true, usedS);
         } else {
             ensureTrace(pl);
             bytes memory s = pl.tr.states[g.lo];
             bytes memory pr = pl.tr.proofs[g.lo];
             vm.prank(ANYONE);
             _cool();
-        g0 = gasleft();
+            g0 = gasleft();
             game.step(pl.gameId, g.moves, s, pr);
-            _log(string.concat("step (proofs=", vm.toString(pr.length / 896), ", resolves)"), g0 - gasleft());
+            uint256 usedT = g0 - gasleft();
+            _log(string.concat("step (proofs=", vm.toString(pr.length / 896), ", resolves)"), usedT);
+            _tally(false, usedT);
         }
     }
 
     function test_GasPerMove() public {
         _cool();
         uint256 g0 = gasleft();
-        registry.register(programRoot, 0, descriptorsRoot, 3, weightsRoot, 2, 2, 64, MAX_STEPS);
+        registry.register(programRoot, 0, descriptorsRoot, 3, weightsRoot, 2, 2, 64, 64, MAX_STEPS);
         _log("register", g0 - gasleft());
 
         vm.prank(REQUESTER);
@@ -113,6 +144,8 @@ abstract contract GameGasBase is DisputeTestBase {
         for (uint256 i = 0; i < 200 && g_(gid).stage != Stage.Resolved; i++) {
             gasMove(pl);
         }
+        _log(string.concat("whole game: submitter moves ", vm.toString(submitterTxs), ", gas"), submitterGas);
+        _log(string.concat("whole game: challenger moves ", vm.toString(challengerTxs), ", gas"), challengerGas);
         _cool();
         g0 = gasleft();
         game.cancel(gid2);
@@ -142,6 +175,26 @@ abstract contract GameGasBase is DisputeTestBase {
 }
 
 contract GameGasK2Test is GameGasBase {}
+
+contract GameGasK4Test is GameGasBase {
+    function arity() internal pure override returns (uint256) {
+        return 4;
+    }
+
+    function passes() internal pure override returns (uint32) {
+        return 40;
+    }
+}
+
+contract GameGasK16Test is GameGasBase {
+    function arity() internal pure override returns (uint256) {
+        return 16;
+    }
+
+    function passes() internal pure override returns (uint32) {
+        return 40;
+    }
+}
 
 contract GameGasK64Test is GameGasBase {
     function arity() internal pure override returns (uint256) {

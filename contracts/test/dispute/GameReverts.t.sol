@@ -32,9 +32,9 @@ contract GameRevertsTest is DisputeTestBase {
         _expect(abi.encodeWithSelector(NotYourTurn.selector, CHALLENGER), CHALLENGER);
         game.bisect(pl.gameId, 0, roots);
         _expect(abi.encodeWithSelector(NotYourTurn.selector, SUBMITTER), SUBMITTER);
-        game.choose(pl.gameId, 0, 0);
+        game.choose(pl.gameId, 0, 0, roots);
         _expect(abi.encodeWithSelector(NotParticipant.selector, ANYONE), ANYONE);
-        game.choose(pl.gameId, 0, 0);
+        game.choose(pl.gameId, 0, 0, roots);
         _expect(abi.encodeWithSelector(WrongTurn.selector, 1, 0), SUBMITTER);
         game.bisect(pl.gameId, 1, roots);
         _expect(abi.encodeWithSelector(BadRootCount.selector, 1, 2), SUBMITTER);
@@ -52,14 +52,14 @@ contract GameRevertsTest is DisputeTestBase {
         _expect(abi.encodeWithSelector(NotYourTurn.selector, SUBMITTER), SUBMITTER);
         game.bisect(pl.gameId, 1, roots);
         _expect(abi.encodeWithSelector(BadChoice.selector, 2, 2), CHALLENGER);
-        game.choose(pl.gameId, 1, 2);
+        game.choose(pl.gameId, 1, 2, roots);
         _expect(abi.encodeWithSelector(UnknownGame.selector, 99), CHALLENGER);
-        game.choose(99, 1, 0);
+        game.choose(99, 1, 0, roots);
         vm.prank(CHALLENGER);
-        game.choose(pl.gameId, 1, 0);
+        game.choose(pl.gameId, 1, 0, roots);
         // replaying the choice
         _expect(abi.encodeWithSelector(WrongTurn.selector, 1, 2), CHALLENGER);
-        game.choose(pl.gameId, 1, 0);
+        game.choose(pl.gameId, 1, 0, roots);
     }
 
     function test_OnlyTheContractsCallTheCallbacks() public {
@@ -203,7 +203,7 @@ contract GameRevertsTest is DisputeTestBase {
     function _badDescriptor(bytes memory d) internal {
         bytes32[] memory one = new bytes32[](1);
         one[0] = tensorRoot(d);
-        uint256 mid = registry.register(programRoot, 0, listRoot(one, 16), 1, weightsRoot, 2, 0, 64, MAX_STEPS);
+        uint256 mid = registry.register(programRoot, 0, listRoot(one, 16), 1, weightsRoot, 2, 0, 64, 64, MAX_STEPS);
         vm.prank(REQUESTER);
         uint256 t = tasks.request{value: FEE}(mid, taskInput, 1); // N = 1
         bytes32[] memory r = new bytes32[](1);

@@ -7,7 +7,7 @@ import {RiscvStep} from "../../src/step/RiscvStep.sol";
 import {ModelRegistry} from "../../src/dispute/ModelRegistry.sol";
 import {OpmlTasks} from "../../src/dispute/OpmlTasks.sol";
 import {DisputeGame} from "../../src/dispute/DisputeGame.sol";
-import {Game, Task, Submission, Stage, Side, TaskStatus, SubmissionStatus} from "../../src/lib/Types.sol";
+import {Game, Task, Submission, Stage, Side, TaskStatus, SubmissionStatus, Parameters} from "../../src/lib/Types.sol";
 
 /// @notice Random sequences of requests, submissions, challenges, bisects, choices, timeouts,
 ///         cancels, finalizations, withdrawals and time jumps by four actors (2-slot tasks).
@@ -16,6 +16,8 @@ contract Handler is TestBase {
     uint256 internal constant SB = 1 ether;
     uint256 internal constant CB = 0.4 ether;
     uint256 internal constant MIN_FEE = 0.01 ether;
+    uint256 internal constant LOSS_BPS = 5_000;
+    address public constant RECEIVER = address(0xDEAD);
 
     OpmlTasks public tasks;
     DisputeGame public game;
@@ -30,12 +32,30 @@ contract Handler is TestBase {
     uint256 public nFinalized;
     uint256 public nWithdrawals;
     bytes32[33] internal Z;
+    mapping(uint256 => bytes32[]) internal posted; // the last bisect's roots per game
+    mapping(uint256 => uint256) internal compensation; // per rejected submission, computed here from the rule
+    uint256 public nReclaims;
 
     constructor() {
         ModelRegistry reg = new ModelRegistry();
-        tasks = new OpmlTasks(reg, address(new RiscvStep()), 1 days, SB, CB, 2, 1 hours, 10 minutes, MIN_FEE);
+        tasks = new OpmlTasks(
+            reg,
+            address(new RiscvStep()),
+            Parameters({
+                challengeWindow: 1 days,
+                submitterBond: SB,
+                challengerBond: CB,
+                k: 2,
+                clockBudget: 1 hours,
+                extension: 10 minutes,
+                minFee: MIN_FEE,
+                taskExpiry: 2 days,
+                lossBps: LOSS_BPS,
+                lossReceiver: RECEIVER
+            })
+        );
         game = tasks.game();
-        modelId = reg.register(keccak256("p"), 0, keccak256("d"), 1, keccak256("w"), 0, 0, 64, 1000);
+        modelId = reg.register(keccak256("p"), 0, keccak256("d"), 1, keccak256("w"), 0, 0, 64, 4, 1000);
         for (uint256 i = 0; i < 4; i++) {
             actors[i] = address(uint160(0xAC7000 + i));
             vm.deal(actors[i], 1e9 ether);
@@ -99,23 +119,27 @@ contract Handler is TestBase {
         bytes32[] memory roots = new bytes32[](1);
         roots[0] = root;
         vm.prank(g.submitter);
-        try game.bisect(gid, g.moves, roots) {} catch {}
+        try game.bisect(gid, g.moves, roots) {
+            posted[gid] = roots;
+        } catch {}
     }
 
     function choose(uint256 gi, uint256 c) external {
         if (gameIds.length == 0) return;
         uint256 gid = gameIds[gi % gameIds.length];
         Game memory g = game.game(gid);
+        bytes32[] memory roots = posted[gid];
         vm.prank(g.challenger);
-        try game.choose(gid, g.moves, c % 2) {} catch {}
+        try game.choose(gid, g.moves, c % 2, roots) {} catch {}
     }
 
     function timeout(uint256 gi) external {
         if (gameIds.length == 0) return;
         uint256 gid = gameIds[gi % gameIds.length];
         Game memory g = game.game(gid);
+        uint256 others = _openGamesOf(g.submissionId) - 1;
         try game.timeout(gid, g.moves) {
-            if (g.toMove == Side.Submitter) credited[g.challenger] += CB + SB;
+            if (g.toMove == Side.Submitter) _rejected(g.submissionId, g.challenger, others);
             else credited[g.submitter] += CB;
             nTimeouts++;
         } catch {}
@@ -126,7 +150,7 @@ contract Handler is TestBase {
         uint256 gid = gameIds[gi % gameIds.length];
         Game memory g = game.game(gid);
         try game.cancel(gid) {
-            credited[g.challenger] += CB;
+            credited[g.challenger] += CB + compensation[g.submissionId];
             nCancels++;
         } catch {}
     }
@@ -152,6 +176,35 @@ contract Handler is TestBase {
         } catch {}
     }
 
+    function reclaim(uint256 a, uint256 t) external {
+        if (taskIds.length == 0) return;
+        uint256 id = taskIds[t % taskIds.length];
+        Task memory tk = tasks.task(id);
+        vm.prank(actors[a % 4]);
+        try tasks.reclaim(id) {
+            credited[tk.requester] += tk.fee;
+            nReclaims++;
+        } catch {}
+    }
+
+    /// @dev The rejection rule, written here independently: LOSS_BPS of SB to the receiver, each other open game
+    ///      min(CB, (SB − loss)/2/others) kept for its cancel, the winner its bond and the rest.
+    function _rejected(uint256 sid, address winner, uint256 others) internal {
+        uint256 loss = SB * LOSS_BPS / 10_000;
+        uint256 each = others == 0 ? 0 : (SB - loss) / 2 / others;
+        if (each > CB) each = CB;
+        compensation[sid] = each;
+        credited[RECEIVER] += loss;
+        credited[winner] += CB + SB - loss - each * others;
+    }
+
+    function _openGamesOf(uint256 sid) internal view returns (uint256 n) {
+        for (uint256 i = 0; i < gameIds.length; i++) {
+            Game memory g = game.game(gameIds[i]);
+            if (g.submissionId == sid && g.stage != Stage.Resolved && g.stage != Stage.Cancelled) n++;
+        }
+    }
+
     function warp(uint256 dt) external {
         vm.warp(block.timestamp + (dt % 4 hours));
     }
@@ -168,12 +221,16 @@ contract Handler is TestBase {
             if (tasks.submission(s).status == SubmissionStatus.Pending) sum += SB;
         }
         for (uint256 i = 0; i < gameIds.length; i++) {
-            Stage st = game.game(gameIds[i]).stage;
-            if (st != Stage.Resolved && st != Stage.Cancelled) sum += CB;
+            Game memory g = game.game(gameIds[i]);
+            if (g.stage != Stage.Resolved && g.stage != Stage.Cancelled) {
+                sum += CB;
+                if (game.submissionRejected(g.submissionId)) sum += compensation[g.submissionId];
+            }
         }
         for (uint256 i = 0; i < 4; i++) {
             sum += tasks.credits(actors[i]);
         }
+        sum += tasks.credits(RECEIVER);
     }
 }
 
@@ -196,7 +253,7 @@ contract InvariantTest is TestBase {
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory t) {
-        bytes4[] memory s = new bytes4[](13);
+        bytes4[] memory s = new bytes4[](14);
         s[0] = Handler.request.selector;
         s[1] = Handler.submit.selector;
         s[2] = Handler.submit.selector;
@@ -210,6 +267,7 @@ contract InvariantTest is TestBase {
         s[10] = Handler.withdraw.selector;
         s[11] = Handler.warp.selector;
         s[12] = Handler.timeout.selector;
+        s[13] = Handler.reclaim.selector;
         t = new FuzzSelector[](1);
         t[0] = FuzzSelector(address(h), s);
     }
@@ -233,6 +291,7 @@ contract InvariantTest is TestBase {
             assertTrue(h.withdrawn(a) <= h.credited(a), "withdrawn <= credited");
             assertEq(tasks.credits(a), h.credited(a) - h.withdrawn(a), "credit = credited - withdrawn");
         }
+        assertEq(tasks.credits(h.RECEIVER()), h.credited(h.RECEIVER()), "loss receiver = the share of every rejection");
     }
 
     /// @dev How far the random runs got (printed with -vv).
@@ -240,6 +299,7 @@ contract InvariantTest is TestBase {
         console.log("games, timeouts", h.gameCount(), h.nTimeouts());
         console.log("cancels, finalized", h.nCancels(), h.nFinalized());
         console.log("withdrawals, tasks", h.nWithdrawals(), h.taskCount());
+        console.log("reclaims", h.nReclaims());
     }
 
     /// @dev The handler really reaches games, payouts and withdrawals (not only reverts).
@@ -256,7 +316,9 @@ contract InvariantTest is TestBase {
         h.withdraw(1);
         h.withdraw(3);
         assertEq(h.withdrawn(h.actors(1)), 0.4 ether, "submitter got challenger 2's bond");
-        assertEq(h.withdrawn(h.actors(3)), 1.4 ether, "challenger 3 got both bonds");
+        // Bs = 1 ether: half lost to the receiver; no other game open when it fell (game 1 was over)
+        assertEq(h.withdrawn(h.actors(3)), 0.9 ether, "challenger 3: its bond + Bs less the lost half");
+        assertEq(h.tasks().credits(h.RECEIVER()), 0.5 ether, "receiver: half of Bs");
         invariant_BalanceCoversEverythingOwed();
         invariant_NoOneWithdrawsMoreThanCredited();
     }

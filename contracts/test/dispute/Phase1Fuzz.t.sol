@@ -52,11 +52,11 @@ contract Phase1FuzzTest is DisputeTestBase {
     }
 
     function _setup(uint256 k) internal {
-        t2 = new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, k, CLOCK, EXT, MIN_FEE);
+        t2 = new OpmlTasks(registry, address(rs), params(k, MIN_FEE));
         g2 = t2.game();
         bytes32[] memory one = new bytes32[](1);
         one[0] = descRoots[0];
-        oneNode = registry.register(programRoot, 0, listRoot(one, 16), 1, weightsRoot, 2, 0, 64, MAX_STEPS);
+        oneNode = registry.register(programRoot, 0, listRoot(one, 16), 1, weightsRoot, 2, 0, 64, 64, MAX_STEPS);
     }
 
     function _roots(uint256 seed, uint256 n, uint256 lie) internal view returns (bytes32[] memory r, uint32 outVal) {
@@ -79,9 +79,7 @@ contract Phase1FuzzTest is DisputeTestBase {
         gid = t2.challenge{value: CH_BOND}(taskId);
     }
 
-    function _phase1(uint256 gid, bytes32[] memory subS, bytes32[] memory trueS, uint256 seed, bool honestCh)
-        internal
-    {
+    function _phase1(uint256 gid, bytes32[] memory subS, bytes32[] memory trueS, uint256 seed, bool honestCh) internal {
         for (uint256 round = 0; round < 40; round++) {
             Game memory g = g2.game(gid);
             if (g.stage != Stage.Slots) return;
@@ -105,7 +103,7 @@ contract Phase1FuzzTest is DisputeTestBase {
                 c = uint256(keccak256(abi.encode(seed, round))) % m;
             }
             vm.prank(CHALLENGER);
-            g2.choose(gid, g.moves + 1, c);
+            g2.choose(gid, g.moves + 1, c, roots);
         }
     }
 

@@ -5,7 +5,16 @@ import {DisputeTestBase} from "./DisputeTestBase.sol";
 import {OpmlTasks} from "../../src/dispute/OpmlTasks.sol";
 import {DisputeGame} from "../../src/dispute/DisputeGame.sol";
 import {IOpmlTasks} from "../../src/dispute/interfaces/IOpmlTasks.sol";
-import {Task, Submission, TaskStatus, SubmissionStatus, Stage, Side, CreditReason} from "../../src/lib/Types.sol";
+import {
+    Task,
+    Submission,
+    TaskStatus,
+    SubmissionStatus,
+    Stage,
+    Side,
+    CreditReason,
+    Parameters
+} from "../../src/lib/Types.sol";
 import "../../src/lib/Errors.sol";
 
 /// @notice Receives a credit as a challenger and tries to re-enter on payment.
@@ -93,29 +102,53 @@ contract TasksTest is DisputeTestBase {
         // limits accepted: 64 bytes, N = 2^32 with a one-node model
         tasks.request{value: MIN_FEE}(modelId, new bytes(64), uint32((uint256(1) << 32) / NODES));
         vm.stopPrank();
-        uint256 one = registry.register(programRoot, 0, descriptorsRoot, 1, weightsRoot, 2, 0, 64, MAX_STEPS);
+        uint256 one = registry.register(programRoot, 0, descriptorsRoot, 1, weightsRoot, 2, 0, 64, 64, MAX_STEPS);
         vm.prank(REQUESTER);
         uint256 id = tasks.request{value: MIN_FEE}(one, "", type(uint32).max);
         assertEq(tasks.task(id).slots, type(uint32).max, "N");
     }
 
     function test_ZeroMinimumFee() public {
-        OpmlTasks free = new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, 2, CLOCK, EXT, 0);
+        OpmlTasks free = new OpmlTasks(registry, address(rs), params(2, 0));
         vm.prank(REQUESTER);
         uint256 id = free.request(modelId, taskInput, 1);
         assertEq(free.task(id).fee, 0, "free task");
     }
 
     function test_ConstructorRejectsBadParameters() public {
+        Parameters memory p = params(1, 0);
         vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 0));
-        new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, 1, CLOCK, EXT, 0);
+        new OpmlTasks(registry, address(rs), p);
+        p.k = 65;
         vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 0));
-        new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, 65, CLOCK, EXT, 0);
+        new OpmlTasks(registry, address(rs), p);
+        p = params(2, 0);
+        p.extension = 0;
         vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 1));
-        new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, 2, CLOCK, 0, 0);
+        new OpmlTasks(registry, address(rs), p);
+        p = params(2, 0);
+        p.challengeWindow = 0;
         vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 2));
-        new OpmlTasks(registry, address(rs), 0, SUB_BOND, CH_BOND, 2, CLOCK, EXT, 0);
-        OpmlTasks t = new OpmlTasks(registry, address(rs), WINDOW, SUB_BOND, CH_BOND, 64, CLOCK, EXT, 0);
+        new OpmlTasks(registry, address(rs), p);
+        p = params(2, 0);
+        p.lossBps = 0;
+        vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 4));
+        new OpmlTasks(registry, address(rs), p);
+        p.lossBps = 10_001;
+        vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 4));
+        new OpmlTasks(registry, address(rs), p);
+        p = params(2, 0);
+        p.lossReceiver = address(0);
+        vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 5));
+        new OpmlTasks(registry, address(rs), p);
+        p = params(2, 0);
+        p.taskExpiry = 0;
+        vm.expectRevert(abi.encodeWithSelector(BadParameter.selector, 6));
+        new OpmlTasks(registry, address(rs), p);
+        OpmlTasks t = new OpmlTasks(registry, address(rs), params(64, 0));
+        assertEq(t.lossBps(), LOSS_BPS, "loss share");
+        assertEq(t.lossReceiver(), LOSS_RECEIVER, "loss receiver");
+        assertEq(t.taskExpiry(), EXPIRY, "expiry");
         DisputeGame gm = t.game();
         assertEq(gm.k(), 64, "k");
         assertEq(gm.tasks(), address(t), "tasks");
@@ -225,6 +258,90 @@ contract TasksTest is DisputeTestBase {
         assertEq(tasks.task(id).fee, FEE, "fee");
     }
 
+    // ------------------------------------------------------------------ expiry
+
+    function test_AnUnansweredTaskGivesItsFeeBackAfterTheExpiry() public {
+        uint256 id = requestTask();
+        uint64 at = tasks.task(id).requestedAt;
+        assertEq(at, block.timestamp, "requestedAt");
+        vm.warp(at + EXPIRY - 1);
+        vm.prank(REQUESTER);
+        vm.expectRevert(abi.encodeWithSelector(TaskNotExpired.selector, at + EXPIRY));
+        tasks.reclaim(id);
+        vm.warp(at + EXPIRY);
+        // nobody else can take it, not even with the requester's task id
+        for (uint256 i = 0; i < 3; i++) {
+            address other = [SUBMITTER, CHALLENGER, ANYONE][i];
+            vm.prank(other);
+            vm.expectRevert(abi.encodeWithSelector(NotRequester.selector, other));
+            tasks.reclaim(id);
+        }
+        // nor can a late result be submitted, which would lock the fee again
+        bytes32[] memory r = slotRoots(honestVals());
+        bytes32[] memory proof = listSiblings(r, outputSlot(), 32);
+        bytes memory out = le4(honestVals()[outputSlot()]);
+        bytes32 fin = S(r, r.length);
+        vm.prank(SUBMITTER);
+        vm.expectRevert(abi.encodeWithSelector(TaskExpired.selector, at + EXPIRY));
+        tasks.submit{value: SUB_BOND}(id, out, fin, proof);
+        uint256 before = tasks.liabilities();
+        vm.expectEmit();
+        emit IOpmlTasks.Credited(REQUESTER, FEE, FEE, CreditReason.FeeReclaimed, id);
+        vm.expectEmit();
+        emit IOpmlTasks.TaskExpiredReclaimed(id, REQUESTER, FEE);
+        vm.prank(REQUESTER);
+        tasks.reclaim(id);
+        assertTrue(tasks.task(id).status == TaskStatus.Expired, "expired");
+        assertEq(tasks.liabilities(), before, "the fee moved from locked to credited");
+        vm.prank(REQUESTER);
+        vm.expectRevert(abi.encodeWithSelector(TaskNotOpen.selector, id));
+        tasks.reclaim(id);
+        assertEq(withdrawAll(REQUESTER), FEE, "the requester has its fee back");
+        assertEq(address(tasks).balance, tasks.liabilities(), "balance = liabilities");
+    }
+
+    function test_APendingSubmissionHoldsTheFeeAndARejectionFreesIt() public {
+        uint256 id = requestTask();
+        uint64 at = tasks.task(id).requestedAt;
+        vm.warp(at + EXPIRY - WINDOW / 2);
+        submitVals(id, SUBMITTER, liarVals(1));
+        vm.warp(at + EXPIRY);
+        vm.prank(REQUESTER);
+        vm.expectRevert(abi.encodeWithSelector(TaskNotOpen.selector, id));
+        tasks.reclaim(id); // a pending submission: the fee waits for its outcome
+        uint256 gid = challengeTask(id, CHALLENGER);
+        vm.warp(block.timestamp + CLOCK + 1);
+        game.timeout(gid, 0); // the liar never moves: rejected, the task is Open again but past its expiry
+        vm.prank(REQUESTER);
+        tasks.reclaim(id);
+        assertEq(tasks.credits(REQUESTER), FEE, "fee back after the rejection");
+    }
+
+    function test_AFinalizedTaskCannotBeReclaimed() public {
+        uint256 id = requestTask();
+        submitVals(id, SUBMITTER, honestVals());
+        vm.warp(block.timestamp + EXPIRY + WINDOW);
+        tasks.finalize(id);
+        vm.prank(REQUESTER);
+        vm.expectRevert(abi.encodeWithSelector(TaskNotOpen.selector, id));
+        tasks.reclaim(id);
+    }
+
+    function test_AnOutputAboveTheModelLimitIsRefused() public {
+        uint256 small =
+            registry.register(programRoot, 0, descriptorsRoot, uint32(NODES), weightsRoot, 2, 2, 64, 3, MAX_STEPS);
+        vm.prank(REQUESTER);
+        uint256 id = tasks.request{value: FEE}(small, taskInput, passes());
+        assertEq(tasks.task(id).outputSizeLimit, 3, "limit copied into the task");
+        bytes32[] memory r = slotRoots(honestVals());
+        bytes32[] memory proof = listSiblings(r, outputSlot(), 32);
+        bytes memory out = le4(honestVals()[outputSlot()]);
+        bytes32 fin = S(r, r.length);
+        vm.prank(SUBMITTER);
+        vm.expectRevert(abi.encodeWithSelector(OutputTooLarge.selector, 4, 3));
+        tasks.submit{value: SUB_BOND}(id, out, fin, proof);
+    }
+
     // ------------------------------------------------------------------ withdraw
 
     function test_WithdrawOnceOnly() public {
@@ -250,7 +367,8 @@ contract TasksTest is DisputeTestBase {
         vm.warp(block.timestamp + CLOCK + 1);
         game.timeout(gid, 0); // the submitter did not move
         credit = tasks.credits(address(r));
-        assertEq(credit, CH_BOND + SUB_BOND, "receiver credited");
+        (uint256 win,) = rejectionPay(0);
+        assertEq(credit, win, "receiver credited");
     }
 
     function test_ReentrantReceiverCannotDoubleWithdraw() public {

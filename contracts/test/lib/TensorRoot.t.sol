@@ -60,9 +60,8 @@ contract TensorRootTest is TestBase {
     /// @dev 2^28 + 1 bytes of calldata cannot be sent in a test; a crafted length is refused by the
     ///      ABI decoder before TensorRoot's own TensorTooLarge check (which is defence in depth).
     function test_TooLargeLengthReverts() public view {
-        (bool ok,) = address(h).staticcall(
-            abi.encodePacked(TensorRootHarness.root.selector, uint256(32), uint256((1 << 28) + 1))
-        );
+        (bool ok,) = address(h)
+            .staticcall(abi.encodePacked(TensorRootHarness.root.selector, uint256(32), uint256((1 << 28) + 1)));
         assertTrue(!ok, "reverts");
     }
 

@@ -19,12 +19,24 @@ interface Vm {
     function toString(bytes calldata value) external pure returns (string memory);
     function toString(address value) external pure returns (string memory);
     function warp(uint256 newTimestamp) external;
+    function roll(uint256 newHeight) external;
     function prank(address msgSender) external;
     function startPrank(address msgSender) external;
     function stopPrank() external;
     function deal(address account, uint256 newBalance) external;
     function expectEmit() external;
     function cool(address target) external;
+
+    struct Gas {
+        uint64 gasLimit;
+        uint64 gasTotalUsed;
+        uint64 gasMemoryUsed;
+        int64 gasRefunded;
+        uint64 gasRemaining;
+    }
+
+    /// @dev The gas of the last call made by the test, measured inside the callee's frame.
+    function lastCallGas() external view returns (Gas memory gas);
 
     // JSON fixtures (test/dispute/FixtureGames.t.sol)
     struct Log {

@@ -53,9 +53,7 @@ interface IDisputeGame {
         bytes32 memRoot,
         bytes32 startStateHash
     );
-    event FinalClaimed(
-        uint256 indexed gameId, uint32 turn, uint64 steps, bytes32 finalMemRoot, bytes32 finalStateHash
-    );
+    event FinalClaimed(uint256 indexed gameId, uint32 turn, uint64 steps, bytes32 finalMemRoot, bytes32 finalStateHash);
     event Stepped(
         uint256 indexed gameId,
         uint32 turn,
@@ -69,7 +67,7 @@ interface IDisputeGame {
     event GameCancelled(uint256 indexed gameId, uint256 indexed submissionId, address challenger);
 
     function bisect(uint256 gameId, uint256 expectedTurn, bytes32[] calldata roots) external;
-    function choose(uint256 gameId, uint256 expectedTurn, uint256 c) external;
+    function choose(uint256 gameId, uint256 expectedTurn, uint256 c, bytes32[] calldata posted) external;
     function proveTransition(uint256 gameId, uint256 expectedTurn, bytes32 outRoot, bytes32[] calldata siblings)
         external;
     function link(
@@ -99,8 +97,8 @@ interface IDisputeGame {
     ) external returns (uint256 gameId);
 
     function game(uint256 gameId) external view returns (Game memory);
-    /// @notice The roots posted by the last bisect (meaningful while the challenger is to choose).
-    function postedRoots(uint256 gameId) external view returns (bytes32[] memory);
+    /// @notice keccak256(abi.encodePacked(roots)) of the last bisect's roots (those of its Bisected event).
+    function postedHash(uint256 gameId) external view returns (bytes32);
     /// @notice Deadline of the side to move (turnStart + its remaining time).
     function deadline(uint256 gameId) external view returns (uint64);
     /// @notice The split points p_0..p_m of [lo, hi] (PROTOCOL §5.3).

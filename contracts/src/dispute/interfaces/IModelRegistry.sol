@@ -16,6 +16,7 @@ interface IModelRegistry {
         uint32 weightCount,
         uint32 outputNode,
         uint32 inputSizeLimit,
+        uint32 outputSizeLimit,
         uint64 maxNodeSteps
     );
 
@@ -28,6 +29,7 @@ interface IModelRegistry {
         uint32 weightCount,
         uint32 outputNode,
         uint32 inputSizeLimit,
+        uint32 outputSizeLimit,
         uint64 maxNodeSteps
     ) external returns (uint256 modelId);
 

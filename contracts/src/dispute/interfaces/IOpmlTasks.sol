@@ -40,11 +40,11 @@ interface IOpmlTasks {
         uint256 payout
     );
     /// @notice `account`'s withdrawable credit grew by `amount` to `credit`; `ref` is the game id
-    ///         (ChallengerWon, SubmitterWon, GameCancelled) or the task id (Finalized).
-    event Credited(
-        address indexed account, uint256 amount, uint256 credit, CreditReason reason, uint256 indexed ref
-    );
+    ///         (ChallengerWon, SubmitterWon, GameCancelled, Burned) or the task id (Finalized, FeeReclaimed).
+    event Credited(address indexed account, uint256 amount, uint256 credit, CreditReason reason, uint256 indexed ref);
     event Withdrawn(address indexed account, uint256 amount);
+    /// @notice The task expired Open and its requester took the fee back (credited); the task is Expired.
+    event TaskExpiredReclaimed(uint256 indexed taskId, address indexed requester, uint256 fee);
 
     function request(uint256 modelId, bytes calldata input, uint32 passes) external payable returns (uint256 taskId);
     function submit(uint256 taskId, bytes calldata output, bytes32 finalRoot, bytes32[] calldata outputSlotProof)
@@ -53,6 +53,7 @@ interface IOpmlTasks {
         returns (uint256 submissionId);
     function challenge(uint256 taskId) external payable returns (uint256 gameId);
     function finalize(uint256 taskId) external;
+    function reclaim(uint256 taskId) external;
     function withdraw() external returns (uint256 amount);
 
     function task(uint256 taskId) external view returns (Task memory);
@@ -62,7 +63,12 @@ interface IOpmlTasks {
     function liabilities() external view returns (uint256);
 
     /// @dev Called by the game contract only.
-    function onGameResolved(uint256 gameId, uint256 submissionId, address submitter, address challenger, bool challengerWon)
-        external;
+    function onGameResolved(
+        uint256 gameId,
+        uint256 submissionId,
+        address submitter,
+        address challenger,
+        bool challengerWon
+    ) external;
     function onGameCancelled(uint256 gameId, uint256 submissionId, address challenger) external;
 }
