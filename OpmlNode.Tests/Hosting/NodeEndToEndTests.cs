@@ -334,14 +334,16 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
 
     /// <summary>
     /// Issue 15 §3: 50 challengers (keys derived here, funded with <c>anvil_setBalance</c>) challenge one correct result
-    /// in one block, then never move — a lying challenger's cheapest play. The honest submitter node must answer every
-    /// game within its clock, claim every timeout and be credited all 50 bonds. Logs how long the 50 answers took and the
-    /// tightest submitter clock left after its answer.
+    /// in one block. The first <c>Players</c> of them play their games to the end from the test as lying challengers
+    /// (each claims a wrong slot, chooses by its own false trace and steps at the end); the rest never move, a lying
+    /// challenger's cheapest play. The honest submitter node must answer every game within its clock, win the played
+    /// games at the step, claim every timeout and be credited all 50 bonds. Logs how long the 50 first answers took and
+    /// the tightest submitter clock left after its answer.
     /// </summary>
     [Fact]
     public async Task AnHonestSubmitterNodeDefendsFiftyGamesOpenedInOneBlock()
     {
-        const int Challengers = 50;
+        const int Challengers = 50, Players = 8;
         var p = Params with { ChallengeWindow = 300, ClockBudget = 120, Extension = 20 };
         var net = await SetUpAsync(p);
         Start("defender", 5, net, "--submitter");
@@ -390,6 +392,33 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var tightest = games.Min(g => g.SubmitterClock);
         Assert.All(games, g => Assert.True(g.Moves >= 1 && g.SubmitterClock > 0));
 
+        // The playing liars: each disputes the result with a trace false from its own slot on.
+        using var m = ModelReader.Open(MnistModel);
+        var task = new DisputeTask(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), TaskInput.Random(m, 3).Bytes, 1, 1_000_000_000);
+        long slots = task.Party().Graph.Length;
+        var players = Enumerable.Range(0, Players).Select(i => new ChainGamePlayer(
+            new DisputeGameService(new Web3(accounts[i], chain.Anvil.RpcUrl), net.Contracts.Game), Role.Challenger,
+            task.Party(new FaultInjection(i % slots)))).ToArray();
+        int liarMoves = 0;
+        await WaitAsync(async () =>
+        {
+            bool over = true;
+            for (int i = 0; i < Players; i++)
+            {
+                var view = await players[i].ReadAsync(gameIds[i]);
+                if (view.Phase == GamePhase.Resolved) continue;
+                over = false;
+                if (view.ToMove == Role.Challenger && await players[i].MoveAsync(gameIds[i]) is not null) liarMoves++;
+            }
+            return over;
+        }, "the playing liars' games end", TimeSpan.FromSeconds(p.ClockBudget));
+        for (int i = 0; i < Players; i++)
+        {
+            var g = await net.Game.GetGameAsync(gameIds[i]);
+            Assert.Equal((Side.Submitter, Resolution.Step), (g.Winner, (await ResolutionAsync(net, gameIds[i]))));
+        }
+        foreach (var id in gameIds) tightest = Math.Min(tightest, (await net.Game.GetGameAsync(id)).SubmitterClock);
+
         // The challengers never answer: past their clocks the node claims every timeout.
         await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_increaseTime", (long)p.ClockBudget + 1));
         await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(5, "evm_mine"));
@@ -405,7 +434,14 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var won = credited.Where(c => c.Event.Reason == CreditReason.SubmitterWon).ToList();
         Assert.Equal(Challengers, won.Count);
         Assert.Equal(Challengers * p.ChallengerBond, won.Aggregate(BigInteger.Zero, (a, c) => a + c.Event.Amount));
-        log.WriteLine($"50 games opened in one block: the node answered all in {answered.TotalSeconds:F1} s; tightest submitter clock left {tightest} s of C = {p.ClockBudget} s; all 50 bonds credited after {sw.Elapsed.TotalSeconds:F1} s");
+        log.WriteLine($"50 games opened in one block: the node answered all in {answered.TotalSeconds:F1} s; {Players} liars played to the step ({liarMoves} moves); tightest submitter clock left {tightest} s of C = {p.ClockBudget} s; all 50 bonds credited after {sw.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private async Task<Resolution> ResolutionAsync(Devnet net, BigInteger gameId)
+    {
+        var ev = chain.Web3.Eth.GetEvent<GameResolvedEvent>(net.Contracts.Game);
+        var logs = await ev.GetAllChangesAsync(ev.CreateFilterInput(gameId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest()));
+        return Assert.Single(logs).Event.How;
     }
 
     private async Task<Devnet> SetUpAsync(DeployParameters? parameters = null, string? modelFile = null)
