@@ -243,7 +243,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(9, "evm_setTime", DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         Assert.Equal(BigInteger.Zero, await net.Game.GameCountAsync());
         Assert.True(await watchdog.WaitForLogAsync(e => e.TryGetProperty("Action", out var a) && a.GetString() == "challenge:1"
-            && e.GetProperty("@mt").GetString()!.StartsWith("Reorganisation removed", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            && e.GetProperty("@mt").GetString()!.StartsWith("Reorganisation removed", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
             "the watchdog did not notice its challenge was removed");
         await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends",
             TimeSpan.FromSeconds(120));
