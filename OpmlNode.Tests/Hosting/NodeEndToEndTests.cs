@@ -243,7 +243,7 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(9, "evm_setTime", DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         Assert.Equal(BigInteger.Zero, await net.Game.GameCountAsync());
         Assert.True(await watchdog.WaitForLogAsync(e => e.TryGetProperty("Action", out var a) && a.GetString() == "challenge:1"
-            && e.GetProperty("@mt").GetString()!.StartsWith("Reorganisation removed", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),
+            && e.GetProperty("@mt").GetString()!.StartsWith("Reorganisation removed", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
             "the watchdog did not notice its challenge was removed");
         await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends",
             TimeSpan.FromSeconds(120));
@@ -331,6 +331,118 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// <summary>
+    /// Issue 15 §3: 50 challengers (keys derived here, funded with <c>anvil_setBalance</c>) challenge one correct result
+    /// in one block. The first <c>Players</c> of them play their games to the end from the test as lying challengers
+    /// (each claims a wrong slot, chooses by its own false trace and steps at the end); the rest never move, a lying
+    /// challenger's cheapest play. The honest submitter node must answer every game within its clock, win the played
+    /// games at the step, claim every timeout and be credited all 50 bonds. Logs how long the 50 first answers took and
+    /// the tightest submitter clock left after its answer.
+    /// </summary>
+    [Fact]
+    public async Task AnHonestSubmitterNodeDefendsFiftyGamesOpenedInOneBlock()
+    {
+        const int Challengers = 50, Players = 8;
+        var p = Params with { ChallengeWindow = 300, ClockBudget = 120, Extension = 20 };
+        var net = await SetUpAsync(p);
+        Start("defender", 5, net, "--submitter");
+        var taskId = await RequestAsync(net, 3);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the node submits");
+
+        var keys = Enumerable.Range(0, Challengers)
+            .Select(i => "0x" + Convert.ToHexStringLower(OpmlNode.Crypto.Keccak256.Hash(System.Text.Encoding.UTF8.GetBytes($"challenger {i}")).ToArray())).ToArray();
+        var accounts = keys.Select(k => new Account(k, chain.Anvil.ChainId)).ToArray();
+        foreach (var a in accounts)
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "anvil_setBalance", a.Address, "0x56BC75E2D63100000")); // 100 ETH
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
+        var hashes = new List<string>();
+        try
+        {
+            foreach (var a in accounts)
+            {
+                var w = new Web3(a, chain.Anvil.RpcUrl);
+                hashes.Add(await w.Eth.GetContractTransactionHandler<ChallengeFunction>().SendRequestAsync(net.Contracts.Tasks,
+                    new ChallengeFunction { TaskId = taskId, AmountToSend = p.ChallengerBond, Gas = 400_000, Nonce = 0 }));
+            }
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_mine"));
+        }
+        finally { await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_setAutomine", true)); }
+        var blocks = new HashSet<BigInteger>();
+        foreach (var h in hashes)
+        {
+            var receipt = await chain.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(h);
+            Assert.True(receipt is not null && receipt.Status.Value == 1, $"challenge {h} was not mined or reverted");
+            blocks.Add(receipt.BlockNumber.Value);
+        }
+        Assert.Single(blocks); // all 50 in one block
+        var gameIds = Enumerable.Range(1, Challengers).Select(i => new BigInteger(i)).ToArray();
+        Assert.Equal(new BigInteger(Challengers), await net.Game.GameCountAsync());
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        await WaitAsync(async () =>
+        {
+            foreach (var id in gameIds)
+                if ((await net.Game.GetGameAsync(id)).ToMove != Side.Challenger) return false;
+            return true;
+        }, "the node answers all 50 games", TimeSpan.FromSeconds(p.ClockBudget));
+        var answered = sw.Elapsed;
+        var games = new List<GameInfo>();
+        foreach (var id in gameIds) games.Add(await net.Game.GetGameAsync(id));
+        var tightest = games.Min(g => g.SubmitterClock);
+        Assert.All(games, g => Assert.True(g.Moves >= 1 && g.SubmitterClock > 0));
+
+        // The playing liars: each disputes the result with a trace false from its own slot on.
+        using var m = ModelReader.Open(MnistModel);
+        var task = new DisputeTask(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), TaskInput.Random(m, 3).Bytes, 1, 1_000_000_000);
+        long slots = task.Party().Graph.Length;
+        var players = Enumerable.Range(0, Players).Select(i => new ChainGamePlayer(
+            new DisputeGameService(new Web3(accounts[i], chain.Anvil.RpcUrl), net.Contracts.Game), Role.Challenger,
+            task.Party(new FaultInjection(i % slots)))).ToArray();
+        int liarMoves = 0;
+        await WaitAsync(async () =>
+        {
+            bool over = true;
+            for (int i = 0; i < Players; i++)
+            {
+                var view = await players[i].ReadAsync(gameIds[i]);
+                if (view.Phase == GamePhase.Resolved) continue;
+                over = false;
+                if (view.ToMove == Role.Challenger && await players[i].MoveAsync(gameIds[i]) is not null) liarMoves++;
+            }
+            return over;
+        }, "the playing liars' games end", TimeSpan.FromSeconds(p.ClockBudget));
+        for (int i = 0; i < Players; i++)
+        {
+            var g = await net.Game.GetGameAsync(gameIds[i]);
+            Assert.Equal((Side.Submitter, Resolution.Step), (g.Winner, (await ResolutionAsync(net, gameIds[i]))));
+        }
+        foreach (var id in gameIds) tightest = Math.Min(tightest, (await net.Game.GetGameAsync(id)).SubmitterClock);
+
+        // The challengers never answer: past their clocks the node claims every timeout.
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_increaseTime", (long)p.ClockBudget + 1));
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(5, "evm_mine"));
+        await WaitAsync(async () =>
+        {
+            foreach (var id in gameIds)
+                if ((await net.Game.GetGameAsync(id)).Stage != Stage.Resolved) return false;
+            return true;
+        }, "the node claims all 50 timeouts", TimeSpan.FromSeconds(120));
+        foreach (var id in gameIds) Assert.Equal(Side.Submitter, (await net.Game.GetGameAsync(id)).Winner);
+        var ev = chain.Web3.Eth.GetEvent<CreditedEvent>(net.Contracts.Tasks);
+        var credited = await ev.GetAllChangesAsync(ev.CreateFilterInput(Address(5), BlockParameter.CreateEarliest(), BlockParameter.CreateLatest()));
+        var won = credited.Where(c => c.Event.Reason == CreditReason.SubmitterWon).ToList();
+        Assert.Equal(Challengers, won.Count);
+        Assert.Equal(Challengers * p.ChallengerBond, won.Aggregate(BigInteger.Zero, (a, c) => a + c.Event.Amount));
+        log.WriteLine($"50 games opened in one block: the node answered all in {answered.TotalSeconds:F1} s; {Players} liars played to the step ({liarMoves} moves); tightest submitter clock left {tightest} s of C = {p.ClockBudget} s; all 50 bonds credited after {sw.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private async Task<Resolution> ResolutionAsync(Devnet net, BigInteger gameId)
+    {
+        var ev = chain.Web3.Eth.GetEvent<GameResolvedEvent>(net.Contracts.Game);
+        var logs = await ev.GetAllChangesAsync(ev.CreateFilterInput(gameId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest()));
+        return Assert.Single(logs).Event.How;
+    }
 
     private async Task<Devnet> SetUpAsync(DeployParameters? parameters = null, string? modelFile = null)
     {

@@ -12,16 +12,17 @@ namespace OpmlNode.Hosting.Services;
 /// sends the honest move (per its own traces) naming the turn it answers, at once and never twice. A turn of several
 /// transactions (choose then step, or the four after the phase-1 pin) is sent back to back: each one is mined, the game
 /// is read again, and the next goes out, so the whole turn takes a few blocks, far inside the floor of E per
-/// transaction the contract grants it (PROTOCOL §5.5). A clock below <see cref="LowClockTransactions"/> extensions
-/// is logged as a warning. When the opponent's clock has run out it claims the timeout.
+/// transaction the contract grants it (PROTOCOL §5.5). A clock with less than one E to spare beyond the transactions
+/// still due (<see cref="ClockRules.TransactionsDue"/>) is logged as a warning. When the opponent's clock has run out
+/// it claims the timeout.
 /// </summary>
 public sealed class DisputePlayerService(NodeContext node, TransactionSender tx, ILogger<DisputePlayerService> log) : PollingService(node, log)
 {
     /// <summary>The most transactions one turn may need (the submitter's after the phase-1 pin).</summary>
     public const int MaxTransactionsPerTurn = 4;
 
-    /// <summary>A mover's remaining time below this many extensions E is logged as a warning (a slow node, RPC or
-    /// chain eats the margin the floors leave).</summary>
+    /// <summary>A mover whose remaining time is below E per transaction still due plus this many E, less one, is warned
+    /// about (a slow node, RPC or chain eats the margin the floors leave): with one transaction due, below 2E.</summary>
     public const int LowClockTransactions = 2;
 
     private ulong? _extension;
@@ -58,7 +59,7 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             if (tx.Sent(action)) return;
             var move = Solver.NextMove(view, role, party);
             if (move is null) return;
-            await WarnIfLowAsync(g, role, ct);
+            await WarnIfLowAsync(g, role, ClockRules.TransactionsDue(view), ct);
             Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn})", g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn);
             await GameMoveMessages.SendAsync(move, g.GameId, view.Turn, view.Posted, new Sink(tx, action, Node.Deployment.Game, ct));
             g = g with { MovesSent = g.MovesSent + 1 };
@@ -66,14 +67,15 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
         }
     }
 
-    private async Task WarnIfLowAsync(GameRecord g, Role role, CancellationToken ct)
+    /// <summary>Warns when the mover's time left is below (<paramref name="due"/> + <see cref="LowClockTransactions"/> − 1)·E.</summary>
+    private async Task WarnIfLowAsync(GameRecord g, Role role, int due, CancellationToken ct)
     {
         _extension ??= await Node.Read(() => Node.Game.ExtensionAsync(), ct);
         var deadline = await Node.Read(() => Node.Game.DeadlineAsync(g.GameId), ct);
         var now = await Node.NowAsync(ct);
         long left = (long)deadline - (long)now;
-        if (left < LowClockTransactions * (long)_extension.Value)
-            Log.LogWarning("Game {GameId}: the {Role}'s clock is low: {Left} s left (E = {Extension} s); moving now", g.GameId, role, left, _extension.Value);
+        if (left < (due + LowClockTransactions - 1) * (long)_extension.Value)
+            Log.LogWarning("Game {GameId}: the {Role}'s clock is low: {Left} s left for {Due} transaction(s) (E = {Extension} s); moving now", g.GameId, role, left, due, _extension.Value);
     }
 
     private async Task ClaimTimeoutAsync(GameRecord g, ChainGameView view, CancellationToken ct)

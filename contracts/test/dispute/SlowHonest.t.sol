@@ -91,6 +91,17 @@ abstract contract SlowHonestBase is DisputeTestBase {
         return t > block.timestamp ? t : block.timestamp + 1;
     }
 
+    /// @dev A liar that spent its whole clock on earlier moves of a multi-transaction turn has no legal time left: the
+    ///      honest side claims the timeout (returns true).
+    function liarOutOfTime(uint256 gid) internal returns (bool) {
+        if (block.timestamp < game.deadline(gid)) return false;
+        warpTo(game.deadline(gid) + 1);
+        Game memory g = game.game(gid);
+        vm.prank(ANYONE);
+        game.timeout(gid, g.moves);
+        return true;
+    }
+
     // ---- the lying submitter's phase-2 claims: true up to x, junk after, a final state claimed at T = L
     struct Lie {
         uint256 j; // the lied slot
@@ -157,6 +168,7 @@ contract SlowHonestChallengerTest is SlowHonestBase {
 
     function _liarMove(Play memory pl, Lie memory lie, Game memory g, uint256 mode) internal {
         uint256 gid = pl.gameId;
+        if (liarOutOfTime(gid)) return;
         warpTo(liarTime(gid, mode));
         if (g.stage == Stage.Slots) {
             doBisect(pl);
@@ -251,6 +263,12 @@ contract SlowHonestChallengerTest is SlowHonestBase {
         sweep(49, 64);
     }
 
+    /// @dev A fuzz counterexample of the test itself: the liar spent its clock at its first pin-turn move and could not
+    ///      move again; the honest side must then win by timeout.
+    function test_ALiarOutOfTimeWithinItsOwnTurnLoses() public {
+        testFuzz_HonestChallengerNeverLoses(52, 73, 12, 247, 14400);
+    }
+
     /// @dev Random k, lied slot, claimed T, lie position and adversary timing: the honest side never loses.
     /// forge-config: default.fuzz.runs = 256
     function testFuzz_HonestChallengerNeverLoses(uint8 kRaw, uint8 jRaw, uint8 lRaw, uint8 xRaw, uint32 mode) public {
@@ -290,6 +308,7 @@ contract SlowHonestSubmitterTest is SlowHonestBase {
 
     function _liarChallengerMove(Play memory pl, Game memory g, uint256 strategy, uint256 mode) internal {
         uint256 gid = pl.gameId;
+        if (liarOutOfTime(gid)) return;
         if (g.stage == Stage.Step) {
             // The step would prove the submitter right; a liar's best is to run its clock out.
             if (mode % 2 == 0) {
