@@ -14,7 +14,7 @@ using OpmlNode.Tests.Support;
 namespace OpmlNode.Tests.Chain;
 
 /// <summary>
-/// The hand-written Nethereum DTOs in <c>OpmlNode.Chain.Contracts</c> against forge's compiled ABIs
+/// The generated Nethereum DTOs (tools/bindings/generate.js) in <c>OpmlNode.Chain.Contracts</c> against forge's compiled ABIs
 /// (<c>contracts/out/*.sol/*.json</c>, built by <c>npx forge build</c>; no chain needed). Signatures on the C# side come
 /// from Nethereum's own ABI extraction of the attributes (<see cref="ABITypedRegistry"/>), on the artifact side from the
 /// ABI JSON, hashed with the project's keccak, and cross-checked with the artifact's <c>methodIdentifiers</c>.

@@ -127,19 +127,13 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     private async Task<PendingTransaction> SignAndStoreAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct)
         where TFunction : FunctionMessage, new()
     {
-        fn.FromAddress = From;
-        fn.AmountToSend = value;
-        var handler = web3.Eth.GetContractTransactionHandler<TFunction>();
-        var estimate = await ContractErrors.Decoding(contractName, () => rpc.ExecuteAsync(async _ => await handler.EstimateGasAsync(contract, fn), ct).AsTask());
+        var input = await ContractService.PrepareAsync(web3, contractName, contract, fn, From, value, rpc, ct);
         var nonce = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(From, BlockParameter.CreatePending()), ct);
         var gasPrice = await rpc.ExecuteAsync(async _ => await web3.Eth.GasPrice.SendRequestAsync(), ct);
-        var input = fn.CreateTransactionInput(contract);
-        input.Gas = new HexBigInteger(ContractService.GasLimit(estimate.Value));
         // The node's own suggestion, not a multiple of it: a devnet derives its suggestion from recent tips, so paying 2x
         // would double the price with every transaction (it drained test accounts in a few dozen moves).
         input.GasPrice = gasPrice;
         input.Nonce = nonce;
-        input.Value = new HexBigInteger(value);
         var raw = await web3.TransactionManager.SignTransactionAsync(input);
         var hash = Keccak256.Hash(Convert.FromHexString(raw.StartsWith("0x", StringComparison.Ordinal) ? raw[2..] : raw)).ToString();
         var tx = new PendingTransaction(action, hash, raw, (ulong)nonce.Value);

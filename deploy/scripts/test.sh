@@ -2,6 +2,7 @@
 # Runs every test of the project and ends with one line: "N passed, N failed".
 #   1. guest/build.sh --check: the checked-in guest ELFs rebuild byte for byte (clang-14/lld-14);
 #      tools/keccak/generate.sh --check: the generated keccak permutations are what the generators write;
+#      tools/bindings/generate.js --check: the generated contract bindings are what forge's artifacts give;
 #      dotnet format whitespace --verify-no-changes: the code follows .editorconfig
 #   2. dotnet test (Release): unit, differential (fast VM vs reference stepper vs qemu), CLI, anvil integration
 #   3. forge test: the Solidity step incl. replay of C#-exported witnesses (PROTOCOL §4.7); the dispute game incl.
@@ -18,6 +19,10 @@ if bash guest/build.sh --check; then passed=$((passed + 1)); else failed=$((fail
 
 echo "== generated code (tools/keccak/generate.sh --check)"
 if bash tools/keccak/generate.sh --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
+echo "== generated bindings (tools/bindings/generate.js --check: the C# DTOs are what forge's artifacts give)"
+(cd contracts && npx --no-install forge build >/dev/null 2>&1)
+if node tools/bindings/generate.js --check; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 
 echo "== formatting (dotnet format whitespace --verify-no-changes, .editorconfig)"
 if dotnet format whitespace OpmlNode.sln --verify-no-changes; then passed=$((passed + 1)); else failed=$((failed + 1)); fi

@@ -1,10 +1,13 @@
 using System.Collections.Frozen;
+using System.Numerics;
 using System.Reflection;
 using Nethereum.ABI.FunctionEncoding;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
+using Nethereum.Hex.HexTypes;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Web3;
+using Polly;
 
 namespace OpmlNode.Chain.Contracts;
 
@@ -104,21 +107,42 @@ public abstract class ContractService(IWeb3 web3, string contractAddress, string
     public const int GasMarginPercent = 25, GasMarginFixed = 30_000;
 
     /// <summary>The gas limit sent for a node's <paramref name="estimate"/>: the estimate plus the margins above.</summary>
-    public static System.Numerics.BigInteger GasLimit(System.Numerics.BigInteger estimate) => estimate * (100 + GasMarginPercent) / 100 + GasMarginFixed;
+    public static BigInteger GasLimit(BigInteger estimate) => estimate * (100 + GasMarginPercent) / 100 + GasMarginFixed;
 
-    /// <summary>Sends <paramref name="fn"/> (gas estimated by the node, which surfaces a revert as a decoded error, plus
-    /// <see cref="GasMarginPercent"/>) and waits for the receipt; a mined failure (status 0) throws
-    /// <see cref="InvalidOperationException"/>.</summary>
+    /// <summary>
+    /// The one way every transaction of the node is made, whether sent here or signed and stored by the daemon's
+    /// TransactionSender: <paramref name="fn"/> with <paramref name="from"/> and <paramref name="value"/>, its gas
+    /// estimated by the node (a revert surfaces as a decoded <see cref="ContractRevertException"/>) plus the margins above,
+    /// unless the caller set <c>Gas</c> itself. <paramref name="rpc"/> retries the estimate on transient RPC faults.
+    /// </summary>
+    public static async Task<TransactionInput> PrepareAsync<TFunction>(IWeb3 web3, string contractName, string contract, TFunction fn,
+        string from, BigInteger value, ResiliencePipeline? rpc = null, CancellationToken ct = default)
+        where TFunction : FunctionMessage, new()
+    {
+        fn.FromAddress = from;
+        fn.AmountToSend = value;
+        if (fn.Gas is null)
+        {
+            var handler = web3.Eth.GetContractTransactionHandler<TFunction>();
+            var estimate = await ContractErrors.Decoding(contractName, () => (rpc ?? ResiliencePipeline.Empty)
+                .ExecuteAsync(async _ => await handler.EstimateGasAsync(contract, fn).ConfigureAwait(false), ct).AsTask()).ConfigureAwait(false);
+            fn.Gas = GasLimit(estimate.Value);
+        }
+        var input = fn.CreateTransactionInput(contract);
+        input.Value = new HexBigInteger(value);
+        return input;
+    }
+
+    /// <summary>Sends <paramref name="fn"/> from the web3's account (made by <see cref="PrepareAsync"/>) and waits for the
+    /// receipt; a mined failure (status 0) throws <see cref="InvalidOperationException"/>.</summary>
     public async Task<TransactionReceipt> SendAsync<TFunction>(TFunction fn, CancellationToken ct = default)
         where TFunction : FunctionMessage, new()
     {
-        var handler = Web3.Eth.GetContractTransactionHandler<TFunction>();
-        if (fn.Gas is null)
-        {
-            var estimate = await ContractErrors.Decoding(ContractName, () => handler.EstimateGasAsync(ContractAddress, fn)).ConfigureAwait(false);
-            fn.Gas = GasLimit(estimate.Value);
-        }
-        var receipt = await ContractErrors.Decoding(ContractName, () => handler.SendRequestAndWaitForReceiptAsync(ContractAddress, fn, ct)).ConfigureAwait(false);
+        var from = fn.FromAddress ?? Web3.TransactionManager.Account?.Address
+            ?? throw new InvalidOperationException($"{ContractName}: the web3 instance has no signing account");
+        var input = await PrepareAsync(Web3, ContractName, ContractAddress, fn, from, fn.AmountToSend, ct: ct).ConfigureAwait(false);
+        var receipt = await ContractErrors.Decoding(ContractName,
+            () => Web3.TransactionManager.SendTransactionAndWaitForReceiptAsync(input, ct)).ConfigureAwait(false);
         if (receipt.Status?.Value != 1)
             throw new InvalidOperationException(
                 $"{ContractName}.{typeof(TFunction).GetCustomAttribute<FunctionAttribute>()?.Name} transaction {receipt.TransactionHash} failed (status {receipt.Status?.Value})");

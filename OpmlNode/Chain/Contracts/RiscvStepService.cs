@@ -6,57 +6,8 @@ using Nethereum.Web3;
 
 namespace OpmlNode.Chain.Contracts;
 
-// Hand-written Nethereum typed DTOs for contracts/src/step/RiscvStep.sol (PROTOCOL §4). Keep in sync with the contract;
-// RiscvStepOnChainTests and ContractBindingAbiTests check the selectors against forge's artifact ABI.
-
-/// <summary>Deployment of RiscvStep (no constructor arguments). The bytecode comes from forge's artifact
-/// (<see cref="ContractArtifacts.LoadBytecode"/>), not a compiled-in constant, so it always matches contracts/src.</summary>
-[ContractAbi(ContractNames.RiscvStep)]
-public sealed class RiscvStepDeployment : ContractDeploymentMessage
-{
-    public RiscvStepDeployment() : base("") { }
-    public RiscvStepDeployment(string bytecode) : base(bytecode) { }
-}
-
-/// <summary><c>step(bytes state, bytes proofs) returns (bytes32 postStateHash)</c> (pure).</summary>
-[ContractAbi(ContractNames.RiscvStep)]
-[Function("step", "bytes32")]
-public sealed class StepFunction : FunctionMessage
-{
-    [Parameter("bytes", "state", 1)] public byte[] State { get; set; } = [];
-    [Parameter("bytes", "proofs", 2)] public byte[] Proofs { get; set; } = [];
-}
-
-/// <summary><c>stateHash(bytes state) returns (bytes32)</c> (pure).</summary>
-[ContractAbi(ContractNames.RiscvStep)]
-[Function("stateHash", "bytes32")]
-public sealed class StateHashFunction : FunctionMessage
-{
-    [Parameter("bytes", "state", 1)] public byte[] State { get; set; } = [];
-}
-
-/// <summary>The state is not exactly 170 bytes (§4.1).</summary>
-[Error("BadStateLength")]
-public sealed class BadStateLengthError : IErrorDTO;
-
-/// <summary>The <c>exited</c> byte is not 0, 1 or 2 (§4.1).</summary>
-[Error("BadExitedFlag")]
-public sealed class BadExitedFlagError : IErrorDTO;
-
-/// <summary><c>proofs</c> is not exactly as long as the proofs this step reads (§4.6).</summary>
-[Error("BadProofsLength")]
-public sealed class BadProofsLengthError : IErrorDTO
-{
-    [Parameter("uint256", "expected", 1)] public BigInteger Expected { get; set; }
-    [Parameter("uint256", "got", 2)] public BigInteger Got { get; set; }
-}
-
-/// <summary>A memory proof does not recompute to the state's <c>memRoot</c> (§4.6).</summary>
-[Error("BadMemoryProof")]
-public sealed class BadMemoryProofError : IErrorDTO;
-
 /// <summary>RiscvStep rejected a witness with one of its custom errors (a <see cref="ContractRevertException"/> whose
-/// <see cref="ContractRevertException.Error"/> is one of the four *Error DTOs above).</summary>
+/// <see cref="ContractRevertException.Error"/> is one of RiscvStep's four *Error DTOs).</summary>
 public sealed class RiscvStepRevertException(string errorName, IErrorDTO error, Exception inner)
     : ContractRevertException(errorName, error, ContractNames.RiscvStep, inner);
 
