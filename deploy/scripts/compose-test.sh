@@ -44,7 +44,7 @@ dc down >/dev/null 2>&1 || fail "down"
 dc up -d >/dev/null 2>&1 || fail "up again"
 sleep 25
 for n in submitter verifier liar; do
-  dc logs --no-color $n 2>/dev/null | grep -q 'cursor [0-9]' || fail "$n did not resume from its database (no cursor in its start line)"
+  dc logs --no-color $n 2>/dev/null | grep -q '"Cursor":"[1-9]' || fail "$n did not resume from its database (no cursor in its start line)"
 done
 after="$(nonce submitter) $(nonce verifier) $(nonce liar)"
 [ "$before" = "$after" ] || fail "nonces changed after the restart: $before -> $after"

@@ -36,6 +36,12 @@ if [ -z "$from" ]; then
 else
   cp -a "$from"/. "$opt"/
 fi
+# The contracts' artifacts come from forge (a fresh clone has none yet).
+if [ ! -f contracts/out/DisputeGame.sol/DisputeGame.json ]; then
+  [ -x contracts/node_modules/.bin/forge ] || { echo "install.sh: contracts/out is not built and forge is missing (bash deploy/scripts/install-deps.sh)" >&2; exit 1; }
+  echo "building the contracts (forge build)"
+  (cd contracts && npx --no-install forge build >/dev/null)
+fi
 mkdir -p "$opt/models/mnist" "$opt/docs" "$opt/contracts/out"
 cp models/mnist/mnist.opml "$opt/models/mnist/"
 cp docs/OPERATIONS.md "$opt/docs/" 2>/dev/null || true
