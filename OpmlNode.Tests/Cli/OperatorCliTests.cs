@@ -48,6 +48,28 @@ public class OperatorCliTests
     }
 
     [Fact]
+    public void SettingsFromTheEnvironmentAreNotOverriddenByFlagsLeftOut()
+    {
+        // The systemd units give the roles and the model as OPML_OpmlNode__Node__* variables and no flags at all.
+        var dir = Directory.CreateTempSubdirectory("opml-env-").FullName;
+        var unset = "UNSET_" + Guid.NewGuid().ToString("N");
+        var env = new Dictionary<string, string>
+        {
+            ["OPML_OpmlNode__Node__Verifier"] = "true",
+            ["OPML_OpmlNode__Node__RpcUrl"] = "http://127.0.0.1:1",
+            ["OPML_OpmlNode__Node__KeyEnv"] = unset,
+            ["OPML_OpmlNode__Node__Models__0__ModelId"] = "1",
+            ["OPML_OpmlNode__Node__Models__0__File"] = Repo.Path("models", "mnist", "mnist.opml"),
+        };
+        var (code, _, stderr) = RunWith(dir, env, "run", "--log-format", "text");
+        Assert.Equal(2, code);
+        var errors = stderr.Trim().Split('\n');
+        Assert.DoesNotContain(errors, l => l.Contains("no role"));
+        Assert.Contains(errors, l => l.Contains($"environment variable {unset} is not set"));
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
     public async Task ProbeExitsZeroOnlyWhenTheEndpointAnswers200()
     {
         var port = MetricsScraper.FreePort();

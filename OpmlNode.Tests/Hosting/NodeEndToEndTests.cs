@@ -82,6 +82,12 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.Equal(loss, await net.Tasks.LiabilitiesAsync());
         log.WriteLine($"liar lost at slot {game.Slot}; {game.Moves} moves");
         await AssertMetricsFollowedTheGameAsync(scraper, game);
+        // Nothing secret in any line of a whole dispute: neither node's key, in any case, on stdout or stderr.
+        foreach (var (node, account) in new[] { (liar, 6), (watchdog, 7) })
+        {
+            var all = string.Join('\n', [.. node.Lines, node.Stderr]);
+            Assert.DoesNotContain(Anvil.DevPrivateKeys[account][2..], all, StringComparison.OrdinalIgnoreCase);
+        }
 
         // Once the finalisation is 3 applied ranges deep (past the undo window), the task's traces leave the database.
         bool TracesDeleted(JsonElement e) => e.TryGetProperty("Keys", out _) && e.TryGetProperty("TaskId", out var t) && t.GetUInt64() == (ulong)taskId;

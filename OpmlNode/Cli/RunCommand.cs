@@ -49,7 +49,8 @@ internal static class RunCommand
         cmd.SetAction(async (p, ct) =>
         {
             var o = new Dictionary<string, string?>();
-            void Set(string key, object? value) { if (value is not null) o[$"{NodeRunOptions.Section}:{key}"] = value is bool b ? (b ? "true" : null) : value.ToString(); }
+            // An option not given adds nothing (a flag not given is not "false"): the environment and appsettings keep their say.
+            void Set(string key, object? value) { if (value is not null and not false) o[$"{NodeRunOptions.Section}:{key}"] = value is true ? "true" : value.ToString(); }
             Set(nameof(NodeRunOptions.RpcUrl), p.GetValue(rpc));
             Set(nameof(NodeRunOptions.KeyFile), p.GetValue(keyFile));
             Set(nameof(NodeRunOptions.KeyEnv), p.GetValue(keyEnv));

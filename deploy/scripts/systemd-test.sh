@@ -33,6 +33,9 @@ key=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 x bash -c "echo 0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 > /root/deployer.key && cd /root && \
   opml-node deploy --rpc http://127.0.0.1:8545 --key-file deployer.key --contracts /opt/opml-node/contracts --out /etc/opml-node/deployment.json --window 8 >/dev/null && \
   opml-node model register /opt/opml-node/models/mnist/mnist.opml --rpc http://127.0.0.1:8545 --key-file deployer.key --deployment /etc/opml-node/deployment.json >/dev/null" || fail "deploy"
+# Docker gives this container no user namespaces of its own (`unshare -U` fails in it, works on the host), so the one
+# directive it cannot honour, PrivateUsers=, is switched off by a drop-in; everything else runs as shipped.
+x bash -c "mkdir -p /etc/systemd/system/opml-node@node.service.d && printf '[Service]\nPrivateUsers=no\n' > /etc/systemd/system/opml-node@node.service.d/container.conf && systemctl daemon-reload"
 x bash -c "umask 077; echo $key > /etc/opml-node/node.key; sed -e 's/Submitter=false/Submitter=true/' /etc/opml-node/node.env.example > /etc/opml-node/node.env; chmod 0644 /etc/opml-node/deployment.json"
 t0=$(date +%s)
 x systemctl start opml-node@node.service || fail "start (READY not sent?)"
