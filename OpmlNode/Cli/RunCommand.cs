@@ -95,7 +95,7 @@ internal static class RunCommand
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddEnvironmentVariables("OPML_").AddInMemoryCollection(overrides);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddSystemd();
+        builder.Services.AddSystemdNotify();
         builder.Services.AddOpmlOptions(builder.Configuration).AddOpmlLogging(builder.Configuration).AddOpmlMetrics().AddOpmlStorage().AddOpmlChain().AddOpmlServices(builder.Configuration);
         using var host = builder.Build();
         try

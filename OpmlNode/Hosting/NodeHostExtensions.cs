@@ -84,6 +84,22 @@ public static class NodeHostExtensions
         return services;
     }
 
+    /// <summary>
+    /// systemd's notify protocol (READY=1, STOPPING=1, WATCHDOG=1) whenever systemd gave the process a NOTIFY_SOCKET.
+    /// AddSystemd() alone decides by reading /proc/&lt;ppid&gt;/comm, which the shipped unit hides (ProtectProc=invisible,
+    /// DynamicUser): the node would never send READY and the start would time out.
+    /// </summary>
+    public static IServiceCollection AddSystemdNotify(this IServiceCollection services)
+    {
+        services.AddSystemd();
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")))
+        {
+            services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+            services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
+        return services;
+    }
+
     /// <summary>One background service per concern; submitter and verifier per the configured roles.</summary>
     public static IServiceCollection AddOpmlServices(this IServiceCollection services, IConfiguration config)
     {

@@ -64,7 +64,7 @@ x bash -c "mkdir -p /etc/systemd/system/opml-node@node.service.d && printf '[Ser
   sed -i 's/^OPML_ARGS=.*/OPML_ARGS=--hang-after-ticks 30/' /etc/opml-node/node.env && systemctl daemon-reload"
 x systemctl start opml-node@node.service || fail "start with a hanging loop"
 before=$(x systemctl show -p NRestarts --value opml-node@node.service)
-for _ in $(seq 60); do
+for _ in $(seq 120); do
   [ "$(x systemctl show -p NRestarts --value opml-node@node.service)" -gt "$before" ] && break; sleep 1
 done
 [ "$(x systemctl show -p NRestarts --value opml-node@node.service)" -gt "$before" ] || fail "the watchdog did not restart the hung node"
