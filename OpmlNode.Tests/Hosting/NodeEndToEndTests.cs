@@ -65,7 +65,9 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         var taskId = await RequestAsync(net, 2);
         await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
         var data = Path.Combine(_dir, "watchdog-data");
-        var watchdog = Start("watchdog", 7, net, "--submitter", "--verifier", "--data", data, "--undo-ranges", "3");
+        var port = MetricsScraper.FreePort();
+        var watchdog = Start("watchdog", 7, net, "--submitter", "--verifier", "--data", data, "--undo-ranges", "3", "--metrics-port", port.ToString());
+        await using var scraper = new MetricsScraper(port, TimeSpan.FromMilliseconds(250));
         var final = await WaitFinalAsync(net, taskId);
         Assert.Equal(Address(7), final.Submitter, StringComparer.OrdinalIgnoreCase);
         var first = await net.Tasks.GetSubmissionAsync(1);
@@ -79,6 +81,13 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.Equal(loss, await net.Tasks.CreditsAsync(DeployParameters.BurnAddress));
         Assert.Equal(loss, await net.Tasks.LiabilitiesAsync());
         log.WriteLine($"liar lost at slot {game.Slot}; {game.Moves} moves");
+        await AssertMetricsFollowedTheGameAsync(scraper, game);
+        // Nothing secret in any line of a whole dispute: neither node's key, in any case, on stdout or stderr.
+        foreach (var (node, account) in new[] { (liar, 6), (watchdog, 7) })
+        {
+            var all = string.Join('\n', [.. node.Lines, node.Stderr]);
+            Assert.DoesNotContain(Anvil.DevPrivateKeys[account][2..], all, StringComparison.OrdinalIgnoreCase);
+        }
 
         // Once the finalisation is 3 applied ranges deep (past the undo window), the task's traces leave the database.
         bool TracesDeleted(JsonElement e) => e.TryGetProperty("Keys", out _) && e.TryGetProperty("TaskId", out var t) && t.GetUInt64() == (ulong)taskId;
@@ -273,6 +282,36 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         Assert.Equal(0, node.Terminate(TimeSpan.FromSeconds(30)));
         Assert.Contains("STOPPING=1", await stopping);
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>The watchdog's /metrics as the game went: one open game with its clock counting, then won; the lie
+    /// disagreed with; its own result submitted and final; caught up; the probes answer.</summary>
+    private async Task AssertMetricsFollowedTheGameAsync(MetricsScraper scraper, GameInfo game)
+    {
+        await WaitAsync(async () => (await scraper.ScrapeAsync())["opml_games_open"] == 0 && (await scraper.ScrapeAsync())["opml_tasks_finalized"] >= 1, "the metrics see the game over");
+        var samples = scraper.Samples;
+        log.WriteLine($"{samples.Count} scrapes");
+        var during = samples.Where(s => s["opml_games_open"] == 1).ToList();
+        Assert.NotEmpty(during);
+        var clocks = during.Select(s => s["opml_game_clock_min_seconds"]).Where(double.IsFinite).ToList();
+        Assert.NotEmpty(clocks);
+        Assert.All(clocks, c => Assert.InRange(c, -(double)Params.Extension, Params.ClockBudget + Params.Extension * 4.0));
+        Assert.True(samples.First()["opml_games_won"] == 0 && double.IsNaN(samples.First()["opml_game_clock_min_seconds"]) || samples.First()["opml_games_open"] == 1,
+            "the first scrape is before the game or during it");
+        var end = await scraper.ScrapeAsync();
+        Assert.Equal((1, 0, 0, 1), (end["opml_games_won"], end["opml_games_lost"], end["opml_games_open"], end["opml_submissions_disagreed"]));
+        Assert.True(double.IsNaN(end["opml_game_clock_min_seconds"]));
+        Assert.True(end["opml_submissions_verified_total"] >= 1 && end["opml_tasks_submitted"] >= 1 && end["opml_tasks_seen"] >= 1);
+        Assert.InRange(end["opml_head_lag_blocks"], 0, 2);
+        Assert.True(end["opml_compute_seconds_total{kind=\"graph\"}"] > 0 && end["opml_compute_seconds_total{kind=\"move\"}"] > 0);
+        Assert.Equal((double)(Params.SubmitterBond + Params.ChallengerBond), end["opml_bonds_needed_wei"]);
+        Assert.True(end["opml_wallet_balance_wei"] > 1e18, "the wallet balance (anvil's 10,000 ETH less gas)");
+        Assert.Equal(0, end["opml_rpc_circuit_state"]);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await scraper.GetAsync("/healthz")).Status);
+        var ready = await scraper.GetAsync("/readyz");
+        Assert.True(ready.Status == System.Net.HttpStatusCode.OK, ready.Body);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await scraper.GetAsync("/nope")).Status);
+        Assert.True(game.Moves > 0);
     }
 
     private static async Task<string> ReceiveAsync(Socket socket, TimeSpan timeout)

@@ -7,11 +7,14 @@ internal static class OpmlNodeCli
 {
     public static (int Code, string Out, string Err) Run(params string[] args) => RunIn(null, args);
 
-    public static (int Code, string Out, string Err) RunIn(string? workingDirectory, params string[] args)
+    public static (int Code, string Out, string Err) RunIn(string? workingDirectory, params string[] args) => RunWith(workingDirectory, null, args);
+
+    public static (int Code, string Out, string Err) RunWith(string? workingDirectory, IDictionary<string, string>? env, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "opml-node.dll");
         var psi = new ProcessStartInfo("dotnet", ["exec", dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

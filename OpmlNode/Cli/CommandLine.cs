@@ -28,6 +28,8 @@ public static class CommandLine
         root.Subcommands.Add(RequestCommand.Build(options));
         root.Subcommands.Add(ReclaimCommand.Build(options));
         root.Subcommands.Add(StatusCommand.Build(options));
+        root.Subcommands.Add(ProbeCommand.Build());
+        foreach (var v in root.Options.OfType<VersionOption>()) v.Action = new VersionAction();
         ApplyConventions(root);
         return root;
     }

@@ -36,16 +36,21 @@ internal static class RunCommand
         var lieStep = new Option<string?>("--lie-step") { Description = "Fault injection: as submitter, slot G wrong and its VM trace wrong from step I.", HelpName = "G:I" };
         var challengeCorrect = new Option<bool>("--challenge-correct") { Description = "Fault injection: as verifier, challenge correct results too." };
         var silent = new Option<int?>("--silent-after-move") { Description = "Fault injection: stop playing games after M moves (the clock then decides).", HelpName = "M" };
+        var metricsPort = new Option<int?>("--metrics-port") { Description = "Serve Prometheus /metrics, /healthz and /readyz on this port (default off).", HelpName = "PORT" };
+        var metricsHost = new Option<string?>("--metrics-host") { Description = "Host the metrics endpoint listens on: localhost (default) or * (all interfaces, in a container).", HelpName = "HOST" };
+        var logFormat = new Option<string?>("--log-format") { Description = "json (default: one compact JSON object per line) or text (for people).", HelpName = "json|text" };
+        var hang = new Option<int?>("--hang-after-ticks") { Description = "Fault injection: the chain watcher's loop hangs after N ticks (tests the systemd watchdog).", HelpName = "N" };
         var seed = new Option<int?>("--seed") { Description = "Seed of random fault injection (logged).", HelpName = "SEED" };
         var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
-            $"Logs are JSON lines on stdout. Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
+            $"Logs are JSON lines on stdout (--log-format text for people). Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
         {
-            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, lieSlot, lieStep, challengeCorrect, silent, seed,
+            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, lieSlot, lieStep, challengeCorrect, silent, hang, seed,
         };
         cmd.SetAction(async (p, ct) =>
         {
             var o = new Dictionary<string, string?>();
-            void Set(string key, object? value) { if (value is not null) o[$"{NodeRunOptions.Section}:{key}"] = value is bool b ? (b ? "true" : null) : value.ToString(); }
+            // An option not given adds nothing (a flag not given is not "false"): the environment and appsettings keep their say.
+            void Set(string key, object? value) { if (value is not null and not false) o[$"{NodeRunOptions.Section}:{key}"] = value is true ? "true" : value.ToString(); }
             Set(nameof(NodeRunOptions.RpcUrl), p.GetValue(rpc));
             Set(nameof(NodeRunOptions.KeyFile), p.GetValue(keyFile));
             Set(nameof(NodeRunOptions.KeyEnv), p.GetValue(keyEnv));
@@ -59,6 +64,10 @@ internal static class RunCommand
             Set(nameof(NodeRunOptions.CheckpointEveryPasses), p.GetValue(checkpointEvery));
             Set(nameof(NodeRunOptions.UndoRanges), p.GetValue(undoRanges));
             Set(nameof(NodeRunOptions.LogFile), p.GetValue(logFile));
+            Set(nameof(NodeRunOptions.MetricsPort), p.GetValue(metricsPort));
+            Set(nameof(NodeRunOptions.MetricsHost), p.GetValue(metricsHost));
+            Set(nameof(NodeRunOptions.LogFormat), p.GetValue(logFormat));
+            Set("Faults:HangAfterTicks", p.GetValue(hang));
             Set("Faults:LieSlot", p.GetValue(lieSlot));
             Set("Faults:LieStep", p.GetValue(lieStep));
             Set("Faults:ChallengeCorrect", p.GetValue(challengeCorrect));
@@ -80,10 +89,14 @@ internal static class RunCommand
     private static async Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken ct)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = false });
-        builder.Configuration.AddEnvironmentVariables("OPML_").AddInMemoryCollection(overrides);
+        // appsettings.json beside the executable (an installed node's defaults), then the working directory's, the
+        // OPML_ environment, the options: each later source wins.
+        builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+            .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+            .AddEnvironmentVariables("OPML_").AddInMemoryCollection(overrides);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddSystemd();
-        builder.Services.AddOpmlOptions(builder.Configuration).AddOpmlLogging(builder.Configuration).AddOpmlStorage().AddOpmlChain().AddOpmlServices(builder.Configuration);
+        builder.Services.AddSystemdNotify();
+        builder.Services.AddOpmlOptions(builder.Configuration).AddOpmlLogging(builder.Configuration).AddOpmlMetrics().AddOpmlStorage().AddOpmlChain().AddOpmlServices(builder.Configuration);
         using var host = builder.Build();
         try
         {

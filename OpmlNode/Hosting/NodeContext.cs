@@ -6,6 +6,7 @@ using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Dispute;
 using OpmlNode.Dispute.Storage;
+using OpmlNode.Hosting.Metrics;
 using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Models;
 using Polly;
@@ -38,8 +39,9 @@ public sealed class NodeContext : IDisposable
     private readonly record struct TaskKey(ulong TaskId, ulong ModelId, uint Passes, string InputRoot);
     private readonly ILogger _log;
 
-    public NodeContext(NodeRunOptions options, NodeStore store, IReadOnlyDictionary<ulong, ServedModelRuntime> models, ILogger<NodeContext> log)
+    public NodeContext(NodeRunOptions options, NodeStore store, IReadOnlyDictionary<ulong, ServedModelRuntime> models, NodeMetrics metrics, ILogger<NodeContext> log)
     {
+        Metrics = metrics;
         Options = options;
         Store = store;
         Models = models;
@@ -48,7 +50,8 @@ public sealed class NodeContext : IDisposable
         var key = SigningKey.Load(options.KeyFile, options.KeyEnv);
         Web3 = new Web3(new Account(key, Deployment.ChainId), options.RpcUrl);
         Address = Web3.TransactionManager.Account.Address;
-        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(10));
+        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(10), metrics: metrics);
+        metrics.Attach(store, Address);
         Tasks = new OpmlTasksService(Web3, Deployment.Tasks);
         Game = new DisputeGameService(Web3, Deployment.Game);
         Vm = VmBackend.Embedded();
@@ -56,6 +59,7 @@ public sealed class NodeContext : IDisposable
     }
 
     public NodeRunOptions Options { get; }
+    public NodeMetrics Metrics { get; }
     public NodeStore Store { get; }
     public IReadOnlyDictionary<ulong, ServedModelRuntime> Models { get; }
     public DeployedContracts Deployment { get; }
@@ -80,7 +84,7 @@ public sealed class NodeContext : IDisposable
             var key = new TaskKey(task.TaskId, task.ModelId, task.Passes, task.InputRoot);
             if (_parties.TryGetValue((key, lying), out var p)) return p;
             var dt = DisputeTaskOf(key, task);
-            bool stored = dt.HonestGraph.FromStore;
+            bool stored = Metrics.Time("graph", () => dt.HonestGraph.FromStore);
             if (!lying) _log.LogInformation("Task {TaskId}: graph trace of {Slots} slots {TraceSource}", task.TaskId, dt.HonestGraph.Length, stored ? "read from the database" : "computed and stored");
             p = dt.Party(lying ? Lie(task, dt) : null);
             _parties[(key, lying)] = p;

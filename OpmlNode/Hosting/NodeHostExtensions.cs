@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpmlNode.Dispute;
+using OpmlNode.Hosting.Metrics;
 using OpmlNode.Hosting.Services;
 using OpmlNode.Inference.Models;
 using OpmlNode.Storage;
@@ -23,16 +26,27 @@ public static class NodeHostExtensions
         return services;
     }
 
-    /// <summary>Serilog: compact JSON, one object per line, on stdout (and a file when configured); task and game ids as properties.</summary>
+    /// <summary>
+    /// Serilog: compact JSON, one object per line, on stdout (<c>--log-format text</c> for people) and in a file when
+    /// configured; task, submission and game ids as properties; levels per namespace from the <c>Serilog:MinimumLevel</c>
+    /// section of appsettings.json (default Information, Microsoft and System.Net.Http at Warning). The host's own failure
+    /// events carry the error's message, never its stack trace (<see cref="Logging.NoTraceFormatter"/>).
+    /// </summary>
     public static IServiceCollection AddOpmlLogging(this IServiceCollection services, IConfiguration config)
     {
         var logFile = config[$"{NodeRunOptions.Section}:LogFile"];
+        var text = string.Equals(config[$"{NodeRunOptions.Section}:LogFormat"], "text", StringComparison.OrdinalIgnoreCase);
         services.AddSerilog((_, lc) =>
         {
             lc.MinimumLevel.Information().MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
               .MinimumLevel.Override("System.Net.Http", Serilog.Events.LogEventLevel.Warning)
-              .Enrich.FromLogContext().WriteTo.Console(new CompactJsonFormatter());
-            if (!string.IsNullOrEmpty(logFile)) lc.WriteTo.File(new CompactJsonFormatter(), logFile);
+              .ReadFrom.Configuration(config)
+              .Enrich.FromLogContext();
+            var json = new Logging.NoTraceFormatter(new CompactJsonFormatter());
+            if (text) lc.WriteTo.Console(new Logging.NoTraceFormatter(new Serilog.Formatting.Display.MessageTemplateTextFormatter(
+                "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}")));
+            else lc.WriteTo.Console(json);
+            if (!string.IsNullOrEmpty(logFile)) lc.WriteTo.File(json, logFile);
         });
         return services;
     }
@@ -60,7 +74,7 @@ public static class NodeHostExtensions
             });
         });
         services.AddSingleton(sp => new NodeContext(sp.GetRequiredService<IOptions<NodeRunOptions>>().Value, sp.GetRequiredService<NodeStore>(),
-            sp.GetRequiredService<IReadOnlyDictionary<ulong, ServedModelRuntime>>(), sp.GetRequiredService<ILogger<NodeContext>>()));
+            sp.GetRequiredService<IReadOnlyDictionary<ulong, ServedModelRuntime>>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<ILogger<NodeContext>>()));
         services.AddSingleton(sp =>
         {
             var node = sp.GetRequiredService<NodeContext>();
@@ -70,15 +84,41 @@ public static class NodeHostExtensions
         return services;
     }
 
+    /// <summary>
+    /// systemd's notify protocol (READY=1, STOPPING=1, WATCHDOG=1) whenever systemd gave the process a NOTIFY_SOCKET.
+    /// AddSystemd() alone decides by reading /proc/&lt;ppid&gt;/comm, which the shipped unit hides (ProtectProc=invisible,
+    /// DynamicUser): the node would never send READY and the start would time out.
+    /// </summary>
+    public static IServiceCollection AddSystemdNotify(this IServiceCollection services)
+    {
+        services.AddSystemd();
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NOTIFY_SOCKET")))
+        {
+            services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
+            services.AddSingleton<IHostLifetime, SystemdLifetime>();
+        }
+        return services;
+    }
+
     /// <summary>One background service per concern; submitter and verifier per the configured roles.</summary>
     public static IServiceCollection AddOpmlServices(this IServiceCollection services, IConfiguration config)
     {
         var section = config.GetSection(NodeRunOptions.Section);
+        // AddSystemd registers the notifier only under systemd; elsewhere one whose IsEnabled is false (no NOTIFY_SOCKET).
+        services.TryAddSingleton<ISystemdNotifier, SystemdNotifier>();
         services.AddHostedService<ChainWatcherService>();
         if (section.GetValue<bool>(nameof(NodeRunOptions.Submitter))) services.AddHostedService<SubmitterService>();
         if (section.GetValue<bool>(nameof(NodeRunOptions.Verifier))) services.AddHostedService<VerifierService>();
         services.AddHostedService<DisputePlayerService>();
         services.AddHostedService<FinalizerService>();
+        return services;
+    }
+
+    /// <summary>The Prometheus registry the services write to, and its HTTP endpoint when <c>--metrics-port</c> is set.</summary>
+    public static IServiceCollection AddOpmlMetrics(this IServiceCollection services)
+    {
+        services.AddSingleton<NodeMetrics>();
+        services.AddHostedService<MetricsEndpoint>();
         return services;
     }
 }

@@ -59,6 +59,15 @@ public sealed class NodeRunOptions
     /// <summary>Also write the JSON log lines to this file.</summary>
     public string? LogFile { get; set; }
 
+    /// <summary>TCP port of the Prometheus endpoint (/metrics, /healthz, /readyz); 0 (the default): off.</summary>
+    public int MetricsPort { get; set; }
+
+    /// <summary>Host the metrics endpoint listens on: localhost (default) or * for every interface (in a container).</summary>
+    public string MetricsHost { get; set; } = "localhost";
+
+    /// <summary>Log line format on stdout: json (default, one compact JSON object per line) or text (for people).</summary>
+    public string LogFormat { get; set; } = "json";
+
     public FaultOptions Faults { get; set; } = new();
 }
 
@@ -85,5 +94,8 @@ public sealed class FaultOptions
 
     public int Seed { get; set; } = 1;
 
-    public bool Any => LieSlot is not null || LieStep is not null || ChallengeCorrect || SilentAfterMove is not null;
+    /// <summary>Stop the chain watcher's loop (hang, not crash) after this many ticks: tests the systemd watchdog.</summary>
+    public int? HangAfterTicks { get; set; }
+
+    public bool Any => LieSlot is not null || LieStep is not null || ChallengeCorrect || SilentAfterMove is not null || HangAfterTicks is not null;
 }

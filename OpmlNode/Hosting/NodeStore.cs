@@ -20,6 +20,8 @@ public sealed record SubmissionRecord(ulong SubmissionId, string Submitter, stri
 public sealed record GameRecord(ulong GameId, ulong TaskId, ulong SubmissionId, string Submitter, string Challenger)
 {
     public bool Over { get; init; }
+    /// <summary>Whether this node won (null: not resolved, or cancelled).</summary>
+    public bool? Won { get; init; }
     /// <summary>Game moves this node has sent (for --silent-after-move).</summary>
     public int MovesSent { get; init; }
 }

@@ -1,4 +1,5 @@
 using Nethereum.JsonRpc.Client;
+using OpmlNode.Hosting.Metrics;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -13,7 +14,9 @@ namespace OpmlNode.Hosting;
 /// </summary>
 public static class RpcResilience
 {
-    public static ResiliencePipeline Create(TimeSpan attemptTimeout, int retries = 6) =>
+    /// <summary>The pipeline; with <paramref name="metrics"/>, every failed attempt counts as an RPC error and the breaker's
+    /// state is published.</summary>
+    public static ResiliencePipeline Create(TimeSpan attemptTimeout, int retries = 6, NodeMetrics? metrics = null) =>
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -24,6 +27,7 @@ public static class RpcResilience
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
                 MaxDelay = TimeSpan.FromSeconds(5),
+                OnRetry = _ => { metrics?.RpcErrors.Inc(); return ValueTask.CompletedTask; },
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -32,6 +36,9 @@ public static class RpcResilience
                 MinimumThroughput = 8,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = TimeSpan.FromSeconds(5),
+                OnOpened = _ => { metrics?.CircuitState.Set(1); return ValueTask.CompletedTask; },
+                OnHalfOpened = _ => { metrics?.CircuitState.Set(0.5); return ValueTask.CompletedTask; },
+                OnClosed = _ => { metrics?.CircuitState.Set(0); return ValueTask.CompletedTask; },
             })
             .AddTimeout(attemptTimeout)
             .Build();

@@ -2,7 +2,9 @@
 # Installs what the build, the tests and the demo need and is missing; safe to run again.
 # Debian packages: clang-14 + lld-14 (guest builds), qemu-user (reference RISC-V emulator), python3 (ISA check),
 # libonnx-testdata (ONNX node tests with expected outputs, for the ONNX importer tests),
-# libgomp1 (OpenMP runtime of llama.cpp's CPU library in NuGet LLamaSharp.Backend.Cpu: the GGUF import tests' reference).
+# libgomp1 (OpenMP runtime of llama.cpp's CPU library in NuGet LLamaSharp.Backend.Cpu: the GGUF import tests' reference),
+# prometheus (promtool checks deploy/prometheus/alerts.yml), systemd (systemd-analyze checks the units).
+# The container tests install docker.io, docker-compose and debootstrap themselves (deploy/scripts/docker-env.sh).
 # npm: forge, anvil and solc for contracts/ (pinned by contracts/package-lock.json).
 # Data: the MNIST digits (OpenCV's digits.png from Debian's opencv-doc) for `model train-mnist` and the Mnist tests.
 set -euo pipefail
@@ -16,6 +18,8 @@ command -v qemu-riscv32 >/dev/null || missing+=(qemu-user)
 command -v python3 >/dev/null || missing+=(python3)
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -d /usr/share/libonnx-testdata/data/node ] || missing+=(libonnx-testdata)
+command -v promtool >/dev/null || missing+=(prometheus)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1 ' || missing+=(libgomp1)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"

@@ -30,6 +30,14 @@ if dotnet format whitespace OpmlNode.sln --verify-no-changes; then passed=$((pas
 echo "== build"
 if ! dotnet build OpmlNode.sln -c Release -nologo -v q; then echo "0 passed, 1 failed"; exit 1; fi
 
+echo "== deployment checks (install.sh tree, systemd-analyze verify + security <= 3.0, promtool check/test rules)"
+tree=$(mktemp -d)
+if bash deploy/scripts/install.sh --root "$tree" --from OpmlNode/bin/Release/net10.0 >/dev/null && bash deploy/scripts/check-units.sh "$tree"; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); fi
+rm -rf "$tree"
+if promtool check rules deploy/prometheus/alerts.yml && promtool test rules deploy/prometheus/alerts.test.yml; then
+  passed=$((passed + 1)); else failed=$((failed + 1)); fi
+
 echo "== witness fixture for the Solidity replay"
 fixture=contracts/test/fixtures/witnesses.bin
 mkdir -p contracts/test/fixtures
@@ -94,6 +102,19 @@ if [ -n "$line" ]; then
 else
   failed=$((failed + 1))
 fi
+
+# The container tests last (they start dockerd and build images): each prints "passed", "FAILED: why" or "skipped: why".
+for t in compose systemd; do
+  echo "== $t test (deploy/scripts/$t-test.sh)"
+  t0=$(date +%s)
+  out=$(timeout 1500 bash deploy/scripts/$t-test.sh 2>&1); echo "$out" | tail -40
+  echo "($t test: $(( $(date +%s) - t0 )) s)"
+  case "$(echo "$out" | grep -E "^$t test: " | tail -1)" in
+    "$t test: passed"*) passed=$((passed + 1)) ;;
+    "$t test: skipped"*) ;;
+    *) failed=$((failed + 1)) ;;
+  esac
+done
 
 rm -rf "$log"
 echo "$passed passed, $failed failed"

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
@@ -15,14 +16,45 @@ namespace OpmlNode.Hosting.Services;
 /// of confirmations are read; a reorganisation that replaces applied blocks anyway is detected by their hashes and undone
 /// (records restored from the undo entries, the blocks read again).
 /// </summary>
-public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, ILogger<ChainWatcherService> log) : PollingService(node, log)
+public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, ISystemdNotifier systemd, ILogger<ChainWatcherService> log) : PollingService(node, log)
 {
     private const ulong MaxRange = 2_000;
 
+    /// <summary>The wallet balance is read at most this often (seconds).</summary>
+    private const int BalanceEverySeconds = 10;
+
+    private long _ticks, _balanceReadAt;
+
+    /// <summary>
+    /// The node's main loop: every tick, done or failed, tells systemd's watchdog the node is alive (WATCHDOG=1; the unit's
+    /// WatchdogSec restarts a node whose loop hangs). A tick is bounded by the RPC pipeline's timeouts and retries.
+    /// </summary>
+    protected override void AfterTick(bool ok)
+    {
+        if (ok) Node.Metrics.LastWatcherTick.Set(DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        // sd_watchdog_enabled(3): systemd sets WATCHDOG_USEC when the unit has WatchdogSec; ping at a quarter of it.
+        if (!systemd.IsEnabled || WatchdogMs is not { } every) return;
+        var now = Environment.TickCount64;
+        if (_pingedAt != 0 && now - _pingedAt < every / 4) return;
+        _pingedAt = now;
+        systemd.Notify(new ServiceState("WATCHDOG=1"));
+    }
+
+    private long _pingedAt;
+
+    private static readonly long? WatchdogMs =
+        long.TryParse(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), out var us) && us > 0 ? us / 1000 : null;
+
     protected override async Task TickAsync(CancellationToken ct)
     {
+        if (Node.Options.Faults.HangAfterTicks is { } hang && ++_ticks > hang)
+        {
+            Log.LogWarning("Fault injection: the chain watcher's loop hangs now (after {Ticks} ticks)", hang);
+            await Task.Delay(Timeout.Infinite, ct);
+        }
         await UndoReorganisationAsync(ct);
         var head = (ulong)(await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
+        Lag(head);
         if (head < (ulong)Node.Options.Confirmations) return;
         ulong safe = head - (ulong)Node.Options.Confirmations;
         ulong from = Node.Store.Cursor is { } c ? c + 1 : 0;
@@ -31,7 +63,21 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
             ulong to = Math.Min(safe, from + MaxRange - 1);
             await ApplyAsync(from, to, ct);
             from = to + 1;
+            Lag(head);
         }
+        await ReadBalanceAsync(ct);
+    }
+
+    private void Lag(ulong head) => Node.Metrics.HeadLagBlocks.Set(Node.Store.Cursor is { } c ? (double)head - c : head + 1);
+
+    private async Task ReadBalanceAsync(CancellationToken ct)
+    {
+        var now = Environment.TickCount64;
+        if (_balanceReadAt != 0 && now - _balanceReadAt < BalanceEverySeconds * 1000) return;
+        _balanceReadAt = now;
+        var balance = await Node.Read(() => Node.Web3.Eth.GetBalance.SendRequestAsync(Node.Address), ct);
+        Node.Metrics.Set(Node.Metrics.WalletWei, balance.Value);
+        Node.Metrics.Set(Node.Metrics.BondsNeededWei, (Node.Options.Submitter ? Node.SubmitterBond : 0) + (Node.Options.Verifier ? Node.ChallengerBond : 0));
     }
 
     /// <summary>

@@ -27,8 +27,11 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
 
     private ulong? _extension;
 
+    private double _minClock;
+
     protected override async Task TickAsync(CancellationToken ct)
     {
+        _minClock = double.NaN;
         foreach (var g in Node.Store.Games().Where(g => !g.Over))
         {
             var task = Node.Store.Task(g.TaskId);
@@ -36,6 +39,16 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = g.TaskId, ["GameId"] = g.GameId });
             await PlayAsync(g, task, ct);
         }
+        Node.Metrics.ClockMinSeconds.Set(_minClock);
+    }
+
+    /// <summary>This side's time left in a game as read now: to the deadline when it is to move, its banked clock otherwise.</summary>
+    private async Task NoteClockAsync(ChainGameView view, Role role, ulong gameId, CancellationToken ct)
+    {
+        double left = view.ToMove == role
+            ? (double)(long)(await Node.Read(() => Node.Game.DeadlineAsync(gameId), ct)) - (long)await Node.NowAsync(ct)
+            : role == Role.Submitter ? view.Info.SubmitterClock : view.Info.ChallengerClock;
+        _minClock = double.IsNaN(_minClock) ? left : Math.Min(_minClock, left);
     }
 
     private async Task PlayAsync(GameRecord g, TaskRecord task, CancellationToken ct)
@@ -48,7 +61,14 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
         for (int sent = 0; sent <= MaxTransactionsPerTurn; sent++)
         {
             var view = await Node.Read(() => player.ReadAsync(g.GameId, ct), ct);
-            if (view.Phase == GamePhase.Resolved) { Node.Store.Put(g with { Over = true }); return; }
+            if (view.Phase == GamePhase.Resolved)
+            {
+                var won = view.Info.Winner == (role == Role.Submitter ? Side.Submitter : Side.Challenger);
+                Log.LogInformation("Game {GameId}: over; this node ({Role}) {Outcome}", g.GameId, role, won ? "won" : "lost");
+                Node.Store.Put(g with { Over = true, Won = won });
+                return;
+            }
+            if (sent == 0) await NoteClockAsync(view, role, g.GameId, ct);
             if (view.ToMove != role)
             {
                 if (sent == 0 && view.ToMove is not null) await ClaimTimeoutAsync(g, view, ct);
@@ -57,7 +77,7 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             if (Node.Options.Faults.SilentAfterMove is { } m && g.MovesSent >= m) return;
             var action = $"game:{g.GameId}:turn:{view.Turn}";
             if (tx.Sent(action)) return;
-            var move = Solver.NextMove(view, role, party);
+            var move = Node.Metrics.Time("move", () => Solver.NextMove(view, role, party));
             if (move is null) return;
             await WarnIfLowAsync(g, role, ClockRules.TransactionsDue(view), ct);
             Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn})", g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn);

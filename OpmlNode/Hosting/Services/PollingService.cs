@@ -16,14 +16,19 @@ public abstract class PollingService(NodeContext node, ILogger log) : Background
 
     protected abstract Task TickAsync(CancellationToken ct);
 
+    /// <summary>After every tick, whether it succeeded or not (the loop is alive).</summary>
+    protected virtual void AfterTick(bool ok) { }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            try { await TickAsync(stoppingToken); }
+            bool ok = false;
+            try { await TickAsync(stoppingToken); ok = true; }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
             catch (ContractRevertException e) { Log.LogWarning("{Service}: the contract refused: {Error}", GetType().Name, e.Message); }
             catch (Exception e) { Log.LogWarning("{Service}: {Error}; retrying", GetType().Name, e.Message); }
+            AfterTick(ok);
             try { await Task.Delay(Node.Options.PollMilliseconds, stoppingToken); }
             catch (OperationCanceledException) { break; }
         }

@@ -12,6 +12,7 @@ namespace OpmlNode.Hosting.Services;
 public sealed class VerifierService(NodeContext node, TransactionSender tx, ILogger<VerifierService> log) : PollingService(node, log)
 {
     private readonly HashSet<ulong> _missed = []; // submissions already reported as missed (one warning each, not one per tick)
+    private readonly HashSet<ulong> _compared = []; // submissions already counted as verified
 
     protected override async Task TickAsync(CancellationToken ct)
     {
@@ -22,7 +23,9 @@ public sealed class VerifierService(NodeContext node, TransactionSender tx, ILog
                 var action = $"challenge:{s.SubmissionId}";
                 if (tx.Sent(action)) continue;
                 var me = Node.Party(t, lying: Node.Options.Faults.ChallengeCorrect);
-                if (!Solver.Disputes(me, Hash256.FromHex(s.FinalRoot))) continue;
+                var disputes = Solver.Disputes(me, Hash256.FromHex(s.FinalRoot));
+                if (_compared.Add(s.SubmissionId)) Node.Metrics.Verified.Inc();
+                if (!disputes) continue;
                 now ??= await Node.ChainTimeAsync(ct);
                 using var scope = Log.BeginScope(new Dictionary<string, object> { ["TaskId"] = t.TaskId, ["SubmissionId"] = s.SubmissionId });
                 if (now >= s.ChallengeDeadline)

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The compose stack end to end (run by deploy/scripts/test.sh; prints "compose test: passed|FAILED|skipped: why"):
+# builds the image on an offline Debian base, brings up docker-compose.yml with the liar, requests a task, waits until
+# the liar's submission is rejected and the honest result is final; then `down` and `up` again and checks that every
+# node resumed from its volume without sending any transaction (nonces unchanged) while the chain came back from its
+# state file.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. deploy/scripts/docker-env.sh
+docker_ready || { echo "compose test: $(docker_ready 2>&1 | tail -1)"; exit 0; }
+local_base debian-local:bookworm || { echo "compose test: FAILED (no base image)"; exit 1; }
+started=$(date +%s)
+project=opmltest
+export OPML_RPC_PORT=${OPML_RPC_PORT:-18545} OPML_IMAGE=opml-node:test
+rpc=http://127.0.0.1:$OPML_RPC_PORT
+dc() { docker-compose -p $project --profile liar "$@"; }
+fail() { echo "compose test: FAILED: $*"; dc logs --no-color --tail 40 2>&1 | tail -80; dc down -v >/dev/null 2>&1; exit 1; }
+
+bash deploy/docker/build.sh --base debian-local:bookworm --tag $OPML_IMAGE || fail "image build"
+# anvil's dev keys 0..3: deployer (also the requester), honest submitter, verifier, liar.
+keys=(ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80 59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+      5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a 7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6)
+mkdir -p deploy/compose/secrets
+for i in 0 1 2 3; do n=(deployer submitter verifier liar); echo "0x${keys[$i]}" > deploy/compose/secrets/${n[$i]}.key; done
+chown 10001 deploy/compose/secrets/*.key; chmod 0400 deploy/compose/secrets/*.key
+addr() { case $1 in submitter) echo 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 ;; verifier) echo 0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC ;; liar) echo 0x90F79bf6EB2c4f870365E785982E1f101E93b906 ;; esac; }
+nonce() { curl -s -X POST -H 'content-type: application/json' --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getTransactionCount\",\"params\":[\"$(addr $1)\",\"latest\"]}" $rpc | sed -E 's/.*"result":"(0x[0-9a-f]+)".*/\1/'; }
+status() { dc run --rm -T tools status --json 2>/dev/null; }
+
+dc down -v >/dev/null 2>&1
+dc up -d anvil deployer liar verifier >/dev/null 2>&1 || fail "up"
+for _ in $(seq 90); do [ "$(docker inspect -f '{{.State.Status}} {{.State.ExitCode}}' ${project}_deployer_1 2>/dev/null)" = "exited 0" ] && break; sleep 2; done
+[ "$(docker inspect -f '{{.State.ExitCode}}' ${project}_deployer_1)" = 0 ] || fail "deployer"
+dc run --rm -T --entrypoint /bin/bash tools -c 'head -c 784 /opt/opml-node/models/mnist/mnist.opml > /tmp/in && opml-node request --model 1 --input /tmp/in --rpc http://anvil:8545 --deployment /shared/deployment.json --key-file /run/secrets/deployer_key' \
+  || fail "request"
+wait_for() { local what=$1 expr=$2 t=${3:-240}; for _ in $(seq $((t / 3))); do s=$(status); echo "$s" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if ($expr) else 1)" 2>/dev/null && return 0; sleep 3; done; fail "timed out waiting for $what: $s"; }
+wait_for "the liar's submission" "d['tasks'] and d['tasks'][0]['submitter'].lower()=='$(addr liar | tr A-F a-f)'"
+dc up -d submitter >/dev/null 2>&1 || fail "up submitter"
+wait_for "the liar rejected and the honest result final" "d['tasks'][0]['status']=='Finalized' and d['tasks'][0]['submitter'].lower()!='$(addr liar | tr A-F a-f)' and any(g['winner']=='Challenger' for g in d['games'])" 400
+echo "liar caught after $(( $(date +%s) - started )) s"
+sleep 6 # the withdrawals after the finalisation
+before="$(nonce submitter) $(nonce verifier) $(nonce liar)"
+dc down >/dev/null 2>&1 || fail "down"
+dc up -d >/dev/null 2>&1 || fail "up again"
+sleep 25
+for n in submitter verifier liar; do
+  dc logs --no-color $n 2>/dev/null | grep -q '"Cursor":"[1-9]' || fail "$n did not resume from its database (no cursor in its start line)"
+done
+after="$(nonce submitter) $(nonce verifier) $(nonce liar)"
+[ "$before" = "$after" ] || fail "nonces changed after the restart: $before -> $after"
+s=$(status); echo "$s" | grep -q Finalized || fail "the chain did not come back from its state file: $s"
+dc down -v >/dev/null 2>&1
+echo "compose test: passed in $(( $(date +%s) - started )) s (nonces $before unchanged after down/up)"
