@@ -476,6 +476,46 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         log.WriteLine($"50 games opened in one block: the node answered all in {answered.TotalSeconds:F1} s; {Players} liars played to the step ({liarMoves} moves); tightest submitter clock left {tightest} s of C = {p.ClockBudget} s; all 50 bonds credited after {sw.Elapsed.TotalSeconds:F1} s");
     }
 
+    [Fact]
+    public async Task ASubmitPricedBeforeTheBaseFeeRoseTenfoldIsReplacedAndMinedOnceBeforeItsDeadline()
+    {
+        var net = await SetUpAsync();
+        var taskId = await RequestAsync(net, 4);
+        var from = Address(8);
+        var nonce0 = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
+        try
+        {
+            var node = Start("fees", 8, net, "--submitter", "--replace-after", "2");
+            Assert.True(await node.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                $"the node did not sign its submit:\n{string.Join('\n', node.Lines.TakeLast(10))}");
+            // Signed at today's fees; the next block asks ten times the base fee: the transaction cannot be included.
+            var latest = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "anvil_setNextBlockBaseFeePerGas", "0x" + (latest.BaseFeePerGas.Value * 10).ToString("x")));
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
+            Assert.Equal(TaskStatus.Open, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            var expiry = (await net.Tasks.GetTaskAsync(taskId)).RequestedAt + (ulong)await net.Tasks.TaskExpiryAsync();
+            for (int i = 0; i < 60 && (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Open; i++)
+            {
+                await Task.Delay(1000);
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_mine"));
+            }
+            Assert.Equal(TaskStatus.Submitted, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            var head = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());
+            Assert.True((ulong)head.Timestamp.Value < expiry, "mined after the submission's deadline");
+            var replaced = node.Events().Where(e => e.GetProperty("@mt").GetString()!.Contains("replacing {OldHash}", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(replaced);
+            // One submit, no nonce gap or stuck nonce: everything the node signed is mined, and nothing twice.
+            var mined = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+            var pending = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from, BlockParameter.CreatePending())).Value;
+            Assert.Equal(mined, pending);
+            Assert.Equal(nonce0 + 1, mined);
+            await AssertNoActionSentTwiceAsync(net, from);
+            log.WriteLine($"base fee x10 after signing: {replaced.Count} replacement(s), submit mined {(ulong)expiry - (ulong)head.Timestamp.Value} s before its deadline");
+        }
+        finally { await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(5, "evm_setAutomine", true)); }
+    }
+
     private async Task<Resolution> ResolutionAsync(Devnet net, BigInteger gameId)
     {
         var ev = chain.Web3.Eth.GetEvent<GameResolvedEvent>(net.Contracts.Game);
