@@ -489,9 +489,11 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
             var node = Start("fees", 8, net, "--submitter", "--replace-after", "2");
             Assert.True(await node.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
                 $"the node did not sign its submit:\n{string.Join('\n', node.Lines.TakeLast(10))}");
-            // Signed at today's fees; the next block asks ten times the base fee: the transaction cannot be included.
-            var latest = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());
-            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "anvil_setNextBlockBaseFeePerGas", "0x" + (latest.BaseFeePerGas.Value * 10).ToString("x")));
+            // Signed at today's fees; the next block's base fee is ten times the max fee it was signed with (on a long-idle
+            // devnet the base fee is a few wei and the tip is all of the price): the transaction cannot be included.
+            var sending = node.Events().First(e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal));
+            var signed = await chain.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(sending.GetProperty("TxHash").GetString());
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "anvil_setNextBlockBaseFeePerGas", "0x" + (signed.MaxFeePerGas.Value * 10).ToString("x")));
             await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
             Assert.Equal(TaskStatus.Open, (await net.Tasks.GetTaskAsync(taskId)).Status);
             var expiry = (await net.Tasks.GetTaskAsync(taskId)).RequestedAt + (ulong)await net.Tasks.TaskExpiryAsync();
@@ -511,9 +513,46 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
             Assert.Equal(mined, pending);
             Assert.Equal(nonce0 + 1, mined);
             await AssertNoActionSentTwiceAsync(net, from);
-            log.WriteLine($"base fee x10 after signing: {replaced.Count} replacement(s), submit mined {(ulong)expiry - (ulong)head.Timestamp.Value} s before its deadline");
+            log.WriteLine($"base fee at 10x the signed max fee: {replaced.Count} replacement(s), submit mined {(ulong)expiry - (ulong)head.Timestamp.Value} s before its deadline");
         }
         finally { await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(5, "evm_setAutomine", true)); }
+    }
+
+    [Fact]
+    public async Task ANodeKilledAfterSigningAReplacementRecognisesTheMinedCandidateAndSubmitsOnce()
+    {
+        var net = await SetUpAsync();
+        var taskId = await RequestAsync(net, 5);
+        var from = Address(9);
+        var nonce0 = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+        var data = Path.Combine(_dir, "killed-fees-data");
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
+        try
+        {
+            var node = Start("killed-fees", 9, net, "--submitter", "--replace-after", "1", "--data", data);
+            // No block is mined: the submit stays pending and the node replaces it; SIGKILL once a replacement is signed
+            // and stored (it may or may not have been broadcast yet).
+            Assert.True(await node.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.Contains("replacing {OldHash}", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                $"the node did not replace its submit:\n{string.Join('\n', node.Lines.TakeLast(10))}");
+            node.Kill();
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_mine"));
+            var restarted = Start("killed-fees-2", 9, net, "--submitter", "--replace-after", "1", "--data", data);
+            for (int i = 0; i < 60 && (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Open; i++)
+            {
+                await Task.Delay(1000);
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
+            }
+            Assert.Equal(TaskStatus.Submitted, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            Assert.Equal(from, (await net.Tasks.GetSubmissionAsync((await net.Tasks.GetTaskAsync(taskId)).SubmissionId)).Submitter, StringComparer.OrdinalIgnoreCase);
+            Assert.True(await restarted.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Resuming {Action}", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                "the restarted node did not resume its stored transaction");
+            Assert.DoesNotContain(restarted.Events(), e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal));
+            var mined = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+            Assert.Equal(nonce0 + 1, mined);
+            Assert.Equal(mined, (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from, BlockParameter.CreatePending())).Value);
+            await AssertNoActionSentTwiceAsync(net, from);
+        }
+        finally { await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_setAutomine", true)); }
     }
 
     private async Task<Resolution> ResolutionAsync(Devnet net, BigInteger gameId)
