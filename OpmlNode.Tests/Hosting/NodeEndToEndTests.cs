@@ -476,6 +476,192 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         log.WriteLine($"50 games opened in one block: the node answered all in {answered.TotalSeconds:F1} s; {Players} liars played to the step ({liarMoves} moves); tightest submitter clock left {tightest} s of C = {p.ClockBudget} s; all 50 bonds credited after {sw.Elapsed.TotalSeconds:F1} s");
     }
 
+    [Fact]
+    public async Task ASubmitPricedBeforeTheBaseFeeRoseTenfoldIsReplacedAndMinedOnceBeforeItsDeadline()
+    {
+        var net = await SetUpAsync();
+        var taskId = await RequestAsync(net, 4);
+        var from = Address(8);
+        var nonce0 = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
+        try
+        {
+            var node = Start("fees", 8, net, "--submitter", "--replace-after", "2");
+            Assert.True(await node.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                $"the node did not sign its submit:\n{string.Join('\n', node.Lines.TakeLast(10))}");
+            // Signed at today's fees; the next block's base fee is ten times the max fee it was signed with (on a long-idle
+            // devnet the base fee is a few wei and the tip is all of the price): the transaction cannot be included.
+            var sending = node.Events().First(e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal));
+            var signed = await chain.Web3.Eth.Transactions.GetTransactionByHash.SendRequestAsync(sending.GetProperty("TxHash").GetString());
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "anvil_setNextBlockBaseFeePerGas", "0x" + (signed.MaxFeePerGas.Value * 10).ToString("x")));
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
+            Assert.Equal(TaskStatus.Open, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            var expiry = (await net.Tasks.GetTaskAsync(taskId)).RequestedAt + (ulong)await net.Tasks.TaskExpiryAsync();
+            for (int i = 0; i < 60 && (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Open; i++)
+            {
+                await Task.Delay(1000);
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_mine"));
+            }
+            Assert.Equal(TaskStatus.Submitted, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            var head = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest());
+            Assert.True((ulong)head.Timestamp.Value < expiry, "mined after the submission's deadline");
+            var replaced = node.Events().Where(e => e.GetProperty("@mt").GetString()!.Contains("replacing {OldHash}", StringComparison.Ordinal)).ToList();
+            Assert.NotEmpty(replaced);
+            // One submit, no nonce gap or stuck nonce: everything the node signed is mined, and nothing twice.
+            var mined = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+            var pending = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from, BlockParameter.CreatePending())).Value;
+            Assert.Equal(mined, pending);
+            Assert.Equal(nonce0 + 1, mined);
+            await AssertNoActionSentTwiceAsync(net, from);
+            log.WriteLine($"base fee at 10x the signed max fee: {replaced.Count} replacement(s), submit mined {(ulong)expiry - (ulong)head.Timestamp.Value} s before its deadline");
+        }
+        finally { await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(5, "evm_setAutomine", true)); }
+    }
+
+    [Fact]
+    public async Task ANodeKilledAfterSigningAReplacementRecognisesTheMinedCandidateAndSubmitsOnce()
+    {
+        var net = await SetUpAsync();
+        var taskId = await RequestAsync(net, 5);
+        var from = Address(9);
+        var nonce0 = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+        var data = Path.Combine(_dir, "killed-fees-data");
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
+        try
+        {
+            var node = Start("killed-fees", 9, net, "--submitter", "--replace-after", "1", "--data", data);
+            // No block is mined: the submit stays pending and the node replaces it; SIGKILL once a replacement is signed
+            // and stored (it may or may not have been broadcast yet).
+            Assert.True(await node.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.Contains("replacing {OldHash}", StringComparison.Ordinal), TimeSpan.FromSeconds(60)),
+                $"the node did not replace its submit:\n{string.Join('\n', node.Lines.TakeLast(10))}");
+            node.Kill();
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_mine"));
+            var restarted = Start("killed-fees-2", 9, net, "--submitter", "--replace-after", "1", "--data", data);
+            for (int i = 0; i < 60 && (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Open; i++)
+            {
+                await Task.Delay(1000);
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
+            }
+            Assert.Equal(TaskStatus.Submitted, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            Assert.Equal(from, (await net.Tasks.GetSubmissionAsync((await net.Tasks.GetTaskAsync(taskId)).SubmissionId)).Submitter, StringComparer.OrdinalIgnoreCase);
+            Assert.True(await restarted.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("Resuming {Action}", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                "the restarted node did not resume its stored transaction");
+            Assert.DoesNotContain(restarted.Events(), e => e.GetProperty("@mt").GetString()!.StartsWith("Sending {Action}", StringComparison.Ordinal));
+            var mined = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+            Assert.Equal(nonce0 + 1, mined);
+            Assert.Equal(mined, (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from, BlockParameter.CreatePending())).Value);
+            await AssertNoActionSentTwiceAsync(net, from);
+        }
+        finally { await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_setAutomine", true)); }
+    }
+
+    [Fact]
+    public async Task ASubmitterWhoseBalanceCannotCoverTheBondAndAWholeGamesGasRefusesOnceAndSubmitsWhenFunded()
+    {
+        var net = await SetUpAsync();
+        var from = Address(9);
+        var original = (await chain.Web3.Eth.GetBalance.SendRequestAsync(from)).Value;
+        async Task SetBalance(BigInteger wei) =>
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "anvil_setBalance", from, "0x" + wei.ToString("x")));
+        // 0.001 ETH: more than the bond (10^6 wei), far less than the bond plus a whole game's gas at today's max fee.
+        await SetBalance(BigInteger.Pow(10, 15));
+        try
+        {
+            var taskId = await RequestAsync(net, 6);
+            var nonce = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value;
+            var node = Start("poor", 9, net, "--submitter");
+            static bool Refusal(System.Text.Json.JsonElement e) => e.GetProperty("@mt").GetString()!.Contains("does not cover the bond", StringComparison.Ordinal);
+            Assert.True(await node.WaitForLogAsync(Refusal, TimeSpan.FromSeconds(60)), $"no refusal:\n{string.Join('\n', node.Lines.TakeLast(10))}");
+            await Task.Delay(2000); // a few more ticks: the refusal is not repeated, nothing is sent
+            Assert.Equal(TaskStatus.Open, (await net.Tasks.GetTaskAsync(taskId)).Status);
+            Assert.Equal(nonce, (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(from)).Value);
+            var refusal = Assert.Single(node.Events(), Refusal);
+            Assert.Equal("Error", refusal.GetProperty("@l").GetString());
+            Assert.True(refusal.TryGetProperty("Need", out _) && refusal.TryGetProperty("Gas", out _), $"the refusal lacks its figures: {refusal}");
+            await SetBalance(original);
+            await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status != TaskStatus.Open, "the funded node submits");
+            Assert.Equal(from, (await net.Tasks.GetSubmissionAsync((await net.Tasks.GetTaskAsync(taskId)).SubmissionId)).Submitter, StringComparer.OrdinalIgnoreCase);
+        }
+        finally { await SetBalance(original); }
+    }
+
+    /// <summary>
+    /// Issue 21: a whole dispute on a congested chain: a block a second, each with a base fee 12.5 % above the last (as
+    /// after a full block), from 5 gwei. The watchdog still wins. Reported: what each side paid, its replacements, and
+    /// how many of the watchdog's transactions a legacy sender (one price at signing, never replaced) would have had
+    /// stuck: one priced at the latest block's base fee + tip is not includable once 12.5 % of the base fee exceeds the tip.
+    /// </summary>
+    [Fact]
+    public async Task ADisputeOnACongestedChainWithOneSecondBlocksAndARisingBaseFeeIsWonByTheWatchdog()
+    {
+        var net = await SetUpAsync(Params with { ClockBudget = 240, Extension = 30 });
+        Start("liar", 6, net, "--submitter", "--lie-slot", "2", "--replace-after", "2");
+        var taskId = await RequestAsync(net, 7);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        var first = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value + 1;
+        using var stop = new CancellationTokenSource();
+        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
+        var miner = Task.Run(async () =>
+        {
+            BigInteger next = 5_000_000_000;
+            while (!stop.IsCancellationRequested)
+            {
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "anvil_setNextBlockBaseFeePerGas", "0x" + next.ToString("x")));
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
+                next = next * 9 / 8 + 1;
+                try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
+            }
+        });
+        NodeProcess watchdog;
+        try
+        {
+            watchdog = Start("watchdog", 7, net, "--verifier", "--replace-after", "2");
+            await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends", TimeSpan.FromSeconds(300));
+        }
+        finally
+        {
+            stop.Cancel();
+            await miner;
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_setAutomine", true));
+        }
+        Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
+        await AssertNoActionSentTwiceAsync(net, Address(7));
+
+        var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
+        var report = new System.Text.StringBuilder();
+        foreach (var (name, account) in new[] { ("watchdog", 7), ("liar", 6) })
+        {
+            BigInteger paid = 0, legacyPaid = 0;
+            int txs = 0, stuck = 0;
+            BigInteger? previousBase = null;
+            for (ulong b = first - 1; b <= head; b++)
+            {
+                var block = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(new BlockParameter(b));
+                var baseFee = block.BaseFeePerGas.Value;
+                foreach (var t in block.Transactions.Where(t => string.Equals(t.From, Address(account), StringComparison.OrdinalIgnoreCase)))
+                {
+                    var r = await chain.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(t.TransactionHash);
+                    txs++;
+                    paid += r.GasUsed.Value * r.EffectiveGasPrice.Value;
+                    // The legacy sender's best case: priced at the previous block's base fee + the same tip, right before this block.
+                    var legacyPrice = (previousBase ?? baseFee) + (t.MaxPriorityFeePerGas?.Value ?? 0);
+                    if (legacyPrice < baseFee) stuck++;
+                    else legacyPaid += r.GasUsed.Value * legacyPrice;
+                }
+                previousBase = baseFee;
+            }
+            var replaced = _nodes.Where(n => n.Name == name).SelectMany(n => n.Events())
+                .Count(e => e.GetProperty("@mt").GetString()!.Contains("replacing {OldHash}", StringComparison.Ordinal));
+            report.Append($"{name}: {txs} transactions mined, {replaced} replacement(s), paid {Nethereum.Web3.Web3.Convert.FromWei(paid)} ETH; " +
+                $"a legacy sender would have had {stuck} of them stuck (and paid {Nethereum.Web3.Web3.Convert.FromWei(legacyPaid)} ETH for the rest)\n");
+            if (name == "watchdog") Assert.True(txs >= 3, "the watchdog's game was too short to say anything");
+        }
+        var lastBase = (await chain.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(head))).BaseFeePerGas.Value;
+        log.WriteLine($"congested chain: blocks {first}..{head}, base fee 5 -> {FeeGwei(lastBase)} gwei\n{report}");
+    }
+
+    private static string FeeGwei(BigInteger wei) => OpmlNode.Chain.Fees.FeePolicy.Gwei(wei).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+
     private async Task<Resolution> ResolutionAsync(Devnet net, BigInteger gameId)
     {
         var ev = chain.Web3.Eth.GetEvent<GameResolvedEvent>(net.Contracts.Game);

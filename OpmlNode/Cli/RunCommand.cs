@@ -40,17 +40,19 @@ internal static class RunCommand
         var metricsHost = new Option<string?>("--metrics-host") { Description = "Host the metrics endpoint listens on: localhost (default) or * (all interfaces, in a container).", HelpName = "HOST" };
         var logFormat = new Option<string?>("--log-format") { Description = "json (default: one compact JSON object per line) or text (for people).", HelpName = "json|text" };
         var hang = new Option<int?>("--hang-after-ticks") { Description = "Fault injection: the chain watcher's loop hangs after N ticks (tests the systemd watchdog).", HelpName = "N" };
+        var maxFee = new Option<double?>("--max-fee-gwei") { Description = "The most this node pays per gas (EIP-1559 max fee or legacy gas price), in gwei; it never signs above it and logs an error when the chain asks more (default: no cap).", HelpName = "GWEI" };
+        var replaceAfter = new Option<int?>("--replace-after") { Description = "Seconds a transaction may stay unmined before a same-nonce replacement with higher fees is signed (default 15).", HelpName = "SECONDS" };
         var seed = new Option<int?>("--seed") { Description = "Seed of random fault injection (logged).", HelpName = "SEED" };
         var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
             $"Logs are JSON lines on stdout (--log-format text for people). Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
         {
-            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, lieSlot, lieStep, challengeCorrect, silent, hang, seed,
+            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, lieSlot, lieStep, challengeCorrect, silent, hang, seed,
         };
         cmd.SetAction(async (p, ct) =>
         {
             var o = new Dictionary<string, string?>();
             // An option not given adds nothing (a flag not given is not "false"): the environment and appsettings keep their say.
-            void Set(string key, object? value) { if (value is not null and not false) o[$"{NodeRunOptions.Section}:{key}"] = value is true ? "true" : value.ToString(); }
+            void Set(string key, object? value) { if (value is not null and not false) o[$"{NodeRunOptions.Section}:{key}"] = value is true ? "true" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture); }
             Set(nameof(NodeRunOptions.RpcUrl), p.GetValue(rpc));
             Set(nameof(NodeRunOptions.KeyFile), p.GetValue(keyFile));
             Set(nameof(NodeRunOptions.KeyEnv), p.GetValue(keyEnv));
@@ -67,6 +69,8 @@ internal static class RunCommand
             Set(nameof(NodeRunOptions.MetricsPort), p.GetValue(metricsPort));
             Set(nameof(NodeRunOptions.MetricsHost), p.GetValue(metricsHost));
             Set(nameof(NodeRunOptions.LogFormat), p.GetValue(logFormat));
+            Set(nameof(NodeRunOptions.MaxFeeGwei), p.GetValue(maxFee));
+            Set(nameof(NodeRunOptions.ReplaceAfterSeconds), p.GetValue(replaceAfter));
             Set("Faults:HangAfterTicks", p.GetValue(hang));
             Set("Faults:LieSlot", p.GetValue(lieSlot));
             Set("Faults:LieStep", p.GetValue(lieStep));

@@ -157,6 +157,29 @@ public sealed class NodeContext : IDisposable
 
     public Task<T> Read<T>(Func<Task<T>> call, CancellationToken ct) => Rpc.ExecuteAsync(async _ => await call(), ct).AsTask();
 
+    private BigInteger? _worstGameGas;
+    private readonly HashSet<string> _poorLogged = [];
+
+    /// <summary>
+    /// Whether the balance covers <paramref name="bond"/> plus the gas of a whole game at its worst
+    /// (<see cref="Chain.DefenderGas.WorstCaseGame"/>, from the measured gas tables) at the max fee a transaction signed
+    /// now would carry. No: logged once per action (with the figures) and the action is not sent; it is decided again on
+    /// the next tick, so a top-up resumes it.
+    /// </summary>
+    public async Task<bool> CanAffordAsync(string action, BigInteger bond, TransactionSender tx, CancellationToken ct)
+    {
+        _worstGameGas ??= Chain.DefenderGas.WorstCaseGame((int)await Read(() => Game.KAsync(), ct));
+        var fees = await tx.CurrentFeesAsync(ct);
+        var need = bond + _worstGameGas.Value * fees.MaxFeePerGas;
+        var balance = (await Read(() => Web3.Eth.GetBalance.SendRequestAsync(Address), ct)).Value;
+        if (balance >= need) return true;
+        if (_poorLogged.Add(action))
+            _log.LogError("{Action}: not sent: the balance {Balance} ETH does not cover the bond {Bond} ETH plus a whole game's gas ({Gas} gas at {Fees}) = {Need} ETH",
+                action, Nethereum.Util.UnitConversion.Convert.FromWei(balance), Nethereum.Util.UnitConversion.Convert.FromWei(bond), _worstGameGas, fees,
+                Nethereum.Util.UnitConversion.Convert.FromWei(need));
+        return false;
+    }
+
     public BigInteger SubmitterBond => Deployment.Parameters.SubmitterBond;
     public BigInteger ChallengerBond => Deployment.Parameters.ChallengerBond;
 

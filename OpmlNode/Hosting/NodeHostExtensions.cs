@@ -78,7 +78,9 @@ public static class NodeHostExtensions
         services.AddSingleton(sp =>
         {
             var node = sp.GetRequiredService<NodeContext>();
-            return new TransactionSender(node.Web3, node.Address, node.Store, node.Rpc, sp.GetRequiredService<ILogger<TransactionSender>>());
+            return new TransactionSender(node.Web3, node.Address, node.Store, node.Rpc, sp.GetRequiredService<ILogger<TransactionSender>>(),
+                new Chain.Fees.FeePolicy(node.Options.MaxFeeGwei is { } cap ? Chain.Fees.FeePolicy.FromGwei(cap) : null,
+                    TimeSpan.FromSeconds(node.Options.ReplaceAfterSeconds)), node.Metrics);
         });
         services.AddHostedService<NodeStartup>();
         return services;

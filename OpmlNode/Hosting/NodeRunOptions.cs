@@ -40,6 +40,13 @@ public sealed class NodeRunOptions
     /// <summary>Seconds a game move is sent before the mover's deadline at the latest (the node moves at once; this is the alarm).</summary>
     public int ClockMarginSeconds { get; set; } = 5;
 
+    /// <summary>The most this node pays per gas, in gwei (EIP-1559 max fee, or legacy gas price): it never signs above
+    /// it, and logs an error when the chain asks more. Null: no cap.</summary>
+    public double? MaxFeeGwei { get; set; }
+
+    /// <summary>Seconds a transaction may stay unmined before the node signs a same-nonce replacement with higher fees.</summary>
+    public int ReplaceAfterSeconds { get; set; } = 15;
+
     /// <summary>Native backend for inference: cpu | ilgpu | scalar.</summary>
     public string Backend { get; set; } = "cpu";
 

@@ -28,6 +28,8 @@ public sealed class NodeRunOptionsValidator : IValidateOptions<NodeRunOptions>
         if (o.UndoRanges < 1) errors.Add("UndoRanges must be >= 1 (--undo-ranges N)");
         if (o.PollMilliseconds is < 10 or > 60_000) errors.Add("PollMilliseconds must be in [10, 60000]");
         if (o.MetricsPort is < 0 or > 65535) errors.Add($"MetricsPort {o.MetricsPort} is not a TCP port (--metrics-port 1..65535, 0 for off)");
+        if (o.MaxFeeGwei is { } cap && !(cap > 0 && double.IsFinite(cap))) errors.Add($"MaxFeeGwei {cap} must be a positive number of gwei (--max-fee-gwei)");
+        if (o.ReplaceAfterSeconds is < 1 or > 3600) errors.Add($"ReplaceAfterSeconds {o.ReplaceAfterSeconds} must be in [1, 3600] (--replace-after)");
         if (o.LogFormat is not ("json" or "text")) errors.Add($"LogFormat '{o.LogFormat}' is not json or text (--log-format)");
         if (string.IsNullOrWhiteSpace(o.DataDir)) errors.Add("DataDir is missing");
         else if (File.Exists(o.DataDir)) errors.Add($"DataDir {o.DataDir} is a file");

@@ -147,7 +147,9 @@ public sealed record PreviousValue(DbColumn Column, string Key, string? OldValue
 /// <summary>
 /// A transaction this node signed for one action (e.g. <c>game:3:turn:7</c>): its raw bytes and hash are stored before
 /// it is broadcast, so after a restart the node re-broadcasts the same bytes (same nonce, same hash) instead of signing a
-/// second transaction for the same action.
+/// second transaction for the same action. A transaction the chain leaves unmined is replaced by one of the same nonce
+/// and higher fees: <see cref="Hash"/> and <see cref="Raw"/> are the newest candidate (or, once mined, the one mined),
+/// <see cref="Replaced"/> the others. Any one of them may be the one mined; the nonce lets at most one be.
 /// </summary>
 public sealed record PendingTransaction(string Action, string Hash, string Raw, ulong Nonce)
 {
@@ -159,4 +161,27 @@ public sealed record PendingTransaction(string Action, string Hash, string Raw, 
 
     /// <summary>That block's hash: a different block at that height means a reorganisation removed this transaction.</summary>
     public string? BlockHash { get; init; }
+
+    /// <summary>The other signed candidates of this nonce (earlier, cheaper ones; or, once mined, those not mined).</summary>
+    public IReadOnlyList<TxCandidate> Replaced { get; init; } = [];
+
+    /// <summary>The call, to sign a replacement: recipient, calldata (hex), value and gas limit (decimal wei / gas).</summary>
+    public string? To { get; init; }
+    public string? Data { get; init; }
+    public string? Value { get; init; }
+    public string? Gas { get; init; }
+
+    /// <summary>The fees of <see cref="Raw"/> (decimal wei; legacy: <see cref="MaxFeePerGas"/> is the gas price).</summary>
+    public string? MaxFeePerGas { get; init; }
+    public string? PriorityFeePerGas { get; init; }
+    public bool Legacy { get; init; }
+
+    /// <summary>The chain time (unix seconds) by which the action must be mined, if it has one (a game move's clock).</summary>
+    public ulong? Deadline { get; init; }
+
+    /// <summary>Every signed candidate, the newest (or mined) last.</summary>
+    public IEnumerable<TxCandidate> Candidates() => Replaced.Append(new TxCandidate(Hash, Raw));
 }
+
+/// <summary>One signed transaction of a <see cref="PendingTransaction"/>'s nonce.</summary>
+public sealed record TxCandidate(string Hash, string Raw);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using Microsoft.Extensions.Logging;
 using Nethereum.Contracts;
@@ -5,22 +6,31 @@ using Nethereum.Hex.HexTypes;
 using Nethereum.RPC.Eth.DTOs;
 using Nethereum.Web3;
 using OpmlNode.Chain.Contracts;
+using OpmlNode.Chain.Fees;
 using OpmlNode.Crypto;
+using OpmlNode.Hosting.Metrics;
 using Polly;
 
 namespace OpmlNode.Hosting;
 
 /// <summary>
-/// Sends the node's transactions, one signer and one nonce sequence per key, at most one transaction per action:
-/// the signed bytes are stored (<see cref="PendingTransaction"/>) before they are broadcast, and an action that already
-/// has a stored transaction is never signed again — after a restart its bytes are re-broadcast and its receipt awaited.
+/// Sends the node's transactions, one signer and one nonce sequence per key, one nonce per action: the signed bytes are
+/// stored (<see cref="PendingTransaction"/>) before they are broadcast, and an action that already has a stored
+/// transaction is never given a second nonce — after a restart its candidates are re-broadcast and their receipts
+/// awaited. EIP-1559 fees where the chain has a base fee (<see cref="FeePolicy"/>); a transaction not mined within
+/// <see cref="FeePolicy.ReplaceAfter"/> is replaced by one of the same nonce and higher fees (stored before it is
+/// broadcast, like the first), more aggressively the nearer its deadline, never above the operator's cap. Every
+/// candidate is watched for its receipt: whichever is mined is the action's, and the nonce lets only one be.
 /// </summary>
-public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, ResiliencePipeline rpc, ILogger<TransactionSender> log)
+public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, ResiliencePipeline rpc, ILogger<TransactionSender> log,
+    FeePolicy? fees = null, NodeMetrics? metrics = null)
 {
     private readonly SemaphoreSlim _one = new(1, 1);
+    private readonly HashSet<string> _blockedLogged = [];
     private ulong? _newestMined; // the highest block a transaction of ours was mined in (null: not read from the store yet)
 
     public string From { get; } = from;
+    public FeePolicy Fees { get; } = fees ?? FeePolicy.Default;
 
     /// <summary>Whether an action has been sent already (mined or pending).</summary>
     public bool Sent(string action) => store.Transaction(action) is not null;
@@ -28,39 +38,47 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// <summary>Whether any action starting with <paramref name="prefix"/> has been sent.</summary>
     public bool SentAny(string prefix) => store.Transactions().Any(t => t.Action.StartsWith(prefix, StringComparison.Ordinal));
 
-    public async Task<TransactionReceipt> SendAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct)
+    /// <summary>Sends <paramref name="fn"/> for <paramref name="action"/> (once) and waits until one of its candidates is
+    /// mined. <paramref name="deadline"/>: the chain time by which it must be (a game move's clock), which steers the
+    /// replacement bumps.</summary>
+    public async Task<TransactionReceipt> SendAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct,
+        ulong? deadline = null)
         where TFunction : FunctionMessage, new()
     {
         await _one.WaitAsync(ct);
         try
         {
-            var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, ct);
-            var receipt = await ReceiptAsync(tx, ct);
-            if (tx.Status is null) PutMined(tx, receipt);
-            if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {tx.Hash} reverted on chain");
+            var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
+            var (mined, receipt) = await ReceiptAsync(tx, ct);
+            if (mined.Status is null) PutMined(mined, receipt);
+            if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {receipt.TransactionHash} reverted on chain");
             return receipt;
         }
         finally { _one.Release(); }
     }
+
+    /// <summary>The fees a transaction signed now would carry (for the balance check before a bond is put up).</summary>
+    public async Task<TxFees> CurrentFeesAsync(CancellationToken ct) => Fees.First(await FeeMarketReader.ReadAsync(web3, rpc, ct));
 
     /// <summary>Waits for every stored transaction without a known outcome (re-broadcasting it): the first thing a restarted node does.</summary>
     public async Task ResumeAsync(CancellationToken ct)
     {
         foreach (var tx in store.Transactions().Where(t => t.Status is null).OrderBy(t => t.Nonce))
         {
-            log.LogInformation("Resuming {Action}: re-broadcasting {TxHash}", tx.Action, tx.Hash);
-            var receipt = await ReceiptAsync(tx, ct);
-            PutMined(tx, receipt);
+            log.LogInformation("Resuming {Action}: re-broadcasting {TxHash} ({Candidates} candidate(s))", tx.Action, tx.Hash, tx.Replaced.Count + 1);
+            var (mined, receipt) = await ReceiptAsync(tx, ct);
+            PutMined(mined, receipt);
         }
     }
 
     /// <summary>
     /// After a reorganisation that replaced the blocks after <paramref name="fork"/>: each of this node's transactions
-    /// mined after it (or whose block is not known) is looked up again. Still on chain (re-included): its record gets its
-    /// new block. Gone: its same signed bytes are broadcast again (same nonce, so it cannot be mined twice) and awaited.
-    /// Refused (its nonce went to another transaction of ours meanwhile): the record is dropped, and the service that sent
-    /// it decides again from the chain as it now is — the only case where an action is signed a second time, and then
-    /// the first one is off the chain.
+    /// mined after it (or whose block is not known) is looked up again, every candidate of its nonce. Still on chain
+    /// (re-included, perhaps another candidate): its record gets its new block. Gone: the candidate that was mined is
+    /// broadcast again (same nonce, so it cannot be mined twice; not an older, cheaper one) and awaited. Refused (its
+    /// nonce went to another transaction of ours meanwhile): the record is dropped, and the service that sent it decides
+    /// again from the chain as it now is — the only case where an action is signed a second time, and then the first one
+    /// is off the chain.
     /// </summary>
     public async Task RecheckAfterReorganisationAsync(long fork, CancellationToken ct)
     {
@@ -70,10 +88,9 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             // In nonce order: a later nonce is not mined before the earlier one is broadcast again.
             foreach (var tx in store.Transactions().Where(t => t.Block is null || (long)t.Block > fork).OrderBy(t => t.Nonce))
             {
-                var receipt = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct);
-                if (receipt is not null)
+                if (await MinedCandidateAsync(tx, ct) is { } found)
                 {
-                    PutMined(tx, receipt);
+                    PutMined(found.Tx, found.Receipt);
                     continue;
                 }
                 log.LogWarning("Reorganisation removed {Action} ({TxHash}); broadcasting the same transaction again", tx.Action, tx.Hash);
@@ -83,16 +100,17 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
                 }
                 catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException && !e.Message.Contains("already known", StringComparison.OrdinalIgnoreCase))
                 {
-                    if (await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct) is { } late)
+                    if (await MinedCandidateAsync(tx, ct) is { } late)
                     {
-                        PutMined(tx, late);
+                        PutMined(late.Tx, late.Receipt);
                         continue;
                     }
                     log.LogWarning("The chain refuses {Action} ({TxHash}) now: {Reason}; the action will be decided again", tx.Action, tx.Hash, e.Message);
                     store.Delete(tx);
                     continue;
                 }
-                PutMined(tx, await ReceiptAsync(tx, ct));
+                var (mined, receipt) = await ReceiptAsync(tx, ct);
+                PutMined(mined, receipt);
             }
         }
         finally { _one.Release(); }
@@ -122,25 +140,105 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         var mined = tx with { Status = (int)receipt.Status.Value, Block = (ulong)receipt.BlockNumber.Value, BlockHash = receipt.BlockHash };
         store.Put(mined);
         _newestMined = Math.Max(_newestMined ?? 0, mined.Block!.Value);
+        if (tx.Status is null && receipt.GasUsed is { } used && receipt.EffectiveGasPrice is { } price)
+            metrics?.TxFeesPaidWei.Inc((double)(used.Value * price.Value));
     }
 
-    private async Task<PendingTransaction> SignAndStoreAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct)
+    private async Task<PendingTransaction> SignAndStoreAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value,
+        ulong? deadline, CancellationToken ct)
         where TFunction : FunctionMessage, new()
     {
         var input = await ContractService.PrepareAsync(web3, contractName, contract, fn, From, value, rpc, ct);
         var nonce = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(From, BlockParameter.CreatePending()), ct);
-        var gasPrice = await rpc.ExecuteAsync(async _ => await web3.Eth.GasPrice.SendRequestAsync(), ct);
-        // The node's own suggestion, not a multiple of it: a devnet derives its suggestion from recent tips, so paying 2x
-        // would double the price with every transaction (it drained test accounts in a few dozen moves).
-        input.GasPrice = gasPrice;
-        input.Nonce = nonce;
-        var raw = await web3.TransactionManager.SignTransactionAsync(input);
-        var hash = Keccak256.Hash(Convert.FromHexString(raw.StartsWith("0x", StringComparison.Ordinal) ? raw[2..] : raw)).ToString();
-        var tx = new PendingTransaction(action, hash, raw, (ulong)nonce.Value);
-        store.Put(tx); // before the broadcast: a crash from here on re-broadcasts these bytes, never signs anew
-        log.LogInformation("Sending {Action} as {TxHash} (nonce {Nonce})", action, hash, tx.Nonce);
+        var market = await FeeMarketReader.ReadAsync(web3, rpc, ct);
+        var price = Fees.First(market);
+        WarnIfBlocked(action, market, deadline is { } d ? (double)(long)d - (long)await NowAsync(ct) : null);
+        var (hash, raw) = await SignAsync(input.To, input.Data, value, input.Gas.Value, nonce.Value, price);
+        var tx = new PendingTransaction(action, hash, raw, (ulong)nonce.Value)
+        {
+            To = input.To,
+            Data = input.Data,
+            Value = value.ToString(CultureInfo.InvariantCulture),
+            Gas = input.Gas.Value.ToString(CultureInfo.InvariantCulture),
+            MaxFeePerGas = price.MaxFeePerGas.ToString(CultureInfo.InvariantCulture),
+            PriorityFeePerGas = price.PriorityFeePerGas.ToString(CultureInfo.InvariantCulture),
+            Legacy = price.Legacy,
+            Deadline = deadline,
+        };
+        store.Put(tx); // before the broadcast: a crash from here on re-broadcasts these bytes, never takes a new nonce
+        log.LogInformation("Sending {Action} as {TxHash} (nonce {Nonce}; {Fees})", action, hash, tx.Nonce, price);
         await BroadcastAsync(tx, ct);
         return tx;
+    }
+
+    /// <summary>Signs the call with <paramref name="price"/>: a type-2 transaction, or legacy (EIP-155) on a chain without a base fee.</summary>
+    private async Task<(string Hash, string Raw)> SignAsync(string to, string data, BigInteger value, BigInteger gas, BigInteger nonce, TxFees price)
+    {
+        var input = new TransactionInput(data, to, From, new HexBigInteger(gas), new HexBigInteger(value))
+        {
+            Nonce = new HexBigInteger(nonce),
+        };
+        if (price.Legacy) input.GasPrice = new HexBigInteger(price.MaxFeePerGas);
+        else
+        {
+            input.Type = new HexBigInteger(2);
+            input.MaxFeePerGas = new HexBigInteger(price.MaxFeePerGas);
+            input.MaxPriorityFeePerGas = new HexBigInteger(price.PriorityFeePerGas);
+        }
+        var raw = await web3.TransactionManager.SignTransactionAsync(input);
+        if (!raw.StartsWith("0x", StringComparison.Ordinal)) raw = "0x" + raw;
+        return (Keccak256.Hash(Convert.FromHexString(raw[2..])).ToString(), raw);
+    }
+
+    /// <summary>A same-nonce replacement of <paramref name="tx"/> at higher fees, stored before it is broadcast; the
+    /// record unchanged when the cap leaves no room for one (logged) or the record predates replacement.</summary>
+    private async Task<PendingTransaction> ReplaceAsync(PendingTransaction tx, CancellationToken ct)
+    {
+        if (tx.To is null || tx.Data is null || tx.Gas is null || tx.MaxFeePerGas is null || tx.PriorityFeePerGas is null) return tx;
+        var market = await FeeMarketReader.ReadAsync(web3, rpc, ct);
+        double? left = tx.Deadline is { } d ? (double)(long)d - (long)await NowAsync(ct) : null;
+        WarnIfBlocked(tx.Action, market, left);
+        var old = new TxFees(BigInteger.Parse(tx.MaxFeePerGas, CultureInfo.InvariantCulture), BigInteger.Parse(tx.PriorityFeePerGas, CultureInfo.InvariantCulture), tx.Legacy);
+        if (Fees.Replacement(old, market, left) is not { } price)
+        {
+            if (_blockedLogged.Add(tx.Action + ":cap"))
+                log.LogError("{Action} ({TxHash}) is not mined and the fee cap ({Cap} gwei) leaves no room for a replacement: {Fees}; next base fee {BaseFee} gwei{Left}",
+                    tx.Action, tx.Hash, Gwei(Fees.Cap), old, Gwei(market.NextBaseFee), left is { } l ? $", deadline in {l:0} s" : "");
+            return tx;
+        }
+        var (hash, raw) = await SignAsync(tx.To, tx.Data, BigInteger.Parse(tx.Value ?? "0", CultureInfo.InvariantCulture),
+            BigInteger.Parse(tx.Gas, CultureInfo.InvariantCulture), tx.Nonce, price);
+        var next = tx with
+        {
+            Hash = hash,
+            Raw = raw,
+            Replaced = [.. tx.Replaced, new TxCandidate(tx.Hash, tx.Raw)],
+            MaxFeePerGas = price.MaxFeePerGas.ToString(CultureInfo.InvariantCulture),
+            PriorityFeePerGas = price.PriorityFeePerGas.ToString(CultureInfo.InvariantCulture),
+        };
+        store.Put(next); // before the broadcast, like the first: after a crash every candidate is still watched
+        metrics?.TxReplacements.Inc();
+        log.LogWarning("{Action}: not mined after {After} s; replacing {OldHash} by {TxHash} (nonce {Nonce}; {Fees}, +{Bump}‰{Left})",
+            tx.Action, Fees.ReplaceAfter.TotalSeconds, tx.Hash, hash, tx.Nonce, price, Fees.BumpPerMille(left), left is { } s ? $", deadline in {s:0} s" : "");
+        await BroadcastAsync(next, ct);
+        return next;
+    }
+
+    /// <summary>Logs (once per action, as an error) and counts a market the fee cap cannot pay.</summary>
+    private void WarnIfBlocked(string action, FeeMarket market, double? left)
+    {
+        if (!Fees.Blocked(market) || !_blockedLogged.Add(action)) return;
+        metrics?.TxFeeCapBlocked.Inc();
+        log.LogError("{Action} cannot be mined at the fee cap: the next block asks {BaseFee} gwei base fee + {Tip} gwei tip, the cap is {Cap} gwei{Left}; it waits at the cap for the fees to fall",
+            action, Gwei(market.NextBaseFee ?? market.GasPrice), Gwei(market.PriorityFee), Gwei(Fees.Cap), left is { } l ? $", deadline in {l:0} s" : "");
+    }
+
+    private static string Gwei(BigInteger? wei) => wei is { } w ? FeePolicy.Gwei(w).ToString("0.#########", CultureInfo.InvariantCulture) : "-";
+
+    private async Task<ulong> NowAsync(CancellationToken ct)
+    {
+        var latest = await rpc.ExecuteAsync(async _ => await web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()), ct);
+        return Math.Max((ulong)latest.Timestamp.Value, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
 
     private async Task BroadcastAsync(PendingTransaction tx, CancellationToken ct)
@@ -152,23 +250,54 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         catch (Exception e) when (e.Message.Contains("already known", StringComparison.OrdinalIgnoreCase) ||
                                   e.Message.Contains("nonce too low", StringComparison.OrdinalIgnoreCase))
         {
-            // Already in the pool or mined: the receipt decides.
+            // Already in the pool or a candidate mined: the receipts decide.
+        }
+        catch (Nethereum.JsonRpc.Client.RpcResponseException e) when (FeeRefusal(e.Message))
+        {
+            // Too cheap for the pool (a replacement under its minimum bump, or a max fee under the base fee): the candidate
+            // the pool holds may still be mined, and the next replacement bids higher, up to the cap.
+            log.LogWarning("{Action}: the pool refused {TxHash} for its fees: {Reason}", tx.Action, tx.Hash, e.Message);
         }
     }
 
-    private async Task<TransactionReceipt> ReceiptAsync(PendingTransaction tx, CancellationToken ct)
+    private static bool FeeRefusal(string message) =>
+        message.Contains("underpriced", StringComparison.OrdinalIgnoreCase) || message.Contains("base fee", StringComparison.OrdinalIgnoreCase) ||
+        message.Contains("fee cap", StringComparison.OrdinalIgnoreCase) || message.Contains("feecap", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The candidate of <paramref name="tx"/> that is mined, if any, with the record made to name it.</summary>
+    private async Task<(PendingTransaction Tx, TransactionReceipt Receipt)?> MinedCandidateAsync(PendingTransaction tx, CancellationToken ct)
+    {
+        foreach (var c in tx.Candidates().Reverse())
+        {
+            var r = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(c.Hash), ct);
+            if (r is null) continue;
+            if (c.Hash == tx.Hash) return (tx, r);
+            log.LogInformation("{Action}: mined as the earlier candidate {TxHash}", tx.Action, c.Hash);
+            var others = tx.Candidates().Where(o => o.Hash != c.Hash).ToList();
+            return (tx with { Hash = c.Hash, Raw = c.Raw, Replaced = others }, r);
+        }
+        return null;
+    }
+
+    private async Task<(PendingTransaction Tx, TransactionReceipt Receipt)> ReceiptAsync(PendingTransaction tx, CancellationToken ct)
     {
         var rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(2);
+        var replaceAfter = DateTime.UtcNow + Fees.ReplaceAfter;
         while (true)
         {
-            var r = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(tx.Hash), ct);
-            if (r is not null) return r;
-            if (DateTime.UtcNow > rebroadcastAfter)
+            if (await MinedCandidateAsync(tx, ct) is { } found) return found;
+            if (DateTime.UtcNow > replaceAfter)
+            {
+                tx = await ReplaceAsync(tx, ct);
+                replaceAfter = DateTime.UtcNow + Fees.ReplaceAfter;
+                rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+            }
+            else if (DateTime.UtcNow > rebroadcastAfter)
             {
                 await BroadcastAsync(tx, ct);
                 rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(5);
             }
-            await Task.Delay(100, ct);
+            await Task.Delay(tx.Replaced.Count == 0 ? 100 : 250, ct);
         }
     }
 }

@@ -3,8 +3,9 @@
 # builds the image on an offline Debian base, brings up docker-compose.yml with the liar, requests a task, waits until
 # the liar's submission is rejected and the honest result is final; then `down` and `up` again and checks that every
 # node resumed from its volume without sending any transaction (nonces unchanged) while the chain came back from its
-# state file.
-set -uo pipefail
+# state file. Then the verifier's database is deleted (it catches up from the chain and sends nothing), and the
+# verifier of OPERATIONS.md §4 is started by its `docker run` line against the same chain.
+set -uo pipefail # and so `grep -c >/dev/null`, never `grep -q`, after a pipe: -q exits at the first match, the writer dies of SIGPIPE, the pipeline fails
 cd "$(dirname "$0")/../.."
 . deploy/scripts/docker-env.sh
 docker_ready || { echo "compose test: $(docker_ready 2>&1 | tail -1)"; exit 0; }
@@ -44,10 +45,44 @@ dc down >/dev/null 2>&1 || fail "down"
 dc up -d >/dev/null 2>&1 || fail "up again"
 sleep 25
 for n in submitter verifier liar; do
-  dc logs --no-color $n 2>/dev/null | grep -q '"Cursor":"[1-9]' || fail "$n did not resume from its database (no cursor in its start line)"
+  dc logs --no-color $n 2>/dev/null | grep -c '"Cursor":"[1-9]' >/dev/null || fail "$n did not resume from its database (no cursor in its start line)"
 done
 after="$(nonce submitter) $(nonce verifier) $(nonce liar)"
 [ "$before" = "$after" ] || fail "nonces changed after the restart: $before -> $after"
-s=$(status); echo "$s" | grep -q Finalized || fail "the chain did not come back from its state file: $s"
+s=$(status); echo "$s" | grep -c Finalized >/dev/null || fail "the chain did not come back from its state file: $s"
+
+# docs/OPERATIONS.md §7, "the database is lost": the verifier's volume deleted, the node started on an empty one reads
+# the deployment's logs again from the start, catches up (ready) and sends nothing (its nonce is unchanged).
+dc stop verifier >/dev/null 2>&1; dc rm -f verifier >/dev/null 2>&1
+docker volume rm ${project}_verifier-data >/dev/null || fail "could not delete the verifier's volume"
+dc up -d verifier >/dev/null 2>&1 || fail "up verifier on an empty volume"
+for _ in $(seq 60); do docker exec ${project}_verifier_1 opml-node probe --port 9464 --ready >/dev/null 2>&1 && break; sleep 2; done
+docker exec ${project}_verifier_1 opml-node probe --port 9464 --ready >/dev/null 2>&1 || fail "the verifier on an empty database did not catch up"
+dc logs --no-color verifier 2>/dev/null | grep -c '"Cursor":"none"' >/dev/null || fail "the verifier did not start from an empty database"
+sleep 5
+[ "$(nonce verifier)" = "$(echo $after | cut -d' ' -f2)" ] || fail "the verifier sent transactions after losing its database: $(nonce verifier)"
+echo "database lost: the verifier caught up from the chain and sent nothing"
+
+# docs/OPERATIONS.md §4's single `docker run` of a verifier, as written there (CHAIN: the stack's anvil, on its
+# network): healthy by its HEALTHCHECK, caught up, and `docker stop` (SIGTERM) exits 0.
+tmp=$(mktemp -d); solo=${project}-solo-verifier
+dc run --rm -T --entrypoint cat tools /shared/deployment.json > $tmp/deployment.json 2>/dev/null || fail "deployment file"
+echo 0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a > $tmp/verifier.key
+chown 10001 $tmp/verifier.key; chmod 0400 $tmp/verifier.key; chmod 0644 $tmp/deployment.json; chmod 0755 $tmp
+docker rm -f $solo >/dev/null 2>&1; docker volume rm ${solo}-data >/dev/null 2>&1
+docker run -d --name $solo --network ${project}_default -v ${solo}-data:/data -v $tmp/deployment.json:/etc/opml-node/deployment.json:ro \
+  -v $tmp/verifier.key:/run/secrets/key:ro $OPML_IMAGE run --rpc http://anvil:8545 \
+  --deployment /etc/opml-node/deployment.json --data /data/db --key-file /run/secrets/key --verifier \
+  --model 1=/opt/opml-node/models/mnist/mnist.opml --metrics-port 9464 --metrics-host '*' >/dev/null || fail "docker run of the verifier"
+solo_fail() { docker logs --tail 30 $solo 2>&1; docker rm -f $solo >/dev/null 2>&1; docker volume rm ${solo}-data >/dev/null 2>&1; rm -rf $tmp; fail "$*"; }
+for _ in $(seq 60); do [ "$(docker inspect -f '{{.State.Health.Status}}' $solo 2>/dev/null)" = healthy ] && break; sleep 2; done
+[ "$(docker inspect -f '{{.State.Health.Status}}' $solo)" = healthy ] || solo_fail "the docker-run verifier is not healthy: $(docker inspect -f '{{.State.Health.Status}} {{.State.Status}}' $solo)"
+docker logs $solo 2>&1 | grep -c '"Roles":"verifier"' >/dev/null || solo_fail "the docker-run verifier did not start as a verifier"
+docker exec $solo opml-node probe --port 9464 --ready >/dev/null || solo_fail "the docker-run verifier is not ready (caught up)"
+docker stop -t 45 $solo >/dev/null
+[ "$(docker inspect -f '{{.State.ExitCode}}' $solo)" = 0 ] || solo_fail "docker stop: exit code $(docker inspect -f '{{.State.ExitCode}}' $solo)"
+echo "docker run verifier: healthy, ready, docker stop exit 0"
+docker rm -f $solo >/dev/null 2>&1; docker volume rm ${solo}-data >/dev/null 2>&1; rm -rf $tmp
+
 dc down -v >/dev/null 2>&1
 echo "compose test: passed in $(( $(date +%s) - started )) s (nonces $before unchanged after down/up)"

@@ -4,7 +4,7 @@
 # then opml-node@node.service as installed by install.sh (Type=notify, DynamicUser, LoadCredential, the hardening):
 # active only after READY; a task submitted and final; SIGKILL -> restarted by systemd and resumed from its database;
 # systemctl stop -> a clean exit 0; a node whose main loop hangs -> killed by the watchdog and restarted.
-set -uo pipefail
+set -uo pipefail # and so `grep -c >/dev/null`, never `grep -q`, after a pipe: -q exits at the first match, the writer dies of SIGPIPE, the pipeline fails
 cd "$(dirname "$0")/../.."
 . deploy/scripts/docker-env.sh
 docker_ready || { echo "systemd test: $(docker_ready 2>&1 | tail -1)"; exit 0; }
@@ -23,7 +23,7 @@ docker rm -f $name >/dev/null 2>&1
 docker run -d --name $name --cap-add SYS_ADMIN --security-opt seccomp=unconfined --cgroupns=host \
   -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock opml-node-systemd:test >/dev/null || fail "docker run"
 x() { docker exec $name "$@"; }
-for _ in $(seq 30); do x systemctl is-system-running 2>/dev/null | grep -qE 'running|degraded' && break; sleep 1; done
+for _ in $(seq 30); do x systemctl is-system-running 2>/dev/null | grep -cE 'running|degraded' >/dev/null && break; sleep 1; done
 x systemd-analyze security opml-node@node.service --no-pager 2>/dev/null | tail -1
 
 # The chain and the contracts (as root, outside the unit); the node's key and settings where the unit reads them.
@@ -51,7 +51,7 @@ done
 [ "$(x systemctl show -p NRestarts --value opml-node@node.service)" -ge 1 ] || fail "not restarted after SIGKILL"
 [ "$(x systemctl is-active opml-node@node.service)" = active ] || fail "not active again after SIGKILL"
 [ "$(x systemctl show -p MainPID --value opml-node@node.service)" != "$pid" ] || fail "same pid after SIGKILL"
-x journalctl --no-pager -u opml-node@node.service -o cat | grep -F '"@mt":"Node {Address}' | tail -1 | grep -q '"Cursor":"[0-9]' || fail "the restarted node did not resume from its cursor"
+x journalctl --no-pager -u opml-node@node.service -o cat | grep -F '"@mt":"Node {Address}' | tail -1 | grep -c '"Cursor":"[0-9]' >/dev/null || fail "the restarted node did not resume from its cursor"
 echo "SIGKILL: restarted by systemd, resumed from its database"
 
 x systemctl stop opml-node@node.service
@@ -68,7 +68,7 @@ for _ in $(seq 120); do
   [ "$(x systemctl show -p NRestarts --value opml-node@node.service)" -gt "$before" ] && break; sleep 1
 done
 [ "$(x systemctl show -p NRestarts --value opml-node@node.service)" -gt "$before" ] || fail "the watchdog did not restart the hung node"
-x journalctl --no-pager -u opml-node@node.service | grep -qi 'watchdog timeout' || fail "no watchdog timeout in the journal"
+x journalctl --no-pager -u opml-node@node.service | grep -ci 'watchdog timeout' >/dev/null || fail "no watchdog timeout in the journal"
 echo "hung loop: killed by the watchdog and restarted"
 docker rm -f $name >/dev/null 2>&1
 echo "systemd test: passed in $(( $(date +%s) - started )) s"

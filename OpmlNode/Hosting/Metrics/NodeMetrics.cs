@@ -35,6 +35,9 @@ public sealed class NodeMetrics
         WalletWei = f.CreateGauge("opml_wallet_balance_wei", "The node's account balance.");
         BondsNeededWei = f.CreateGauge("opml_bonds_needed_wei", "The bond of one more action of each role this node plays (submit and/or challenge).");
         LastWatcherTick = f.CreateGauge("opml_watcher_last_success_unixtime", "When the chain watcher last completed a tick.");
+        TxReplacements = f.CreateCounter("opml_tx_replacements_total", "Same-nonce replacements signed because a transaction was not mined in time.");
+        TxFeeCapBlocked = f.CreateCounter("opml_tx_fee_cap_blocked_total", "Transactions the chain would not mine at the operator's fee cap (logged as errors).");
+        TxFeesPaidWei = f.CreateCounter("opml_tx_fees_paid_wei_total", "Gas fees paid by this node's mined transactions (gas used × effective price), this run.");
         Registry.AddBeforeCollectCallback(FromStore);
     }
 
@@ -48,6 +51,9 @@ public sealed class NodeMetrics
     public Gauge WalletWei { get; }
     public Gauge BondsNeededWei { get; }
     public Gauge LastWatcherTick { get; }
+    public Counter TxReplacements { get; }
+    public Counter TxFeeCapBlocked { get; }
+    public Counter TxFeesPaidWei { get; }
 
     /// <summary>Whether the database is open (the store is attached once the node's services are built).</summary>
     public bool DatabaseOpen => _store is not null;

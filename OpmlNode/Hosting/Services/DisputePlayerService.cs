@@ -79,16 +79,17 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             if (tx.Sent(action)) return;
             var move = Node.Metrics.Time("move", () => Solver.NextMove(view, role, party));
             if (move is null) return;
-            await WarnIfLowAsync(g, role, ClockRules.TransactionsDue(view), ct);
+            var deadline = await WarnIfLowAsync(g, role, ClockRules.TransactionsDue(view), ct);
             Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn})", g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn);
-            await GameMoveMessages.SendAsync(move, g.GameId, view.Turn, view.Posted, new Sink(tx, action, Node.Deployment.Game, ct));
+            await GameMoveMessages.SendAsync(move, g.GameId, view.Turn, view.Posted, new Sink(tx, action, Node.Deployment.Game, deadline, ct));
             g = g with { MovesSent = g.MovesSent + 1 };
             Node.Store.Put(g);
         }
     }
 
-    /// <summary>Warns when the mover's time left is below (<paramref name="due"/> + <see cref="LowClockTransactions"/> − 1)·E.</summary>
-    private async Task WarnIfLowAsync(GameRecord g, Role role, int due, CancellationToken ct)
+    /// <summary>Warns when the mover's time left is below (<paramref name="due"/> + <see cref="LowClockTransactions"/> − 1)·E;
+    /// returns the mover's deadline (which steers the fee bumps of the move's transactions).</summary>
+    private async Task<ulong> WarnIfLowAsync(GameRecord g, Role role, int due, CancellationToken ct)
     {
         _extension ??= await Node.Read(() => Node.Game.ExtensionAsync(), ct);
         var deadline = await Node.Read(() => Node.Game.DeadlineAsync(g.GameId), ct);
@@ -96,6 +97,7 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
         long left = (long)deadline - (long)now;
         if (left < (due + LowClockTransactions - 1) * (long)_extension.Value)
             Log.LogWarning("Game {GameId}: the {Role}'s clock is low: {Left} s left for {Due} transaction(s) (E = {Extension} s); moving now", g.GameId, role, left, due, _extension.Value);
+        return deadline;
     }
 
     private async Task ClaimTimeoutAsync(GameRecord g, ChainGameView view, CancellationToken ct)
@@ -109,9 +111,9 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
     }
 
     /// <summary>Game calls through the transaction journal, under this turn's action key.</summary>
-    private sealed class Sink(TransactionSender tx, string action, string game, CancellationToken ct) : IGameMessageSink
+    private sealed class Sink(TransactionSender tx, string action, string game, ulong deadline, CancellationToken ct) : IGameMessageSink
     {
         public Task SendAsync<TFunction>(TFunction message) where TFunction : FunctionMessage, new() =>
-            tx.SendAsync(action, ContractNames.DisputeGame, game, message, 0, ct);
+            tx.SendAsync(action, ContractNames.DisputeGame, game, message, 0, ct, deadline);
     }
 }

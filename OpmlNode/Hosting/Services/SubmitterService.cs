@@ -34,6 +34,7 @@ public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILo
                 if (_expiredLogged.Add(t.TaskId)) Log.LogWarning("Task {TaskId}: past (or within {Margin} s of) its expiry; not submitting", t.TaskId, ExpiryMarginSeconds);
                 continue;
             }
+            if (!await Node.CanAffordAsync(action, Node.SubmitterBond, tx, ct)) continue;
             var party = Node.Party(t, lying: Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null);
             var g = party.Graph;
             Log.LogInformation("Task {TaskId}: computed S_N {FinalRoot} over {Slots} slots; submitting", t.TaskId, g.FinalRoot, g.Length);
@@ -43,7 +44,7 @@ public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILo
                 Output = g.Output,
                 FinalRoot = g.FinalRoot.ToArray(),
                 OutputSlotProof = [.. g.OutputSlotProof().Siblings.Select(s => s.ToArray())],
-            }, Node.SubmitterBond, ct);
+            }, Node.SubmitterBond, ct, deadline: onChain.RequestedAt + _expiry.Value);
         }
     }
 }

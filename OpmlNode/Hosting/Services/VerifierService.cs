@@ -34,8 +34,9 @@ public sealed class VerifierService(NodeContext node, TransactionSender tx, ILog
                         Log.LogWarning("Task {TaskId}: submission {SubmissionId} is wrong (ours {OurRoot}, theirs {TheirRoot}) but its window has closed", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
                     continue;
                 }
+                if (!await Node.CanAffordAsync(action, Node.ChallengerBond, tx, ct)) continue;
                 Log.LogWarning("Task {TaskId}: submission {SubmissionId} disputed: S_N ours {OurRoot}, theirs {TheirRoot}; challenging", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
-                await tx.SendAsync(action, ContractNames.OpmlTasks, Node.Deployment.Tasks, new ChallengeFunction { TaskId = t.TaskId }, Node.ChallengerBond, ct);
+                await tx.SendAsync(action, ContractNames.OpmlTasks, Node.Deployment.Tasks, new ChallengeFunction { TaskId = t.TaskId }, Node.ChallengerBond, ct, deadline: s.ChallengeDeadline);
             }
     }
 }
