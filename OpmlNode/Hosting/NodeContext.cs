@@ -137,23 +137,12 @@ public sealed class NodeContext : IDisposable
         return null;
     }
 
-    /// <summary>
-    /// The time a transaction sent now is mined at, at the earliest: the latest block's timestamp, or the wall clock when it
-    /// is later (an automining devnet has no new block until a transaction arrives). Too early a move only reverts at gas
-    /// estimation and is tried again on the next tick.
-    /// </summary>
-    public async Task<ulong> NowAsync(CancellationToken ct) => Math.Max(await ChainTimeAsync(ct), (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+    /// <summary>The earliest time a transaction sent now is mined at (<see cref="ChainClock.NowAsync"/>). Too early a move
+    /// only reverts at gas estimation and is tried again on the next tick.</summary>
+    public Task<ulong> NowAsync(CancellationToken ct) => ChainClock.NowAsync(Web3, Rpc, ct);
 
-    /// <summary>
-    /// The latest block's timestamp: the earliest time the contract can see. A window is closed only when this says so;
-    /// the wall clock can be ahead of the chain (a devnet reverted to a snapshot goes back in time), and then the
-    /// contract still accepts what the wall clock would call late.
-    /// </summary>
-    public async Task<ulong> ChainTimeAsync(CancellationToken ct)
-    {
-        var block = await Rpc.ExecuteAsync(async _ => await Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest()), ct);
-        return (ulong)block.Timestamp.Value;
-    }
+    /// <summary>The latest block's timestamp (<see cref="ChainClock.ChainTimeAsync"/>).</summary>
+    public Task<ulong> ChainTimeAsync(CancellationToken ct) => ChainClock.ChainTimeAsync(Web3, Rpc, ct);
 
     public Task<T> Read<T>(Func<Task<T>> call, CancellationToken ct) => Rpc.ExecuteAsync(async _ => await call(), ct).AsTask();
 

@@ -152,7 +152,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         var nonce = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(From, BlockParameter.CreatePending()), ct);
         var market = await FeeMarketReader.ReadAsync(web3, rpc, ct);
         var price = Fees.First(market);
-        WarnIfBlocked(action, market, deadline is { } d ? (double)(long)d - (long)await NowAsync(ct) : null);
+        WarnIfBlocked(action, market, await SecondsLeftAsync(deadline, ct));
         var (hash, raw) = await SignAsync(input.To, input.Data, value, input.Gas.Value, nonce.Value, price);
         var tx = new PendingTransaction(action, hash, raw, (ulong)nonce.Value)
         {
@@ -196,7 +196,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     {
         if (tx.To is null || tx.Data is null || tx.Gas is null || tx.MaxFeePerGas is null || tx.PriorityFeePerGas is null) return tx;
         var market = await FeeMarketReader.ReadAsync(web3, rpc, ct);
-        double? left = tx.Deadline is { } d ? (double)(long)d - (long)await NowAsync(ct) : null;
+        var left = await SecondsLeftAsync(tx.Deadline, ct);
         WarnIfBlocked(tx.Action, market, left);
         var old = new TxFees(BigInteger.Parse(tx.MaxFeePerGas, CultureInfo.InvariantCulture), BigInteger.Parse(tx.PriorityFeePerGas, CultureInfo.InvariantCulture), tx.Legacy);
         if (Fees.Replacement(old, market, left) is not { } price)
@@ -235,11 +235,9 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
 
     private static string Gwei(BigInteger? wei) => wei is { } w ? FeePolicy.Gwei(w).ToString("0.#########", CultureInfo.InvariantCulture) : "-";
 
-    private async Task<ulong> NowAsync(CancellationToken ct)
-    {
-        var latest = await rpc.ExecuteAsync(async _ => await web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(BlockParameter.CreateLatest()), ct);
-        return Math.Max((ulong)latest.Timestamp.Value, (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-    }
+    /// <summary>Seconds from now (<see cref="Chain.ChainClock.NowAsync"/>) to <paramref name="deadline"/>; null without one.</summary>
+    private async Task<double?> SecondsLeftAsync(ulong? deadline, CancellationToken ct) =>
+        deadline is { } d ? (double)(long)d - (long)await Chain.ChainClock.NowAsync(web3, rpc, ct) : null;
 
     private async Task BroadcastAsync(PendingTransaction tx, CancellationToken ct)
     {
