@@ -30,6 +30,7 @@ public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<
             string.Join("+", new[] { node.Options.Submitter ? "submitter" : null, node.Options.Verifier ? "verifier" : null }.OfType<string>()),
             node.Options.DataDir, node.Store.Cursor?.ToString() ?? "none");
         if (node.Options.Faults.Any) log.LogWarning("Fault injection is on: {Faults}", System.Text.Json.JsonSerializer.Serialize(node.Options.Faults));
+        Faults.CrashPoint.Hit("startup"); // checks done, transactions of the previous run not resumed yet
         await tx.ResumeAsync(ct);
     }
 

@@ -67,6 +67,7 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
         }
         b.Put(DbColumn.Cursor, RangeKey(toBlock), JsonSerializer.SerializeToUtf8Bytes(undo, Json));
         b.Put(DbColumn.Cursor, CursorKey, Keys.U64(toBlock));
+        Faults.CrashPoint.Hit("db-batch"); // the batch built, not written: none of it may be seen after a restart
         b.Commit();
     }
 
@@ -178,6 +179,9 @@ public sealed record PendingTransaction(string Action, string Hash, string Raw, 
 
     /// <summary>The chain time (unix seconds) by which the action must be mined, if it has one (a game move's clock).</summary>
     public ulong? Deadline { get; init; }
+
+    /// <summary>The contract function called (its binding's name without "Function": Challenge, Choose, Withdraw…).</summary>
+    public string? Function { get; init; }
 
     /// <summary>Every signed candidate, the newest (or mined) last.</summary>
     public IEnumerable<TxCandidate> Candidates() => Replaced.Append(new TxCandidate(Hash, Raw));

@@ -8,6 +8,7 @@ using Nethereum.Web3;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Chain.Fees;
 using OpmlNode.Crypto;
+using OpmlNode.Faults;
 using OpmlNode.Hosting.Metrics;
 using Polly;
 
@@ -50,6 +51,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         {
             var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
             var (mined, receipt) = await ReceiptAsync(tx, ct);
+            CrashPoint.Hit("mined", CrashPoint.FunctionName(typeof(TFunction))); // mined, not recorded: a restart finds the receipt
             if (mined.Status is null) PutMined(mined, receipt);
             if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {receipt.TransactionHash} reverted on chain");
             return receipt;
@@ -66,7 +68,11 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         foreach (var tx in store.Transactions().Where(t => t.Status is null).OrderBy(t => t.Nonce))
         {
             log.LogInformation("Resuming {Action}: re-broadcasting {TxHash} ({Candidates} candidate(s))", tx.Action, tx.Hash, tx.Replaced.Count + 1);
+            // At once: a transaction journaled by a node killed before its broadcast is in no pool yet.
+            if (await MinedCandidateAsync(tx, ct) is null) await BroadcastAsync(tx, ct);
+            CrashPoint.Hit("broadcast", tx.Function);
             var (mined, receipt) = await ReceiptAsync(tx, ct);
+            CrashPoint.Hit("mined", tx.Function);
             PutMined(mined, receipt);
         }
     }
@@ -154,6 +160,8 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         var price = Fees.First(market);
         WarnIfBlocked(action, market, await SecondsLeftAsync(deadline, ct));
         var (hash, raw) = await SignAsync(input.To, input.Data, value, input.Gas.Value, nonce.Value, price);
+        var name = CrashPoint.FunctionName(typeof(TFunction));
+        CrashPoint.Hit("signed", name); // signed, not journaled: nothing left the node, a restart decides and signs again
         var tx = new PendingTransaction(action, hash, raw, (ulong)nonce.Value)
         {
             To = input.To,
@@ -164,10 +172,13 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             PriorityFeePerGas = price.PriorityFeePerGas.ToString(CultureInfo.InvariantCulture),
             Legacy = price.Legacy,
             Deadline = deadline,
+            Function = name,
         };
         store.Put(tx); // before the broadcast: a crash from here on re-broadcasts these bytes, never takes a new nonce
+        CrashPoint.Hit("journaled", name);
         log.LogInformation("Sending {Action} as {TxHash} (nonce {Nonce}; {Fees})", action, hash, tx.Nonce, price);
         await BroadcastAsync(tx, ct);
+        CrashPoint.Hit("broadcast", name);
         return tx;
     }
 

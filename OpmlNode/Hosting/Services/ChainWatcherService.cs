@@ -171,6 +171,7 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         {
             ulong gid = (ulong)e.Event.GameId;
             if (G(gid) is not { } g) continue;
+            Faults.CrashPoint.Hit("event", "GameResolved"); // the end of one of this node's games seen, not applied
             games[gid] = g with { Over = true };
             Log.LogInformation("Game {GameId} of task {TaskId} resolved by {How}: {Winner} wins ({WinnerAccount})", gid, g.TaskId, e.Event.How, e.Event.Winner, e.Event.WinnerAccount);
         }
