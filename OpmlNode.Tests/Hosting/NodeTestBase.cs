@@ -35,6 +35,9 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
     protected readonly string _dir = Directory.CreateTempSubdirectory("opml-nodes-").FullName;
     protected readonly List<NodeProcess> _nodes = [];
 
+    /// <summary>Nodes whose exit with an error the test expects (and checks itself).</summary>
+    protected readonly HashSet<string> MayExit = [];
+
     /// <summary>What a node killed by its own crash point (<c>--crash-at</c>) writes on stderr: such an exit is expected.</summary>
     protected const string CrashedAt = "crash-point: killed at ";
 
@@ -94,7 +97,7 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
         while (DateTime.UtcNow < end)
         {
             if (await done()) return;
-            foreach (var n in _nodes.Where(n => n.HasExited && !n.Killed && n.ExitCode != 0 && n.Name != "bad" && !n.Stderr.Contains(CrashedAt, StringComparison.Ordinal)))
+            foreach (var n in _nodes.Where(n => n.HasExited && !n.Killed && n.ExitCode != 0 && n.Name != "bad" && !MayExit.Contains(n.Name) && !n.Stderr.Contains(CrashedAt, StringComparison.Ordinal)))
                 Assert.Fail($"{n.Name} exited with {n.ExitCode}:\n{n.Stderr}\n{string.Join('\n', n.Lines.TakeLast(20))}");
             await Task.Delay(200);
         }

@@ -121,7 +121,17 @@ internal static class RunCommand
         {
             return Fail(e.Message);
         }
+        catch (NodeHaltException e)
+        {
+            Console.Error.WriteLine($"error: the node stops: {e.Message}");
+            return ExitCodes.Halted;
+        }
         await host.WaitForShutdownAsync(CancellationToken.None);
+        if (host.Services.GetRequiredService<NodeContext>().HaltReason is { } reason)
+        {
+            Console.Error.WriteLine($"error: the node stopped: {reason}");
+            return ExitCodes.Halted;
+        }
         return ExitCodes.Ok;
     }
 }

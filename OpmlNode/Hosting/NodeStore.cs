@@ -34,6 +34,7 @@ public sealed record GameRecord(ulong GameId, ulong TaskId, ulong SubmissionId, 
 public sealed class NodeStore(IColumnsDb<DbColumn> db)
 {
     private static readonly byte[] CursorKey = "block"u8.ToArray();
+    private static readonly byte[] GenesisKey = "genesis"u8.ToArray();
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public IColumnsDb<DbColumn> Db { get; } = db;
@@ -42,6 +43,13 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
     public ulong? Cursor
     {
         get => Db.GetColumn(DbColumn.Cursor).Get(CursorKey) is { } v ? Keys.ReadU64(v) : null;
+    }
+
+    /// <summary>The hash of block 0 of the chain these records are of (null until the first start).</summary>
+    public string? Genesis
+    {
+        get => Db.GetColumn(DbColumn.Cursor).Get(GenesisKey) is { } v ? System.Text.Encoding.ASCII.GetString(v) : null;
+        set => Db.GetColumn(DbColumn.Cursor).Put(GenesisKey, System.Text.Encoding.ASCII.GetBytes(value ?? throw new ArgumentNullException(nameof(value))));
     }
 
     /// <summary>
