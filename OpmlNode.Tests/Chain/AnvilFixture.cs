@@ -53,7 +53,10 @@ public sealed class AnvilFixture : IAsyncLifetime
         if (fresh) File.Delete(StateFile);
         else Assert.True(File.Exists(StateFile), "anvil wrote no state file");
         Anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = ContractsDir, Port = Anvil.Port, ExtraArgs = ["--state", StateFile] });
-        if (fresh) RiscvStep = await RiscvStepService.DeployAsync(Web3, ContractArtifacts.LoadBytecode(ContractsDir));
+        if (!fresh) return;
+        // A new chain: a new Web3 so that no nonce or chain state of the old one is carried over.
+        Web3 = new Web3(new Account(DeployerKey, Anvil.ChainId), Anvil.RpcUrl);
+        RiscvStep = await RiscvStepService.DeployAsync(Web3, ContractArtifacts.LoadBytecode(ContractsDir)).WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     public Task DisposeAsync()
