@@ -27,7 +27,7 @@ public sealed class AnvilFixture : IAsyncLifetime
     {
         EnsureContractsBuilt(ContractsDir);
         var bytecode = ContractArtifacts.LoadBytecode(ContractsDir);
-        Anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = ContractsDir });
+        Anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = ContractsDir, ExtraArgs = ["--state", StateFile] });
         try
         {
             Web3 = new Web3(new Account(DeployerKey, Anvil.ChainId), Anvil.RpcUrl);
@@ -40,9 +40,29 @@ public sealed class AnvilFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Where anvil writes its state when it stops gracefully (and reads it back when started again).</summary>
+    public string StateFile { get; } = Path.Combine(Path.GetTempPath(), $"opml-anvil-state-{Guid.NewGuid():N}.json");
+
+    /// <summary>Stops anvil gracefully, waits <paramref name="down"/>, and starts it again at the same URL: on its saved
+    /// state (blocks and hashes kept), or <paramref name="fresh"/> — a new chain with another genesis.</summary>
+    public async Task RestartAsync(TimeSpan down, bool fresh)
+    {
+        Anvil.Stop(TimeSpan.FromSeconds(30));
+        Anvil.Dispose();
+        await Task.Delay(down);
+        if (fresh) File.Delete(StateFile);
+        else Assert.True(File.Exists(StateFile), "anvil wrote no state file");
+        Anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = ContractsDir, Port = Anvil.Port, ExtraArgs = ["--state", StateFile] });
+        if (!fresh) return;
+        // A new chain: a new Web3 so that no nonce or chain state of the old one is carried over.
+        Web3 = new Web3(new Account(DeployerKey, Anvil.ChainId), Anvil.RpcUrl);
+        RiscvStep = await RiscvStepService.DeployAsync(Web3, ContractArtifacts.LoadBytecode(ContractsDir)).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
     public Task DisposeAsync()
     {
         Anvil?.Dispose();
+        File.Delete(StateFile);
         return Task.CompletedTask;
     }
 

@@ -24,16 +24,8 @@ namespace OpmlNode.Tests.Hosting;
 /// (anvil) with the real MNIST model; the test only deploys, registers and requests, then watches the chain.
 /// </summary>
 [Collection("nodes")]
-public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log) : IClassFixture<AnvilFixture>, IDisposable
+public sealed class NodeEndToEndTests(AnvilFixture fixture, ITestOutputHelper output) : NodeTestBase(fixture, output), IClassFixture<AnvilFixture>
 {
-    private static readonly DeployParameters Params = new(ChallengeWindow: 6, SubmitterBond: 1_000_000, ChallengerBond: 700_000, K: 4,
-        ClockBudget: 60, Extension: 15, MinFee: 1000);
-    private static readonly string MnistModel = Repo.Path("models", "mnist", "mnist.opml");
-    private readonly string _dir = Directory.CreateTempSubdirectory("opml-nodes-").FullName;
-    private readonly List<NodeProcess> _nodes = [];
-
-    private sealed record Devnet(DeployedContracts Contracts, string DeploymentFile, ulong ModelId, OpmlTasksService Tasks, DisputeGameService Game, string ModelFile);
-
     [Fact]
     public async Task AnHonestResultFinalizesAndTheLogsAreJsonWithoutTheKey()
     {
@@ -669,96 +661,4 @@ public sealed class NodeEndToEndTests(AnvilFixture chain, ITestOutputHelper log)
         return Assert.Single(logs).Event.How;
     }
 
-    private async Task<Devnet> SetUpAsync(DeployParameters? parameters = null, string? modelFile = null)
-    {
-        modelFile ??= MnistModel;
-        var contracts = await DeployedContracts.DeployAsync(chain.Web3, chain.ContractsDir, parameters ?? Params);
-        var file = Path.Combine(_dir, $"deployment-{contracts.Tasks[2..10]}.json");
-        contracts.Save(file);
-        using var m = ModelReader.Open(modelFile);
-        var r = RegisteredModel.Of(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
-        var registry = new ModelRegistryService(chain.Web3, contracts.Registry);
-        var modelId = (ulong)(await registry.RegisterAsync(ModelRegistration.ToFunction(r))).Event.ModelId;
-        return new Devnet(contracts, file, modelId, new OpmlTasksService(chain.Web3, contracts.Tasks), new DisputeGameService(chain.Web3, contracts.Game), modelFile);
-    }
-
-    private async Task<(BigInteger Id, IModel Model)> RegisterOtherModelAsync(Devnet net)
-    {
-        var path = Path.Combine(_dir, "other.opml");
-        ModelWriter.Write(path, ModelSynth.Build(ArchitectureKind.Mlp, "tiny", 3));
-        var m = ModelReader.Open(path);
-        var r = RegisteredModel.Of(m, ModelRoots.Load(m, TextWriter.Null), VmBackend.Embedded(), 1_000_000_000);
-        var id = (await ModelRegistration.RegisterAsync(new ModelRegistryService(chain.Web3, net.Contracts.Registry), r)).ModelId;
-        return (id, m);
-    }
-
-    private NodeProcess Start(string name, int account, Devnet net, params string[] extra) => Start(name, account, net, extra, null, null);
-
-    private NodeProcess Start(string name, int account, Devnet net, string[] extra, IDictionary<string, string>? env, IReadOnlyList<string>? wrapper)
-    {
-        var keyFile = Path.Combine(_dir, $"{name}.key");
-        File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
-        var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
-        var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
-            "--model", $"{net.ModelId}={net.ModelFile}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra], env: env, wrapper: wrapper, workingDirectory: Path.GetTempPath());
-        _nodes.Add(p);
-        return p;
-    }
-
-    private async Task<BigInteger> RequestAsync(Devnet net, int seed)
-    {
-        using var m = ModelReader.Open(MnistModel);
-        return (await net.Tasks.RequestAsync(net.ModelId, TaskInput.Random(m, seed).Bytes, 1, 5000)).Event.TaskId;
-    }
-
-    private async Task<SubmissionInfo> WaitFinalAsync(Devnet net, BigInteger taskId)
-    {
-        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Finalized, $"task {taskId} finalizes", TimeSpan.FromSeconds(150));
-        return await net.Tasks.GetSubmissionAsync((await net.Tasks.GetTaskAsync(taskId)).SubmissionId);
-    }
-
-    private async Task WaitAsync(Func<Task<bool>> done, string what, TimeSpan? timeout = null)
-    {
-        var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        while (DateTime.UtcNow < end)
-        {
-            if (await done()) return;
-            foreach (var n in _nodes.Where(n => n.HasExited && !n.Killed && n.ExitCode != 0 && n.Name != "bad"))
-                Assert.Fail($"{n.Name} exited with {n.ExitCode}:\n{n.Stderr}\n{string.Join('\n', n.Lines.TakeLast(20))}");
-            await Task.Delay(200);
-        }
-        foreach (var n in _nodes)
-        {
-            var dump = Path.Combine(Path.GetTempPath(), $"opml-e2e-{n.Name}.log");
-            File.WriteAllLines(dump, [.. n.Lines, n.Stderr]);
-            log.WriteLine($"--- {n.Name} (all lines in {dump})\n{string.Join('\n', n.Lines.TakeLast(15))}\n{n.Stderr}");
-        }
-        for (int i = 5; i < 10; i++) log.WriteLine($"balance {i}: {Nethereum.Web3.Web3.Convert.FromWei((await chain.Web3.Eth.GetBalance.SendRequestAsync(Address(i))).Value)}");
-        Assert.Fail($"timed out waiting until {what}");
-    }
-
-    /// <summary>Every transaction <paramref name="from"/> sent to the contracts: no two with the same calldata (the same move twice).</summary>
-    private async Task AssertNoActionSentTwiceAsync(Devnet net, string from)
-    {
-        var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
-        var seen = new HashSet<string>();
-        for (ulong b = 0; b <= head; b++)
-        {
-            var block = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(new BlockParameter(b));
-            foreach (var t in block.Transactions.Where(t => string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)))
-            {
-                if (!string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) && !string.Equals(t.To, net.Contracts.Tasks, StringComparison.OrdinalIgnoreCase)) continue;
-                if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
-                Assert.True(seen.Add(t.Input), $"{from} sent the same call twice: {t.Input[..Math.Min(74, t.Input.Length)]}…");
-            }
-        }
-    }
-
-    private static string Address(int i) => new Account(Anvil.DevPrivateKeys[i]).Address;
-
-    public void Dispose()
-    {
-        foreach (var n in _nodes) n.Dispose();
-        try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-    }
 }

@@ -23,6 +23,8 @@ public sealed record AnvilOptions
     public string? Hardfork { get; init; } = "prague";
     /// <summary>How long to wait for eth_chainId to answer after the process started.</summary>
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>The port to listen on; null = a free one.</summary>
+    public int? Port { get; init; }
     /// <summary>Further command-line arguments.</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 }
@@ -115,7 +117,7 @@ public sealed class Anvil : IDisposable
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = options.Port ?? FreeLoopbackPort();
             var anvil = Launch(binary, port, options);
             try
             {
@@ -223,6 +225,14 @@ public sealed class Anvil : IDisposable
     }
 
     /// <summary>Kills anvil (and any children) and waits for it to be reaped.</summary>
+    /// <summary>SIGTERM and waits for the exit: anvil's graceful stop, which writes its <c>--state</c> file.</summary>
+    public void Stop(TimeSpan timeout)
+    {
+        if (_process.HasExited) return;
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill?.WaitForExit();
+        if (!_process.WaitForExit(timeout)) throw new AnvilException($"anvil did not stop within {timeout} after SIGTERM");
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

@@ -42,11 +42,13 @@ internal static class RunCommand
         var hang = new Option<int?>("--hang-after-ticks") { Description = "Fault injection: the chain watcher's loop hangs after N ticks (tests the systemd watchdog).", HelpName = "N" };
         var maxFee = new Option<double?>("--max-fee-gwei") { Description = "The most this node pays per gas (EIP-1559 max fee or legacy gas price), in gwei; it never signs above it and logs an error when the chain asks more (default: no cap).", HelpName = "GWEI" };
         var replaceAfter = new Option<int?>("--replace-after") { Description = "Seconds a transaction may stay unmined before a same-nonce replacement with higher fees is signed (default 15).", HelpName = "SECONDS" };
+        // Hidden: the kill campaign's hook (docs/RELIABILITY.md), not an operator's setting.
+        var crashAt = new Option<string?>("--crash-at") { Description = "Test only: SIGKILL this process at POINT[:WHAT] (Faults/CrashPoint.cs).", HelpName = "POINT", Hidden = true };
         var seed = new Option<int?>("--seed") { Description = "Seed of random fault injection (logged).", HelpName = "SEED" };
         var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
             $"Logs are JSON lines on stdout (--log-format text for people). Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
         {
-            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, lieSlot, lieStep, challengeCorrect, silent, hang, seed,
+            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, lieSlot, lieStep, challengeCorrect, silent, hang, crashAt, seed,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -77,6 +79,7 @@ internal static class RunCommand
             Set("Faults:ChallengeCorrect", p.GetValue(challengeCorrect));
             Set("Faults:SilentAfterMove", p.GetValue(silent));
             Set("Faults:Seed", p.GetValue(seed));
+            Set("Faults:CrashAt", p.GetValue(crashAt));
             var served = p.GetValue(models) ?? [];
             for (int i = 0; i < served.Length; i++)
             {
@@ -98,6 +101,8 @@ internal static class RunCommand
         builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
             .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
             .AddEnvironmentVariables("OPML_").AddInMemoryCollection(overrides);
+        try { Faults.CrashPoint.Arm(builder.Configuration[$"{NodeRunOptions.Section}:Faults:CrashAt"]); }
+        catch (ArgumentException e) { return Fail(e.Message); }
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.Services.AddSystemdNotify();
         builder.Services.AddOpmlOptions(builder.Configuration).AddOpmlLogging(builder.Configuration).AddOpmlMetrics().AddOpmlStorage().AddOpmlChain().AddOpmlServices(builder.Configuration);
@@ -116,7 +121,17 @@ internal static class RunCommand
         {
             return Fail(e.Message);
         }
+        catch (NodeHaltException e)
+        {
+            Console.Error.WriteLine($"error: the node stops: {e.Message}");
+            return ExitCodes.Halted;
+        }
         await host.WaitForShutdownAsync(CancellationToken.None);
+        if (host.Services.GetRequiredService<NodeContext>().HaltReason is { } reason)
+        {
+            Console.Error.WriteLine($"error: the node stopped: {reason}");
+            return ExitCodes.Halted;
+        }
         return ExitCodes.Ok;
     }
 }

@@ -35,6 +35,7 @@ public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, by
             if (run is null)
             {
                 run = Dispute.VmRun.Execute(vm, HonestGraph.Link(slot), MaxNodeSteps);
+                Faults.CrashPoint.Hit("vm-trace"); // the trace computed, not stored: a restart computes it again
                 store?.PutVmRun(run);
             }
             _runs[slot] = run;

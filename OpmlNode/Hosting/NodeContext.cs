@@ -38,9 +38,12 @@ public sealed class NodeContext : IDisposable
     // A reorganisation can put another request under the same task id: what the traces are of is part of the key.
     private readonly record struct TaskKey(ulong TaskId, ulong ModelId, uint Passes, string InputRoot);
     private readonly ILogger _log;
+    private readonly Microsoft.Extensions.Hosting.IHostApplicationLifetime? _lifetime;
 
-    public NodeContext(NodeRunOptions options, NodeStore store, IReadOnlyDictionary<ulong, ServedModelRuntime> models, NodeMetrics metrics, ILogger<NodeContext> log)
+    public NodeContext(NodeRunOptions options, NodeStore store, IReadOnlyDictionary<ulong, ServedModelRuntime> models, NodeMetrics metrics, ILogger<NodeContext> log,
+        Microsoft.Extensions.Hosting.IHostApplicationLifetime? lifetime = null)
     {
+        _lifetime = lifetime;
         Metrics = metrics;
         Options = options;
         Store = store;
@@ -50,7 +53,7 @@ public sealed class NodeContext : IDisposable
         var key = SigningKey.Load(options.KeyFile, options.KeyEnv);
         Web3 = new Web3(new Account(key, Deployment.ChainId), options.RpcUrl);
         Address = Web3.TransactionManager.Account.Address;
-        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(10), metrics: metrics);
+        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(10), metrics: metrics, log: log);
         metrics.Attach(store, Address);
         Tasks = new OpmlTasksService(Web3, Deployment.Tasks);
         Game = new DisputeGameService(Web3, Deployment.Game);
@@ -70,6 +73,34 @@ public sealed class NodeContext : IDisposable
     public DisputeGameService Game { get; }
     public VmBackend Vm { get; }
     public IOpBackend Backend { get; }
+
+    /// <summary>Why the node stopped itself (<see cref="Halt"/>), or null.</summary>
+    public string? HaltReason { get; private set; }
+
+    /// <summary>Stops the node for good: <paramref name="reason"/> is logged as critical and the process exits with code 3.</summary>
+    public void Halt(string reason)
+    {
+        HaltReason ??= reason;
+        _log.LogCritical("The node stops: {Reason}", reason);
+        _lifetime?.StopApplication();
+    }
+
+    /// <summary>The hash of the chain's block 0.</summary>
+    public async Task<string> GenesisAsync(CancellationToken ct) =>
+        (await Read(() => Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new Nethereum.RPC.Eth.DTOs.BlockParameter(0)), ct))?.BlockHash
+        ?? throw new InvalidOperationException("the chain has no block 0");
+
+    /// <summary>Reads the chain's genesis and checks it (<see cref="CheckGenesis"/>): before every tick of the watcher and
+    /// before every transaction is signed, so nothing is sent to a chain replaced behind the URL.</summary>
+    public async Task CheckGenesisAsync(CancellationToken ct) => CheckGenesis(await GenesisAsync(ct));
+
+    /// <summary>Throws <see cref="NodeHaltException"/> when <paramref name="genesis"/> is not the genesis the database follows.</summary>
+    public void CheckGenesis(string genesis)
+    {
+        if (Store.Genesis is { } mine && !string.Equals(mine, genesis, StringComparison.OrdinalIgnoreCase))
+            throw new NodeHaltException($"the chain at {Options.RpcUrl} has genesis {genesis}, but the data directory {Options.DataDir} follows the chain with genesis {mine}: " +
+                "a different chain (restarted without its state, or another network) is behind this URL; point --rpc at the original chain, or start with a fresh --data directory and a deployment on this chain");
+    }
 
     public bool IsMe(string address) => string.Equals(address, Address, StringComparison.OrdinalIgnoreCase);
 

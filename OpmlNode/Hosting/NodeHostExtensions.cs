@@ -74,13 +74,14 @@ public static class NodeHostExtensions
             });
         });
         services.AddSingleton(sp => new NodeContext(sp.GetRequiredService<IOptions<NodeRunOptions>>().Value, sp.GetRequiredService<NodeStore>(),
-            sp.GetRequiredService<IReadOnlyDictionary<ulong, ServedModelRuntime>>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<ILogger<NodeContext>>()));
+            sp.GetRequiredService<IReadOnlyDictionary<ulong, ServedModelRuntime>>(), sp.GetRequiredService<NodeMetrics>(), sp.GetRequiredService<ILogger<NodeContext>>(),
+            sp.GetService<IHostApplicationLifetime>()));
         services.AddSingleton(sp =>
         {
             var node = sp.GetRequiredService<NodeContext>();
             return new TransactionSender(node.Web3, node.Address, node.Store, node.Rpc, sp.GetRequiredService<ILogger<TransactionSender>>(),
                 new Chain.Fees.FeePolicy(node.Options.MaxFeeGwei is { } cap ? Chain.Fees.FeePolicy.FromGwei(cap) : null,
-                    TimeSpan.FromSeconds(node.Options.ReplaceAfterSeconds)), node.Metrics);
+                    TimeSpan.FromSeconds(node.Options.ReplaceAfterSeconds)), node.Metrics, node.CheckGenesisAsync);
         });
         services.AddHostedService<NodeStartup>();
         return services;

@@ -104,5 +104,8 @@ public sealed class FaultOptions
     /// <summary>Stop the chain watcher's loop (hang, not crash) after this many ticks: tests the systemd watchdog.</summary>
     public int? HangAfterTicks { get; set; }
 
-    public bool Any => LieSlot is not null || LieStep is not null || ChallengeCorrect || SilentAfterMove is not null || HangAfterTicks is not null;
+    /// <summary>Test-only: SIGKILL the process at this point (<see cref="Faults.CrashPoint"/>).</summary>
+    public string? CrashAt { get; set; }
+
+    public bool Any => LieSlot is not null || LieStep is not null || ChallengeCorrect || SilentAfterMove is not null || HangAfterTicks is not null || CrashAt is not null;
 }

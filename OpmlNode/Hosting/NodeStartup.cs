@@ -13,6 +13,7 @@ public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<
     public async Task StartAsync(CancellationToken ct)
     {
         // Every call through the node's resilience pipeline: a node started beside a chain that is still starting waits for it.
+        await CheckGenesisAsync(ct); // first: a replaced chain is named as such, not as a deployment without code
         await node.Read(async () => { await node.Deployment.VerifyAsync(node.Web3); return true; }, ct);
         var registry = new Chain.Contracts.ModelRegistryService(node.Web3, node.Deployment.Registry);
         var count = await node.Read(() => registry.ModelCountAsync(), ct);
@@ -30,7 +31,17 @@ public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<
             string.Join("+", new[] { node.Options.Submitter ? "submitter" : null, node.Options.Verifier ? "verifier" : null }.OfType<string>()),
             node.Options.DataDir, node.Store.Cursor?.ToString() ?? "none");
         if (node.Options.Faults.Any) log.LogWarning("Fault injection is on: {Faults}", System.Text.Json.JsonSerializer.Serialize(node.Options.Faults));
+        Faults.CrashPoint.Hit("startup"); // checks done, transactions of the previous run not resumed yet
         await tx.ResumeAsync(ct);
+    }
+
+    /// <summary>The data directory follows one chain, named by its genesis hash: recorded at the first start, and a
+    /// chain with another genesis behind the same URL (and the same chain id) is refused (<see cref="NodeHaltException"/>).</summary>
+    private async Task CheckGenesisAsync(CancellationToken ct)
+    {
+        var genesis = await node.GenesisAsync(ct);
+        if (node.Store.Genesis is null) node.Store.Genesis = genesis;
+        else node.CheckGenesis(genesis);
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

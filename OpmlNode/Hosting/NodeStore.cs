@@ -34,6 +34,7 @@ public sealed record GameRecord(ulong GameId, ulong TaskId, ulong SubmissionId, 
 public sealed class NodeStore(IColumnsDb<DbColumn> db)
 {
     private static readonly byte[] CursorKey = "block"u8.ToArray();
+    private static readonly byte[] GenesisKey = "genesis"u8.ToArray();
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public IColumnsDb<DbColumn> Db { get; } = db;
@@ -42,6 +43,13 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
     public ulong? Cursor
     {
         get => Db.GetColumn(DbColumn.Cursor).Get(CursorKey) is { } v ? Keys.ReadU64(v) : null;
+    }
+
+    /// <summary>The hash of block 0 of the chain these records are of (null until the first start).</summary>
+    public string? Genesis
+    {
+        get => Db.GetColumn(DbColumn.Cursor).Get(GenesisKey) is { } v ? System.Text.Encoding.ASCII.GetString(v) : null;
+        set => Db.GetColumn(DbColumn.Cursor).Put(GenesisKey, System.Text.Encoding.ASCII.GetBytes(value ?? throw new ArgumentNullException(nameof(value))));
     }
 
     /// <summary>
@@ -67,6 +75,7 @@ public sealed class NodeStore(IColumnsDb<DbColumn> db)
         }
         b.Put(DbColumn.Cursor, RangeKey(toBlock), JsonSerializer.SerializeToUtf8Bytes(undo, Json));
         b.Put(DbColumn.Cursor, CursorKey, Keys.U64(toBlock));
+        Faults.CrashPoint.Hit("db-batch"); // the batch built, not written: none of it may be seen after a restart
         b.Commit();
     }
 
@@ -178,6 +187,9 @@ public sealed record PendingTransaction(string Action, string Hash, string Raw, 
 
     /// <summary>The chain time (unix seconds) by which the action must be mined, if it has one (a game move's clock).</summary>
     public ulong? Deadline { get; init; }
+
+    /// <summary>The contract function called (its binding's name without "Function": Challenge, Choose, Withdraw…).</summary>
+    public string? Function { get; init; }
 
     /// <summary>Every signed candidate, the newest (or mined) last.</summary>
     public IEnumerable<TxCandidate> Candidates() => Replaced.Append(new TxCandidate(Hash, Raw));

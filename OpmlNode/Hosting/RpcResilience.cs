@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Nethereum.JsonRpc.Client;
 using OpmlNode.Hosting.Metrics;
 using Polly;
@@ -15,8 +16,9 @@ namespace OpmlNode.Hosting;
 public static class RpcResilience
 {
     /// <summary>The pipeline; with <paramref name="metrics"/>, every failed attempt counts as an RPC error and the breaker's
-    /// state is published.</summary>
-    public static ResiliencePipeline Create(TimeSpan attemptTimeout, int retries = 6, NodeMetrics? metrics = null) =>
+    /// state is published; with <paramref name="log"/>, every retry (attempt, error, delay) and every change of the
+    /// breaker is logged.</summary>
+    public static ResiliencePipeline Create(TimeSpan attemptTimeout, int retries = 6, NodeMetrics? metrics = null, ILogger? log = null) =>
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -27,7 +29,13 @@ public static class RpcResilience
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(200),
                 MaxDelay = TimeSpan.FromSeconds(5),
-                OnRetry = _ => { metrics?.RpcErrors.Inc(); return ValueTask.CompletedTask; },
+                OnRetry = a =>
+                {
+                    metrics?.RpcErrors.Inc();
+                    log?.LogWarning("RPC attempt {Attempt} failed: {RpcError}; retrying in {DelayMs} ms", a.AttemptNumber + 1,
+                        a.Outcome.Exception?.Message ?? "no result", (int)a.RetryDelay.TotalMilliseconds);
+                    return ValueTask.CompletedTask;
+                },
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
@@ -36,9 +44,19 @@ public static class RpcResilience
                 MinimumThroughput = 8,
                 SamplingDuration = TimeSpan.FromSeconds(30),
                 BreakDuration = TimeSpan.FromSeconds(5),
-                OnOpened = _ => { metrics?.CircuitState.Set(1); return ValueTask.CompletedTask; },
+                OnOpened = a =>
+                {
+                    metrics?.CircuitState.Set(1);
+                    log?.LogError("RPC circuit breaker open for {BreakSeconds} s: the endpoint keeps failing", a.BreakDuration.TotalSeconds);
+                    return ValueTask.CompletedTask;
+                },
                 OnHalfOpened = _ => { metrics?.CircuitState.Set(0.5); return ValueTask.CompletedTask; },
-                OnClosed = _ => { metrics?.CircuitState.Set(0); return ValueTask.CompletedTask; },
+                OnClosed = _ =>
+                {
+                    metrics?.CircuitState.Set(0);
+                    log?.LogInformation("RPC circuit breaker closed: the endpoint answers again");
+                    return ValueTask.CompletedTask;
+                },
             })
             .AddTimeout(attemptTimeout)
             .Build();

@@ -8,6 +8,7 @@ using Nethereum.Web3;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Chain.Fees;
 using OpmlNode.Crypto;
+using OpmlNode.Faults;
 using OpmlNode.Hosting.Metrics;
 using Polly;
 
@@ -23,9 +24,11 @@ namespace OpmlNode.Hosting;
 /// candidate is watched for its receipt: whichever is mined is the action's, and the nonce lets only one be.
 /// </summary>
 public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, ResiliencePipeline rpc, ILogger<TransactionSender> log,
-    FeePolicy? fees = null, NodeMetrics? metrics = null)
+    FeePolicy? fees = null, NodeMetrics? metrics = null, Func<CancellationToken, Task>? checkChain = null)
 {
     private readonly SemaphoreSlim _one = new(1, 1);
+    private readonly SemaphoreSlim _recheck = new(1, 1);
+    private volatile string? _awaiting; // the action whose receipt SendAsync is waiting for, under _one
     private readonly HashSet<string> _blockedLogged = [];
     private ulong? _newestMined; // the highest block a transaction of ours was mined in (null: not read from the store yet)
 
@@ -49,12 +52,15 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         try
         {
             var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
+            _awaiting = action;
             var (mined, receipt) = await ReceiptAsync(tx, ct);
+            _awaiting = null;
+            CrashPoint.Hit("mined", CrashPoint.FunctionName(typeof(TFunction))); // mined, not recorded: a restart finds the receipt
             if (mined.Status is null) PutMined(mined, receipt);
             if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {receipt.TransactionHash} reverted on chain");
             return receipt;
         }
-        finally { _one.Release(); }
+        finally { _awaiting = null; _one.Release(); }
     }
 
     /// <summary>The fees a transaction signed now would carry (for the balance check before a bond is put up).</summary>
@@ -66,7 +72,11 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         foreach (var tx in store.Transactions().Where(t => t.Status is null).OrderBy(t => t.Nonce))
         {
             log.LogInformation("Resuming {Action}: re-broadcasting {TxHash} ({Candidates} candidate(s))", tx.Action, tx.Hash, tx.Replaced.Count + 1);
+            // At once: a transaction journaled by a node killed before its broadcast is in no pool yet.
+            if (await MinedCandidateAsync(tx, ct) is null) await BroadcastAsync(tx, ct);
+            CrashPoint.Hit("broadcast", tx.Function);
             var (mined, receipt) = await ReceiptAsync(tx, ct);
+            CrashPoint.Hit("mined", tx.Function);
             PutMined(mined, receipt);
         }
     }
@@ -78,15 +88,16 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// broadcast again (same nonce, so it cannot be mined twice; not an older, cheaper one) and awaited. Refused (its
     /// nonce went to another transaction of ours meanwhile): the record is dropped, and the service that sent it decides
     /// again from the chain as it now is — the only case where an action is signed a second time, and then the first one
-    /// is off the chain.
+    /// is off the chain. Not under the lock of <see cref="SendAsync"/>: the transaction a send awaits may have a later
+    /// nonce than those removed, and is mined only once they are broadcast again (its own loop re-broadcasts it).
     /// </summary>
     public async Task RecheckAfterReorganisationAsync(long fork, CancellationToken ct)
     {
-        await _one.WaitAsync(ct);
+        await _recheck.WaitAsync(ct);
         try
         {
             // In nonce order: a later nonce is not mined before the earlier one is broadcast again.
-            foreach (var tx in store.Transactions().Where(t => t.Block is null || (long)t.Block > fork).OrderBy(t => t.Nonce))
+            foreach (var tx in store.Transactions().Where(t => (t.Block is null || (long)t.Block > fork) && t.Action != _awaiting).OrderBy(t => t.Nonce))
             {
                 if (await MinedCandidateAsync(tx, ct) is { } found)
                 {
@@ -98,7 +109,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
                 {
                     await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(tx.Raw), ct);
                 }
-                catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException && !e.Message.Contains("already known", StringComparison.OrdinalIgnoreCase))
+                catch (Exception e) when (e is Nethereum.JsonRpc.Client.RpcResponseException && !AlreadyInPool(e.Message))
                 {
                     if (await MinedCandidateAsync(tx, ct) is { } late)
                     {
@@ -113,7 +124,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
                 PutMined(mined, receipt);
             }
         }
-        finally { _one.Release(); }
+        finally { _recheck.Release(); }
     }
 
     /// <summary>
@@ -148,12 +159,15 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         ulong? deadline, CancellationToken ct)
         where TFunction : FunctionMessage, new()
     {
+        if (checkChain is not null) await checkChain(ct); // never a nonce of ours on a chain that is not the one we follow
         var input = await ContractService.PrepareAsync(web3, contractName, contract, fn, From, value, rpc, ct);
         var nonce = await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(From, BlockParameter.CreatePending()), ct);
         var market = await FeeMarketReader.ReadAsync(web3, rpc, ct);
         var price = Fees.First(market);
         WarnIfBlocked(action, market, await SecondsLeftAsync(deadline, ct));
         var (hash, raw) = await SignAsync(input.To, input.Data, value, input.Gas.Value, nonce.Value, price);
+        var name = CrashPoint.FunctionName(typeof(TFunction));
+        CrashPoint.Hit("signed", name); // signed, not journaled: nothing left the node, a restart decides and signs again
         var tx = new PendingTransaction(action, hash, raw, (ulong)nonce.Value)
         {
             To = input.To,
@@ -164,10 +178,13 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             PriorityFeePerGas = price.PriorityFeePerGas.ToString(CultureInfo.InvariantCulture),
             Legacy = price.Legacy,
             Deadline = deadline,
+            Function = name,
         };
         store.Put(tx); // before the broadcast: a crash from here on re-broadcasts these bytes, never takes a new nonce
+        CrashPoint.Hit("journaled", name);
         log.LogInformation("Sending {Action} as {TxHash} (nonce {Nonce}; {Fees})", action, hash, tx.Nonce, price);
         await BroadcastAsync(tx, ct);
+        CrashPoint.Hit("broadcast", name);
         return tx;
     }
 
@@ -245,8 +262,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         {
             await rpc.ExecuteAsync(async _ => await web3.Eth.Transactions.SendRawTransaction.SendRequestAsync(tx.Raw), ct);
         }
-        catch (Exception e) when (e.Message.Contains("already known", StringComparison.OrdinalIgnoreCase) ||
-                                  e.Message.Contains("nonce too low", StringComparison.OrdinalIgnoreCase))
+        catch (Exception e) when (AlreadyInPool(e.Message) || e.Message.Contains("nonce too low", StringComparison.OrdinalIgnoreCase))
         {
             // Already in the pool or a candidate mined: the receipts decide.
         }
@@ -256,7 +272,19 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             // the pool holds may still be mined, and the next replacement bids higher, up to the cap.
             log.LogWarning("{Action}: the pool refused {TxHash} for its fees: {Reason}", tx.Action, tx.Hash, e.Message);
         }
+        catch (Nethereum.JsonRpc.Client.RpcResponseException e)
+        {
+            // Any other refusal: the bytes are journaled and the receipt loop broadcasts them again every few seconds, so
+            // a cause the operator can fix (funds, a pool full) is logged each time and the action goes out once it is.
+            log.LogWarning("{Action}: broadcasting {TxHash} failed: {Reason}; it is broadcast again until a candidate is mined", tx.Action, tx.Hash, e.Message);
+        }
     }
+
+    /// <summary>A pool's answer that it holds the transaction already (geth "already known", anvil "already imported",
+    /// Nethermind/Besu "known transaction"): not an error.</summary>
+    private static bool AlreadyInPool(string message) =>
+        message.Contains("already known", StringComparison.OrdinalIgnoreCase) || message.Contains("already imported", StringComparison.OrdinalIgnoreCase) ||
+        message.Contains("known transaction", StringComparison.OrdinalIgnoreCase) || message.Contains("alreadyknown", StringComparison.OrdinalIgnoreCase);
 
     private static bool FeeRefusal(string message) =>
         message.Contains("underpriced", StringComparison.OrdinalIgnoreCase) || message.Contains("base fee", StringComparison.OrdinalIgnoreCase) ||
@@ -281,19 +309,33 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     {
         var rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(2);
         var replaceAfter = DateTime.UtcNow + Fees.ReplaceAfter;
+        string? lastError = null;
         while (true)
         {
-            if (await MinedCandidateAsync(tx, ct) is { } found) return found;
-            if (DateTime.UtcNow > replaceAfter)
+            // Until a candidate is mined or the node stops: a failure here (the endpoint down beyond the retries) must not
+            // leave a journaled transaction that no one awaits — its action counts as sent and would never be looked at again.
+            try
             {
-                tx = await ReplaceAsync(tx, ct);
-                replaceAfter = DateTime.UtcNow + Fees.ReplaceAfter;
-                rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                if (await MinedCandidateAsync(tx, ct) is { } found) return found;
+                if (DateTime.UtcNow > replaceAfter)
+                {
+                    tx = await ReplaceAsync(tx, ct);
+                    replaceAfter = DateTime.UtcNow + Fees.ReplaceAfter;
+                    rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                }
+                else if (DateTime.UtcNow > rebroadcastAfter)
+                {
+                    await BroadcastAsync(tx, ct);
+                    rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                }
+                lastError = null;
             }
-            else if (DateTime.UtcNow > rebroadcastAfter)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                await BroadcastAsync(tx, ct);
-                rebroadcastAfter = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+                if (e.Message != lastError) log.LogWarning("{Action}: waiting for {TxHash}: {Error}; still waiting", tx.Action, tx.Hash, e.Message);
+                lastError = e.Message;
+                tx = store.Transaction(tx.Action) ?? tx; // a replacement journaled before the failure is a candidate too
+                await Task.Delay(1000, ct);
             }
             await Task.Delay(tx.Replaced.Count == 0 ? 100 : 250, ct);
         }

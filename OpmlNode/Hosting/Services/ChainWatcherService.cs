@@ -52,6 +52,7 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
             Log.LogWarning("Fault injection: the chain watcher's loop hangs now (after {Ticks} ticks)", hang);
             await Task.Delay(Timeout.Infinite, ct);
         }
+        await Node.CheckGenesisAsync(ct); // a chain replaced behind the URL is never acted on
         await UndoReorganisationAsync(ct);
         var head = (ulong)(await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
         Lag(head);
@@ -101,7 +102,9 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         foreach (var r in ranges.Skip(1))
             if (await OnChainAsync(r, ct)) { fork = (long)r.To; break; }
         if (fork < 0 && ranges.Count >= Node.Options.UndoRanges)
-            Log.LogError("Chain reorganisation deeper than the undo window ({UndoRanges} ranges, back to block {Oldest}): records changed before that block are not undone and may be stale; restart with a fresh --data directory to read the chain again from the start", Node.Options.UndoRanges, ranges[^1].From);
+            throw new NodeHaltException($"chain reorganisation deeper than the undo window ({Node.Options.UndoRanges} applied ranges, back to block {ranges[^1].From}): " +
+                "records older than the window may be stale and cannot be undone; restart with a fresh --data directory to read the chain again from the start " +
+                "(or a larger --undo-ranges)");
         int undone = Node.Store.UndoAfter(fork);
         Log.LogWarning("Chain reorganisation: block {Block} was replaced; undid {Ranges} applied ranges after block {Fork} and will read them again", ranges[0].To, undone, fork);
         await tx.RecheckAfterReorganisationAsync(fork, ct);
@@ -171,6 +174,7 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         {
             ulong gid = (ulong)e.Event.GameId;
             if (G(gid) is not { } g) continue;
+            Faults.CrashPoint.Hit("event", "GameResolved"); // the end of one of this node's games seen, not applied
             games[gid] = g with { Over = true };
             Log.LogInformation("Game {GameId} of task {TaskId} resolved by {How}: {Winner} wins ({WinnerAccount})", gid, g.TaskId, e.Event.How, e.Event.Winner, e.Event.WinnerAccount);
         }

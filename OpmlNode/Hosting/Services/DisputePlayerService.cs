@@ -4,6 +4,7 @@ using Nethereum.Contracts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Dispute;
+using OpmlNode.Faults;
 
 namespace OpmlNode.Hosting.Services;
 
@@ -28,6 +29,9 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
     private ulong? _extension;
 
     private double _minClock;
+
+    /// <summary>Per game, the moves this process made after the link and in phase 2 (for the <c>move</c> crash point).</summary>
+    private readonly Dictionary<ulong, (int AfterLink, int Phase2)> _movedThisRun = [];
 
     protected override async Task TickAsync(CancellationToken ct)
     {
@@ -77,6 +81,7 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             if (Node.Options.Faults.SilentAfterMove is { } m && g.MovesSent >= m) return;
             var action = $"game:{g.GameId}:turn:{view.Turn}";
             if (tx.Sent(action)) return;
+            CrashPoint.Hit("move", MovePoint(g, view.Info.Stage));
             var move = Node.Metrics.Time("move", () => Solver.NextMove(view, role, party));
             if (move is null) return;
             var deadline = await WarnIfLowAsync(g, role, ClockRules.TransactionsDue(view), ct);
@@ -84,7 +89,25 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             await GameMoveMessages.SendAsync(move, g.GameId, view.Turn, view.Posted, new Sink(tx, action, Node.Deployment.Game, deadline, ct));
             g = g with { MovesSent = g.MovesSent + 1 };
             Node.Store.Put(g);
+            var (afterLink, phase2) = _movedThisRun.GetValueOrDefault(g.GameId);
+            _movedThisRun[g.GameId] = (afterLink + (view.Info.Stage >= Stage.Final ? 1 : 0), phase2 + (view.Info.Stage == Stage.Steps ? 1 : 0));
         }
+    }
+
+    /// <summary>Where a move about to be made is, for the <c>move</c> crash point: <c>phase1</c> (a phase-1 move),
+    /// <c>after-link</c> (this process's first move after the link), <c>phase2</c> (a phase-2 move after this
+    /// process's first); null elsewhere.</summary>
+    private string? MovePoint(GameRecord g, Stage stage)
+    {
+        if (!CrashPoint.Armed) return null;
+        var (afterLink, phase2) = _movedThisRun.GetValueOrDefault(g.GameId);
+        return stage switch
+        {
+            Stage.Slots => "phase1",
+            >= Stage.Final and <= Stage.Step when afterLink == 0 => "after-link",
+            Stage.Steps when phase2 >= 1 => "phase2",
+            _ => null,
+        };
     }
 
     /// <summary>Warns when the mover's time left is below (<paramref name="due"/> + <see cref="LowClockTransactions"/> − 1)·E;

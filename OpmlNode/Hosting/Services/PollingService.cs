@@ -26,6 +26,7 @@ public abstract class PollingService(NodeContext node, ILogger log) : Background
             bool ok = false;
             try { await TickAsync(stoppingToken); ok = true; }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { break; }
+            catch (NodeHaltException e) { Node.Halt(e.Message); break; }
             catch (ContractRevertException e) { Log.LogWarning("{Service}: the contract refused: {Error}", GetType().Name, e.Message); }
             catch (Exception e) { Log.LogWarning("{Service}: {Error}; retrying", GetType().Name, e.Message); }
             AfterTick(ok);
