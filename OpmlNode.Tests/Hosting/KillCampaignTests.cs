@@ -158,26 +158,13 @@ public sealed class KillCampaignTests(AnvilFixture fixture, ITestOutputHelper ou
         log.WriteLine(text.ToString());
     }
 
-    /// <summary>No transaction of the account left in the pool: its pending nonce is its mined one (no gap, none stuck).</summary>
-    private async Task AssertNoNoncePendingAsync(int account)
-    {
-        var latest = await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(account), BlockParameter.CreateLatest());
-        var pending = await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(account), BlockParameter.CreatePending());
-        Assert.Equal(latest.Value, pending.Value);
-    }
-
     /// <summary>Mined calls of <paramref name="function"/> (by its ABI name) from <paramref name="from"/>.</summary>
     private async Task<int> CountCallsAsync(Devnet net, string from, string function)
     {
         var selector = "0x" + Convert.ToHexString(OpmlNode.Crypto.Keccak256.Hash(Encoding.ASCII.GetBytes(function + "(uint256)")).ToArray()[..4]).ToLowerInvariant();
-        var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
         int n = 0;
-        for (ulong b = 0; b <= head; b++)
-        {
-            var block = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(new BlockParameter(b));
-            n += block.Transactions.Count(t => string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)
-                && string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) && t.Input.StartsWith(selector, StringComparison.Ordinal));
-        }
+        await foreach (var t in MinedCallsAsync(net, from))
+            if (string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) && t.Input.StartsWith(selector, StringComparison.Ordinal)) n++;
         return n;
     }
 }

@@ -73,7 +73,7 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
         var keyFile = Path.Combine(_dir, $"{name}.key");
         File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
         var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
-        var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
+        var p = new NodeProcess(name, [.. (extra.Contains("--rpc") ? [] : new[] { "--rpc", chain.Anvil.RpcUrl }), "--key-file", keyFile, "--deployment", net.DeploymentFile,
             "--model", $"{net.ModelId}={net.ModelFile}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra], env: env, wrapper: wrapper, workingDirectory: Path.GetTempPath());
         _nodes.Add(p);
         return p;
@@ -114,18 +114,34 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
     /// <summary>Every transaction <paramref name="from"/> sent to the contracts: no two with the same calldata (the same move twice).</summary>
     protected async Task AssertNoActionSentTwiceAsync(Devnet net, string from)
     {
-        var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
         var seen = new HashSet<string>();
+        await foreach (var t in MinedCallsAsync(net, from))
+        {
+            if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
+            Assert.True(seen.Add(t.Input), $"{from} sent the same call twice: {t.Input[..Math.Min(74, t.Input.Length)]}…");
+        }
+    }
+
+    /// <summary>Every mined transaction from <paramref name="from"/> to the game or the task registry, oldest first.</summary>
+    protected async IAsyncEnumerable<Transaction> MinedCallsAsync(Devnet net, string from)
+    {
+        var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
         for (ulong b = 0; b <= head; b++)
         {
             var block = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(new BlockParameter(b));
-            foreach (var t in block.Transactions.Where(t => string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)))
-            {
-                if (!string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) && !string.Equals(t.To, net.Contracts.Tasks, StringComparison.OrdinalIgnoreCase)) continue;
-                if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
-                Assert.True(seen.Add(t.Input), $"{from} sent the same call twice: {t.Input[..Math.Min(74, t.Input.Length)]}…");
-            }
+            foreach (var t in block.Transactions)
+                if (string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)
+                    && (string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) || string.Equals(t.To, net.Contracts.Tasks, StringComparison.OrdinalIgnoreCase)))
+                    yield return t;
         }
+    }
+
+    /// <summary>No transaction of the account left in the pool: its pending nonce is its mined one (no gap, none stuck).</summary>
+    protected async Task AssertNoNoncePendingAsync(int account)
+    {
+        var latest = await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(account), BlockParameter.CreateLatest());
+        var pending = await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(account), BlockParameter.CreatePending());
+        Assert.Equal(latest.Value, pending.Value);
     }
 
     protected static string Address(int i) => new Account(Anvil.DevPrivateKeys[i]).Address;

@@ -54,7 +54,6 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
             _awaiting = action;
             var (mined, receipt) = await ReceiptAsync(tx, ct);
-            _awaiting = null;
             CrashPoint.Hit("mined", CrashPoint.FunctionName(typeof(TFunction))); // mined, not recorded: a restart finds the receipt
             if (mined.Status is null) PutMined(mined, receipt);
             if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {receipt.TransactionHash} reverted on chain");
