@@ -23,21 +23,27 @@ public sealed class RpcFaultTests(AnvilFixture fixture, ITestOutputHelper output
     /// </summary>
     [Theory]
     [InlineData(RpcFault.ResetMidResponse, 0.2, 0, Retried)]
-    [InlineData(RpcFault.Latency, 0.1, 0, null)]
+    [InlineData(RpcFault.Latency, 0.05, 0, null)]
     [InlineData(RpcFault.HeaderNotFound, 0.2, 0, Retried)]
     [InlineData(RpcFault.LimitExceeded, 0.2, 0, Retried)]
-    [InlineData(RpcFault.TooManyRequests, 0.2, 0, Retried)]
+    [InlineData(RpcFault.TooManyRequests, 0.1, 0, Retried)]
     [InlineData(RpcFault.Truncated, 0.2, 0, Retried)]
     [InlineData(RpcFault.Malformed, 0.2, 0, Retried)]
     [InlineData(RpcFault.WrongId, 0.2, 0, Retried)]
     [InlineData(RpcFault.Stale, 1.0, 0, null)]
-    [InlineData(RpcFault.Refused, 1.0, 12, "RPC circuit breaker open for {BreakSeconds} s: the endpoint keeps failing")]
+    [InlineData(RpcFault.Refused, 1.0, 20, "RPC circuit breaker open for {BreakSeconds} s: the endpoint keeps failing")]
     [InlineData(RpcFault.BlackHole, 1.0, 12, Retried)]
     public async Task TheWatchdogWinsItsGameThroughAFaultyProvider(RpcFault fault, double rate, int outageSeconds, string? logged)
     {
         var net = await SetUpAsync(Params with { ChallengeWindow = 20, ClockBudget = 120 });
         using var proxy = new RpcFaultProxy(chain.Anvil.RpcUrl, seed: (int)fault) { Rate = rate, LagBlocks = 3 };
-        if (fault == RpcFault.Stale) await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setIntervalMining", 1));
+        if (fault == RpcFault.Stale)
+        {
+            // Blocks keep coming, and the contracts just deployed are buried under more than the lag: a provider behind
+            // the head does not have them before that (and the node refuses to start: "no OpmlTasks contract at …").
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setIntervalMining", 1));
+            await Task.Delay(TimeSpan.FromSeconds(proxy.LagBlocks + 2));
+        }
         try
         {
             if (outageSeconds == 0) proxy.Fault = fault;
@@ -57,8 +63,11 @@ public sealed class RpcFaultTests(AnvilFixture fixture, ITestOutputHelper output
             Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
             await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Open && await net.Tasks.CreditsAsync(Address(7)) == 0,
                 "the watchdog has withdrawn its winnings", TimeSpan.FromSeconds(120));
-            Assert.True(proxy.Faulted > 0, $"the proxy faulted no request ({fault})");
+            Assert.True(fault == RpcFault.Refused || proxy.Faulted > 0, $"the proxy faulted no request ({fault})"); // refused connections are not seen
             log.WriteLine($"{fault}: {proxy.Faulted} request(s) faulted, {proxy.Forwarded} forwarded");
+            // What the watchdog logged above information (for docs/RELIABILITY.md): each template, how often, one example.
+            foreach (var g in watchdog.Events().Where(e => e.TryGetProperty("@l", out _)).GroupBy(e => e.GetProperty("@mt").GetString()))
+                log.WriteLine($"  {g.Count()}x {g.Key} e.g. {g.First().GetRawText()[..Math.Min(300, g.First().GetRawText().Length)]}");
             if (logged is not null) Assert.Contains(watchdog.Messages(), m => m.StartsWith(logged, StringComparison.Ordinal));
             if (fault == RpcFault.Refused)
                 Assert.True(await watchdog.WaitForLogAsync(e => e.GetProperty("@mt").GetString()!.StartsWith("RPC circuit breaker closed", StringComparison.Ordinal), TimeSpan.FromSeconds(30)),

@@ -48,7 +48,7 @@ public static class RpcResilience
                     .Handle<RpcResponseException>(IsTransient),
                 FailureRatio = 0.8,
                 MinimumThroughput = 8,
-                SamplingDuration = TimeSpan.FromSeconds(30),
+                SamplingDuration = TimeSpan.FromSeconds(10), // short: the successes before an outage must not hide it for long
                 BreakDuration = TimeSpan.FromSeconds(5),
                 OnOpened = a =>
                 {
