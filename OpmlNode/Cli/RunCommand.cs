@@ -21,7 +21,9 @@ internal static class RunCommand
         var rpc = new Option<string?>("--rpc") { Description = "JSON-RPC endpoint of the chain.", HelpName = "URL" };
         var rpcFallback = new Option<string[]>("--rpc-fallback")
         {
-            Description = "A fallback JSON-RPC endpoint of the same chain, used while the primary fails (repeatable; tried in order).", HelpName = "URL", AllowMultipleArgumentsPerToken = false,
+            Description = "A fallback JSON-RPC endpoint of the same chain, used while the primary fails (repeatable; tried in order).",
+            HelpName = "URL",
+            AllowMultipleArgumentsPerToken = false,
         };
         var keyFile = new Option<string?>("--key-file") { Description = "File whose first line is the node's hex private key.", HelpName = "FILE" };
         var keyEnv = new Option<string?>("--key-env") { Description = "Environment variable holding the key (default OPML_KEY).", HelpName = "NAME" };

@@ -129,6 +129,12 @@ public sealed class NodeContext : IDisposable
         }
     }
 
+    /// <summary>Whether the task's honest trace can be defended in the VM to the last step (<see cref="DisputeTask.CheckVm"/>).</summary>
+    public VmCheck CheckVm(TaskRecord task)
+    {
+        lock (_parties) return DisputeTaskOf(new TaskKey(task.TaskId, task.ModelId, task.Passes, task.InputRoot), task).CheckVm();
+    }
+
     private DisputeTask DisputeTaskOf(TaskKey key, TaskRecord task)
     {
         if (_tasks.TryGetValue(key, out var dt)) return dt;

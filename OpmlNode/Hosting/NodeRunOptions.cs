@@ -11,7 +11,7 @@ public sealed class NodeRunOptions
     /// <summary>JSON-RPC endpoint (http/https).</summary>
     public string? RpcUrl { get; set; }
 
-    /// <summary>Fallback endpoints of the same chain, tried in order while the primary fails (genesis and chain id are checked on each answer's chain).</summary>
+    /// <summary>Fallback endpoints of the same chain, tried in order while the primary fails (the genesis check of every watcher tick and signature covers whichever endpoint answers).</summary>
     public List<string> FallbackRpcUrls { get; set; } = [];
 
     /// <summary>The primary endpoint, then the fallbacks.</summary>
