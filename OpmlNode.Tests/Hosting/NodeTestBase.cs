@@ -111,16 +111,24 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
         Assert.Fail($"timed out waiting until {what}");
     }
 
-    /// <summary>Every transaction <paramref name="from"/> sent to the contracts: no two with the same calldata (the same move twice).</summary>
+    /// <summary>Every transaction <paramref name="from"/> sent to the contracts: none repeats the calldata of an earlier one
+    /// that took effect (the same move twice).</summary>
     protected async Task AssertNoActionSentTwiceAsync(Devnet net, string from)
     {
-        var seen = new HashSet<string>();
+        var seen = new Dictionary<string, string>(); // calldata → the hash of its first transaction that did not revert
         await foreach (var t in MinedCallsAsync(net, from))
         {
             if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
-            Assert.True(seen.Add(t.Input), $"{from} sent the same call twice: {t.Input[..Math.Min(74, t.Input.Length)]}…");
+            // Nothing may repeat a call that took effect (reverted or not); a call that reverted changed nothing and may be
+            // made again (a submit that lost the race to another submission, sent again once that one was rejected).
+            Assert.False(seen.TryGetValue(t.Input, out var first),
+                $"{from} sent the same call twice ({first} and {t.TransactionHash}): {t.Input[..Math.Min(74, t.Input.Length)]}…");
+            if (await SucceededAsync(t.TransactionHash)) seen[t.Input] = t.TransactionHash;
         }
     }
+
+    private async Task<bool> SucceededAsync(string hash) =>
+        (await chain.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash)).Status.Value == 1;
 
     /// <summary>Every mined transaction from <paramref name="from"/> to the game or the task registry, oldest first.</summary>
     protected async IAsyncEnumerable<Transaction> MinedCallsAsync(Devnet net, string from)
