@@ -48,7 +48,12 @@ public sealed class LoadTests(AnvilFixture fixture, ITestOutputHelper output) : 
             for (int i = 0; i < Tasks; i++)
                 hashes.Add(await handler.SendRequestAsync(net.Contracts.Tasks, new RequestFunction
                 {
-                    ModelId = net.ModelId, Input = inputs[i], Passes = 1, AmountToSend = 5000, Gas = 1_000_000, Nonce = nonce + i,
+                    ModelId = net.ModelId,
+                    Input = inputs[i],
+                    Passes = 1,
+                    AmountToSend = 5000,
+                    Gas = 1_000_000,
+                    Nonce = nonce + i,
                 }));
             for (int mined = 0; mined < 100 && (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(requester, BlockParameter.CreateLatest())).Value < nonce + Tasks; mined++)
                 await RpcAsync<object>("evm_mine");
