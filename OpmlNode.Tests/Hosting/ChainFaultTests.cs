@@ -89,8 +89,7 @@ public sealed class ChainFaultTests(AnvilFixture fixture, ITestOutputHelper outp
             foreach (var a in new[] { 6, 7 })
             {
                 await AssertNoActionSentTwiceAsync(net, Address(a));
-                Assert.Equal((await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(a), BlockParameter.CreateLatest())).Value,
-                    (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(a), BlockParameter.CreatePending())).Value);
+                await AssertNoNoncePendingAsync(a);
             }
         }
         finally

@@ -73,7 +73,7 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
         var keyFile = Path.Combine(_dir, $"{name}.key");
         File.WriteAllText(keyFile, Anvil.DevPrivateKeys[account] + "\n");
         var data = extra.Contains("--data") ? [] : new[] { "--data", Path.Combine(_dir, name + "-data") };
-        var p = new NodeProcess(name, ["--rpc", chain.Anvil.RpcUrl, "--key-file", keyFile, "--deployment", net.DeploymentFile,
+        var p = new NodeProcess(name, [.. (extra.Contains("--rpc") ? [] : new[] { "--rpc", chain.Anvil.RpcUrl }), "--key-file", keyFile, "--deployment", net.DeploymentFile,
             "--model", $"{net.ModelId}={net.ModelFile}", .. (extra.Contains("--poll-ms") ? [] : new[] { "--poll-ms", "100" }), .. data, .. extra], env: env, wrapper: wrapper, workingDirectory: Path.GetTempPath());
         _nodes.Add(p);
         return p;
@@ -111,21 +111,45 @@ public abstract class NodeTestBase(AnvilFixture fixture, ITestOutputHelper outpu
         Assert.Fail($"timed out waiting until {what}");
     }
 
-    /// <summary>Every transaction <paramref name="from"/> sent to the contracts: no two with the same calldata (the same move twice).</summary>
+    /// <summary>Every transaction <paramref name="from"/> sent to the contracts: none repeats the calldata of an earlier one
+    /// that took effect (the same move twice).</summary>
     protected async Task AssertNoActionSentTwiceAsync(Devnet net, string from)
     {
+        var seen = new Dictionary<string, string>(); // calldata → the hash of its first transaction that did not revert
+        await foreach (var t in MinedCallsAsync(net, from))
+        {
+            if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
+            // Nothing may repeat a call that took effect (reverted or not); a call that reverted changed nothing and may be
+            // made again (a submit that lost the race to another submission, sent again once that one was rejected).
+            Assert.False(seen.TryGetValue(t.Input, out var first),
+                $"{from} sent the same call twice ({first} and {t.TransactionHash}): {t.Input[..Math.Min(74, t.Input.Length)]}…");
+            if (await SucceededAsync(t.TransactionHash)) seen[t.Input] = t.TransactionHash;
+        }
+    }
+
+    private async Task<bool> SucceededAsync(string hash) =>
+        (await chain.Web3.Eth.Transactions.GetTransactionReceipt.SendRequestAsync(hash)).Status.Value == 1;
+
+    /// <summary>Every mined transaction from <paramref name="from"/> to the game or the task registry, oldest first.</summary>
+    protected async IAsyncEnumerable<Transaction> MinedCallsAsync(Devnet net, string from)
+    {
         var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
-        var seen = new HashSet<string>();
         for (ulong b = 0; b <= head; b++)
         {
             var block = await chain.Web3.Eth.Blocks.GetBlockWithTransactionsByNumber.SendRequestAsync(new BlockParameter(b));
-            foreach (var t in block.Transactions.Where(t => string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)))
-            {
-                if (!string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) && !string.Equals(t.To, net.Contracts.Tasks, StringComparison.OrdinalIgnoreCase)) continue;
-                if (t.Input.StartsWith("0x3ccfd60b", StringComparison.Ordinal)) continue; // withdraw() has no arguments: each one is its own credit
-                Assert.True(seen.Add(t.Input), $"{from} sent the same call twice: {t.Input[..Math.Min(74, t.Input.Length)]}…");
-            }
+            foreach (var t in block.Transactions)
+                if (string.Equals(t.From, from, StringComparison.OrdinalIgnoreCase)
+                    && (string.Equals(t.To, net.Contracts.Game, StringComparison.OrdinalIgnoreCase) || string.Equals(t.To, net.Contracts.Tasks, StringComparison.OrdinalIgnoreCase)))
+                    yield return t;
         }
+    }
+
+    /// <summary>No transaction of the account left in the pool: its pending nonce is its mined one (no gap, none stuck).</summary>
+    protected async Task AssertNoNoncePendingAsync(int account)
+    {
+        var latest = await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(account), BlockParameter.CreateLatest());
+        var pending = await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(account), BlockParameter.CreatePending());
+        Assert.Equal(latest.Value, pending.Value);
     }
 
     protected static string Address(int i) => new Account(Anvil.DevPrivateKeys[i]).Address;

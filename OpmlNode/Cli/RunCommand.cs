@@ -19,6 +19,12 @@ internal static class RunCommand
     public static Command Build()
     {
         var rpc = new Option<string?>("--rpc") { Description = "JSON-RPC endpoint of the chain.", HelpName = "URL" };
+        var rpcFallback = new Option<string[]>("--rpc-fallback")
+        {
+            Description = "A fallback JSON-RPC endpoint of the same chain, used while the primary fails (repeatable; tried in order).",
+            HelpName = "URL",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var keyFile = new Option<string?>("--key-file") { Description = "File whose first line is the node's hex private key.", HelpName = "FILE" };
         var keyEnv = new Option<string?>("--key-env") { Description = "Environment variable holding the key (default OPML_KEY).", HelpName = "NAME" };
         var deployment = new Option<string?>("--deployment") { Description = "Deployment file written by `opml-node deploy` (default deployment.json).", HelpName = "FILE" };
@@ -48,7 +54,7 @@ internal static class RunCommand
         var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
             $"Logs are JSON lines on stdout (--log-format text for people). Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
         {
-            rpc, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, lieSlot, lieStep, challengeCorrect, silent, hang, crashAt, seed,
+            rpc, rpcFallback, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, lieSlot, lieStep, challengeCorrect, silent, hang, crashAt, seed,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -56,6 +62,8 @@ internal static class RunCommand
             // An option not given adds nothing (a flag not given is not "false"): the environment and appsettings keep their say.
             void Set(string key, object? value) { if (value is not null and not false) o[$"{NodeRunOptions.Section}:{key}"] = value is true ? "true" : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture); }
             Set(nameof(NodeRunOptions.RpcUrl), p.GetValue(rpc));
+            var fallbacks = p.GetValue(rpcFallback) ?? [];
+            for (int i = 0; i < fallbacks.Length; i++) Set($"{nameof(NodeRunOptions.FallbackRpcUrls)}:{i}", fallbacks[i]);
             Set(nameof(NodeRunOptions.KeyFile), p.GetValue(keyFile));
             Set(nameof(NodeRunOptions.KeyEnv), p.GetValue(keyEnv));
             Set(nameof(NodeRunOptions.Deployment), p.GetValue(deployment));

@@ -43,6 +43,34 @@ public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, by
         }
     }
 
+    /// <summary>The most VM steps <see cref="CheckVm"/> spends on a task (slots × budget): beyond, a task is not checked.</summary>
+    public const ulong VmCheckStepLimit = 1UL << 31;
+
+    private VmCheck? _vmCheck;
+
+    /// <summary>
+    /// Whether the honest trace can be defended to the last step: every slot's guest, run from its link, exits 0 within
+    /// the registered step budget (a slot that traps or runs out cannot be shown on chain, so a submission would lose
+    /// and a challenge could not be won). Runs every slot once, without checkpoints, and remembers the answer; a task
+    /// whose slots × budget exceeds <see cref="VmCheckStepLimit"/> is not run (<see cref="VmCheck.Checked"/> false).
+    /// </summary>
+    public VmCheck CheckVm()
+    {
+        if (_vmCheck is { } done) return done;
+        var length = HonestGraph.Length;
+        if ((ulong)length > VmCheckStepLimit / Math.Max(1, MaxNodeSteps)) return (_vmCheck = new VmCheck(false, null)).Value;
+        for (long g = 0; g < length; g++)
+        {
+            try { Dispute.VmRun.Execute(vm, HonestGraph.Link(g), MaxNodeSteps, checkpointInterval: int.MaxValue); }
+            catch (InvalidOperationException e) { return (_vmCheck = new VmCheck(true, e.Message)).Value; }
+        }
+        return (_vmCheck = new VmCheck(true, null)).Value;
+    }
+
     /// <summary>A party computing this task natively, honest or lying as <paramref name="lie"/> says.</summary>
     public DisputeParty Party(FaultInjection? lie = null) => new(HonestGraph.WithLie(lie), VmRun, lie);
 }
+
+/// <summary>The outcome of <see cref="DisputeTask.CheckVm"/>: <paramref name="Problem"/> says which slot cannot be shown
+/// on chain and why (null: every slot can, or the task was too big to check).</summary>
+public readonly record struct VmCheck(bool Checked, string? Problem);

@@ -4,6 +4,7 @@ using Nethereum.Web3;
 using Nethereum.Web3.Accounts;
 using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
+using OpmlNode.Chain.Rpc;
 using OpmlNode.Dispute;
 using OpmlNode.Dispute.Storage;
 using OpmlNode.Hosting.Metrics;
@@ -51,9 +52,11 @@ public sealed class NodeContext : IDisposable
         _log = log;
         Deployment = DeployedContracts.Load(options.Deployment);
         var key = SigningKey.Load(options.KeyFile, options.KeyEnv);
-        Web3 = new Web3(new Account(key, Deployment.ChainId), options.RpcUrl);
+        Client = new FailoverRpcClient(options.RpcUrls, TimeSpan.FromSeconds(10), log);
+        Client.Switched += (_, to, _) => { metrics.RpcSwitches.Inc(); metrics.RpcEndpoint.Set(options.RpcUrls.ToList().IndexOf(to)); };
+        Web3 = new Web3(new Account(key, Deployment.ChainId), Client);
         Address = Web3.TransactionManager.Account.Address;
-        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(10), metrics: metrics, log: log);
+        Rpc = RpcResilience.Create(TimeSpan.FromSeconds(12), metrics: metrics, log: log);
         metrics.Attach(store, Address);
         Tasks = new OpmlTasksService(Web3, Deployment.Tasks);
         Game = new DisputeGameService(Web3, Deployment.Game);
@@ -67,6 +70,9 @@ public sealed class NodeContext : IDisposable
     public IReadOnlyDictionary<ulong, ServedModelRuntime> Models { get; }
     public DeployedContracts Deployment { get; }
     public Web3 Web3 { get; }
+
+    /// <summary>The JSON-RPC transport under <see cref="Web3"/>: the primary endpoint and its fallbacks.</summary>
+    public FailoverRpcClient Client { get; }
     public string Address { get; }
     public ResiliencePipeline Rpc { get; }
     public OpmlTasksService Tasks { get; }
@@ -98,7 +104,7 @@ public sealed class NodeContext : IDisposable
     public void CheckGenesis(string genesis)
     {
         if (Store.Genesis is { } mine && !string.Equals(mine, genesis, StringComparison.OrdinalIgnoreCase))
-            throw new NodeHaltException($"the chain at {Options.RpcUrl} has genesis {genesis}, but the data directory {Options.DataDir} follows the chain with genesis {mine}: " +
+            throw new NodeHaltException($"the chain at {Client.Current} has genesis {genesis}, but the data directory {Options.DataDir} follows the chain with genesis {mine}: " +
                 "a different chain (restarted without its state, or another network) is behind this URL; point --rpc at the original chain, or start with a fresh --data directory and a deployment on this chain");
     }
 
@@ -121,6 +127,12 @@ public sealed class NodeContext : IDisposable
             _parties[(key, lying)] = p;
             return p;
         }
+    }
+
+    /// <summary>Whether the task's honest trace can be defended in the VM to the last step (<see cref="DisputeTask.CheckVm"/>).</summary>
+    public VmCheck CheckVm(TaskRecord task)
+    {
+        lock (_parties) return DisputeTaskOf(new TaskKey(task.TaskId, task.ModelId, task.Passes, task.InputRoot), task).CheckVm();
     }
 
     private DisputeTask DisputeTaskOf(TaskKey key, TaskRecord task)
@@ -206,6 +218,7 @@ public sealed class NodeContext : IDisposable
     public void Dispose()
     {
         (Backend as IDisposable)?.Dispose();
+        Client.Dispose();
         foreach (var m in Models.Values) (m.Model as IDisposable)?.Dispose();
     }
 }

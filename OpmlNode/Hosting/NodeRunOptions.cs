@@ -11,6 +11,12 @@ public sealed class NodeRunOptions
     /// <summary>JSON-RPC endpoint (http/https).</summary>
     public string? RpcUrl { get; set; }
 
+    /// <summary>Fallback endpoints of the same chain, tried in order while the primary fails (the genesis check of every watcher tick and signature covers whichever endpoint answers).</summary>
+    public List<string> FallbackRpcUrls { get; set; } = [];
+
+    /// <summary>The primary endpoint, then the fallbacks.</summary>
+    public IReadOnlyList<string> RpcUrls => [.. new[] { RpcUrl! }.Concat(FallbackRpcUrls)];
+
     /// <summary>File whose first line is the hex private key; or <see cref="KeyEnv"/>.</summary>
     public string? KeyFile { get; set; }
 

@@ -13,6 +13,11 @@ public sealed class NodeRunOptionsValidator : IValidateOptions<NodeRunOptions>
         if (string.IsNullOrWhiteSpace(o.RpcUrl)) errors.Add("RpcUrl is missing (--rpc URL or OpmlNode:Node:RpcUrl)");
         else if (!(Uri.TryCreate(o.RpcUrl, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttp || u.Scheme == Uri.UriSchemeHttps)))
             errors.Add($"RpcUrl '{o.RpcUrl}' is not an http(s) URL");
+        foreach (var f in o.FallbackRpcUrls)
+            if (!(Uri.TryCreate(f, UriKind.Absolute, out var fu) && (fu.Scheme == Uri.UriSchemeHttp || fu.Scheme == Uri.UriSchemeHttps)))
+                errors.Add($"fallback RPC URL '{f}' is not an http(s) URL (--rpc-fallback)");
+        if (o.FallbackRpcUrls.Contains(o.RpcUrl ?? "", StringComparer.OrdinalIgnoreCase) || o.FallbackRpcUrls.Distinct(StringComparer.OrdinalIgnoreCase).Count() != o.FallbackRpcUrls.Count)
+            errors.Add("an RPC URL is given twice (--rpc and --rpc-fallback)");
         try { SigningKey.Load(o.KeyFile, o.KeyEnv); }
         catch (InvalidDataException e) { errors.Add(e.Message); }
         try { DeployedContracts.Load(o.Deployment); }

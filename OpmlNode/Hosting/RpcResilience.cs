@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Nethereum.JsonRpc.Client;
+using OpmlNode.Chain.Rpc;
 using OpmlNode.Hosting.Metrics;
 using Polly;
 using Polly.CircuitBreaker;
@@ -23,7 +24,11 @@ public static class RpcResilience
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<RpcClientUnknownException>()
-                    .Handle<RpcClientTimeoutException>().Handle<TimeoutRejectedException>().Handle<BrokenCircuitException>(),
+                    .Handle<RpcClientTimeoutException>().Handle<TimeoutRejectedException>().Handle<BrokenCircuitException>()
+                    .Handle<RpcResponseException>(IsTransient),
+                // An endpoint that said how long to wait (HTTP 429/503 Retry-After) is believed, up to a bound.
+                DelayGenerator = a => ValueTask.FromResult(a.Outcome.Exception is RpcEndpointException { RetryAfter: { } ra }
+                    ? (TimeSpan?)TimeSpan.FromSeconds(Math.Clamp(ra.TotalSeconds, 0.1, 10)) : null),
                 MaxRetryAttempts = retries,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -39,10 +44,11 @@ public static class RpcResilience
             })
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<RpcClientUnknownException>().Handle<TimeoutRejectedException>(),
+                ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<RpcClientUnknownException>().Handle<TimeoutRejectedException>()
+                    .Handle<RpcResponseException>(IsTransient),
                 FailureRatio = 0.8,
                 MinimumThroughput = 8,
-                SamplingDuration = TimeSpan.FromSeconds(30),
+                SamplingDuration = TimeSpan.FromSeconds(10), // short: the successes before an outage must not hide it for long
                 BreakDuration = TimeSpan.FromSeconds(5),
                 OnOpened = a =>
                 {
@@ -60,4 +66,18 @@ public static class RpcResilience
             })
             .AddTimeout(attemptTimeout)
             .Build();
+
+    /// <summary>
+    /// JSON-RPC errors a provider gives when it is overloaded or behind, not because the call is wrong: -32005 (limit
+    /// exceeded), -32603 (internal error), and -32000 with a message a load-balanced provider gives for a block or state
+    /// it does not have yet. Every other error (a revert, "nonce too low", bad parameters) is the answer, not a fault.
+    /// </summary>
+    public static bool IsTransient(RpcResponseException e) => e.RpcError?.Code switch
+    {
+        -32005 or -32603 => true,
+        -32000 => e.RpcError.Message is { } m && Transient32000.Any(t => m.Contains(t, StringComparison.OrdinalIgnoreCase)),
+        _ => false,
+    };
+
+    private static readonly string[] Transient32000 = ["header not found", "unknown block", "missing trie node", "limit exceeded", "rate limit", "timeout", "try again"];
 }

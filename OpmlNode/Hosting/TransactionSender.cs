@@ -38,8 +38,9 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// <summary>Whether an action has been sent already (mined or pending).</summary>
     public bool Sent(string action) => store.Transaction(action) is not null;
 
-    /// <summary>Whether any action starting with <paramref name="prefix"/> has been sent.</summary>
-    public bool SentAny(string prefix) => store.Transactions().Any(t => t.Action.StartsWith(prefix, StringComparison.Ordinal));
+    /// <summary>Whether any action starting with <paramref name="prefix"/> has been sent and is pending or was mined
+    /// without a revert (a reverted one changed nothing on chain).</summary>
+    public bool SentAny(string prefix) => store.Transactions().Any(t => t.Action.StartsWith(prefix, StringComparison.Ordinal) && t.Status != 0);
 
     /// <summary>Sends <paramref name="fn"/> for <paramref name="action"/> (once) and waits until one of its candidates is
     /// mined. <paramref name="deadline"/>: the chain time by which it must be (a game move's clock), which steers the
@@ -54,7 +55,6 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
             _awaiting = action;
             var (mined, receipt) = await ReceiptAsync(tx, ct);
-            _awaiting = null;
             CrashPoint.Hit("mined", CrashPoint.FunctionName(typeof(TFunction))); // mined, not recorded: a restart finds the receipt
             if (mined.Status is null) PutMined(mined, receipt);
             if (receipt.Status.Value != 1) throw new InvalidOperationException($"{action}: transaction {receipt.TransactionHash} reverted on chain");

@@ -48,6 +48,17 @@ public sealed class NodeProcess : IDisposable
     public bool HasExited => _p.HasExited;
     public int ExitCode => _p.ExitCode;
 
+    /// <summary>The process's peak resident set so far (Linux: VmHWM of /proc/PID/status), in bytes; null once it has exited.</summary>
+    public long? PeakRssBytes()
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{_p.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? null : long.Parse(line[6..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>True once <see cref="Kill"/> was called: the process had no chance to clean up.</summary>
     public bool Killed { get; private set; }
 

@@ -30,6 +30,8 @@ public sealed class NodeMetrics
         ClockMinSeconds.Set(double.NaN);
         HeadLagBlocks = f.CreateGauge("opml_head_lag_blocks", "Chain head minus the last block the watcher applied.");
         RpcErrors = f.CreateCounter("opml_rpc_errors_total", "RPC attempts that failed (timeouts, transport errors), retried or not.");
+        RpcSwitches = f.CreateCounter("opml_rpc_endpoint_switches_total", "Times RPC calls moved to another endpoint (primary to fallback or back).");
+        RpcEndpoint = f.CreateGauge("opml_rpc_endpoint", "The endpoint RPC calls go to: 0 the primary, i the i-th fallback.");
         CircuitState = f.CreateGauge("opml_rpc_circuit_state", "The RPC circuit breaker: 0 closed, 0.5 half-open, 1 open.");
         ComputeSeconds = f.CreateCounter("opml_compute_seconds_total", "Seconds spent computing: graph (inference and graph trace), move (the solver, VM traces included).", "kind");
         WalletWei = f.CreateGauge("opml_wallet_balance_wei", "The node's account balance.");
@@ -47,6 +49,8 @@ public sealed class NodeMetrics
     public Gauge HeadLagBlocks { get; }
     public Counter RpcErrors { get; }
     public Gauge CircuitState { get; }
+    public Counter RpcSwitches { get; }
+    public Gauge RpcEndpoint { get; }
     public Counter ComputeSeconds { get; }
     public Gauge WalletWei { get; }
     public Gauge BondsNeededWei { get; }

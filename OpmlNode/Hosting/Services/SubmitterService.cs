@@ -15,13 +15,15 @@ public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILo
 
     private ulong? _expiry;
     private readonly HashSet<ulong> _expiredLogged = [];
+    private readonly HashSet<ulong> _undefendable = []; // tasks already reported as impossible to defend (one error each)
 
     protected override async Task TickAsync(CancellationToken ct)
     {
         foreach (var t in Node.Store.Tasks().Where(t => !t.Finalized))
         {
             // One submission per task and node: a result that lost once would lose again, and the store may not yet know
-            // that the chain has rejected it.
+            // that the chain has rejected it. A submit that reverted (another submission came first) staked nothing:
+            // once that submission is rejected, the task is answered again.
             if (t.Submissions.Any(s => Node.IsMe(s.Submitter)) || tx.SentAny($"submit:{t.TaskId}:")) continue;
             var action = $"submit:{t.TaskId}:{t.Submissions.Count}";
             var onChain = await Node.Read(() => Node.Tasks.GetTaskAsync(t.TaskId), ct);
@@ -34,8 +36,15 @@ public sealed class SubmitterService(NodeContext node, TransactionSender tx, ILo
                 if (_expiredLogged.Add(t.TaskId)) Log.LogWarning("Task {TaskId}: past (or within {Margin} s of) its expiry; not submitting", t.TaskId, ExpiryMarginSeconds);
                 continue;
             }
+            var lying = Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null;
+            // Never a result that could not be defended to the last step (a liar injected for tests does not care).
+            if (!lying && Node.CheckVm(t) is { Problem: { } why })
+            {
+                if (_undefendable.Add(t.TaskId)) Log.LogError("Task {TaskId}: not submitting, the result could not be defended on chain: {Reason}", t.TaskId, why);
+                continue;
+            }
             if (!await Node.CanAffordAsync(action, Node.SubmitterBond, tx, ct)) continue;
-            var party = Node.Party(t, lying: Node.Options.Faults.LieSlot is not null || Node.Options.Faults.LieStep is not null);
+            var party = Node.Party(t, lying);
             var g = party.Graph;
             Log.LogInformation("Task {TaskId}: computed S_N {FinalRoot} over {Slots} slots; submitting", t.TaskId, g.FinalRoot, g.Length);
             await tx.SendAsync(action, ContractNames.OpmlTasks, Node.Deployment.Tasks, new SubmitFunction

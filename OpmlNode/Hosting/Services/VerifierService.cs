@@ -13,6 +13,7 @@ public sealed class VerifierService(NodeContext node, TransactionSender tx, ILog
 {
     private readonly HashSet<ulong> _missed = []; // submissions already reported as missed (one warning each, not one per tick)
     private readonly HashSet<ulong> _compared = []; // submissions already counted as verified
+    private readonly HashSet<ulong> _unwinnable = []; // differing submissions not challenged because our trace fails in the VM (one error each)
 
     protected override async Task TickAsync(CancellationToken ct)
     {
@@ -32,6 +33,13 @@ public sealed class VerifierService(NodeContext node, TransactionSender tx, ILog
                 {
                     if (_missed.Add(s.SubmissionId))
                         Log.LogWarning("Task {TaskId}: submission {SubmissionId} is wrong (ours {OurRoot}, theirs {TheirRoot}) but its window has closed", t.TaskId, s.SubmissionId, me.Graph.FinalRoot, s.FinalRoot);
+                    continue;
+                }
+                // A challenge is a game to play to the last step: not opened when our own trace cannot be shown on chain.
+                if (!Node.Options.Faults.ChallengeCorrect && Node.CheckVm(t) is { Problem: { } why })
+                {
+                    if (_unwinnable.Add(s.SubmissionId))
+                        Log.LogError("Task {TaskId}: submission {SubmissionId} differs from ours but is not challenged: our trace could not be shown on chain: {Reason}", t.TaskId, s.SubmissionId, why);
                     continue;
                 }
                 if (!await Node.CanAffordAsync(action, Node.ChallengerBond, tx, ct)) continue;
