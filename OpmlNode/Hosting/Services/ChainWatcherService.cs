@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using Nethereum.RPC.Eth.DTOs;
+using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Crypto;
 
@@ -246,22 +247,11 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         var ev = Node.Web3.Eth.GetEvent<T>(address);
         var filter = ev.CreateFilterInput(new BlockParameter(from), new BlockParameter(to));
         var logs = await Node.Read(() => Node.Web3.Eth.Filters.GetLogs.SendRequestAsync(filter), ct) ?? [];
-        var topic = "0x" + ev.EventABI.Sha3Signature;
+        var check = new LogCheck<T>(address);
         var decoded = new List<EventLog<T>>(logs.Length);
         foreach (var l in logs)
         {
-            string? reason = null;
-            EventLog<T>? e = null;
-            if (!string.Equals(l.Address, address, StringComparison.OrdinalIgnoreCase) || l.Topics is not { Length: > 0 } ||
-                !string.Equals(l.Topics[0]?.ToString(), topic, StringComparison.OrdinalIgnoreCase) ||
-                l.BlockNumber is null || l.BlockNumber.Value < from || l.BlockNumber.Value > to || l.Removed)
-                reason = "not-matching";
-            else
-            {
-                try { e = l.DecodeEvent<T>(); }
-                catch (Exception x) when (x is not OperationCanceledException) { reason = "undecodable"; }
-                if (reason is null && (e is null || Equals(e.Event, default(T)))) reason = "undecodable";
-            }
+            var reason = check.Check(l, from, to, out var e);
             if (reason is null) { decoded.Add(e!); continue; }
             if (!_ignoredLogs.Add($"{l.TransactionHash}:{l.LogIndex?.Value}:{typeof(T).Name}")) continue;
             Node.Metrics.ChainLogsIgnored.WithLabels(reason).Inc();
