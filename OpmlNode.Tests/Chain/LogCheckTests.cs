@@ -48,8 +48,13 @@ public sealed class LogCheckTests
         var topics = new object[] { signature }.Concat(ps.Where(p => p.Parameter.Indexed).Select(_ => "0x" + Word(0))).ToArray();
         FilterLog Log(string d, object[] tp, string address = Contract, ulong block = 5, bool removed = false) => new()
         {
-            Address = address, Data = d, Topics = tp, BlockNumber = new HexBigInteger(block), Removed = removed,
-            LogIndex = new HexBigInteger(0), TransactionHash = "0x" + Word(1),
+            Address = address,
+            Data = d,
+            Topics = tp,
+            BlockNumber = new HexBigInteger(block),
+            Removed = removed,
+            LogIndex = new HexBigInteger(0),
+            TransactionHash = "0x" + Word(1),
         };
         var check = new LogCheck<T>(Contract);
         Assert.Null(check.Check(Log(good, topics), 5, 5, out var e));

@@ -1,6 +1,7 @@
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using Nethereum.RPC.Eth.DTOs;
+using Nethereum.Web3;
 
 namespace OpmlNode.Chain;
 
@@ -44,5 +45,16 @@ public sealed class LogCheck<T> where T : IEventDTO, new()
         try { decoded = log.DecodeEvent<T>(); }
         catch (Exception x) when (x is not OperationCanceledException) { return "undecodable"; }
         return decoded is null || Equals(decoded.Event, default(T)) ? "undecodable" : null;
+    }
+
+    /// <summary>The logs of <paramref name="filter"/> (made for this event and contract) that pass the check, in order;
+    /// the others are dropped (the watcher logs and counts them; a reader of one event needs only the good ones).</summary>
+    public async Task<List<EventLog<T>>> BelievedAsync(IWeb3 web3, NewFilterInput filter)
+    {
+        var logs = await web3.Eth.Filters.GetLogs.SendRequestAsync(filter).ConfigureAwait(false) ?? [];
+        var believed = new List<EventLog<T>>(logs.Length);
+        foreach (var l in logs)
+            if (Check(l, 0, ulong.MaxValue, out var e) is null) believed.Add(e!);
+        return believed;
     }
 }
