@@ -53,4 +53,45 @@ public sealed class BadInputTests(AnvilFixture fixture, ITestOutputHelper output
         await AssertNoActionSentTwiceAsync(net, Address(5));
         await AssertNoActionSentTwiceAsync(net, Address(7));
     }
+
+    /// <summary>An input shorter than the model's input tensor is the input zero-padded (docs/GRAPH.md, TASK_INPUT):
+    /// a lie on it is caught and lost in a game, and the honest answer to it, and to an empty input, is the answer to the
+    /// padded input.</summary>
+    [Fact]
+    public async Task AnInputShorterThanTheModelsIsReadZeroPaddedALieOnItLosesAndTheHonestAnswerFinalizes()
+    {
+        var net = await SetUpAsync(Params with { ChallengeWindow = 15, ClockBudget = 120 });
+        using var m = ModelReader.Open(MnistModel);
+        var full = TaskInput.Random(m, 82).Bytes;
+        var shortInput = full.AsSpan(0, full.Length * 3 / 4).ToArray(); // the last quarter of the image missing
+        var padded = new byte[full.Length];
+        shortInput.CopyTo(padded, 0);
+        var liar = Start("liar", 6, net, "--submitter", "--lie-slot", "3");
+        var watchdog = Start("watchdog", 7, net, "--verifier");
+        foreach (var n in new[] { liar, watchdog }) Assert.True(await n.WaitReadyAsync(TimeSpan.FromSeconds(60)), $"{n.Name} did not start:\n{n.Stderr}");
+        var shortTask = (await net.Tasks.RequestAsync(net.ModelId, shortInput, 1, 5000)).Event.TaskId;
+        await WaitAsync(async () => await net.Game.GameCountAsync() == 1, "the watchdog challenges the lie on the short input");
+        var honest = Start("honest", 5, net, "--submitter");
+        var paddedTask = (await net.Tasks.RequestAsync(net.ModelId, padded, 1, 5000)).Event.TaskId;
+        var emptyTask = (await net.Tasks.RequestAsync(net.ModelId, [], 1, 5000)).Event.TaskId;
+        var zerosTask = (await net.Tasks.RequestAsync(net.ModelId, new byte[full.Length], 1, 5000)).Event.TaskId;
+        await WaitAsync(async () => (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends", TimeSpan.FromSeconds(150));
+        Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
+
+        var answers = new Dictionary<string, SubmissionInfo>();
+        foreach (var (name, id) in new[] { ("short", shortTask), ("padded", paddedTask), ("empty", emptyTask), ("zeros", zerosTask) })
+        {
+            answers[name] = await WaitFinalAsync(net, id);
+            Assert.NotEqual(Address(6), answers[name].Submitter, StringComparer.OrdinalIgnoreCase); // the liar lies on every task
+        }
+        Assert.Equal(Convert.ToHexString(answers["padded"].OutputRoot), Convert.ToHexString(answers["short"].OutputRoot));
+        Assert.Equal(Convert.ToHexString(answers["zeros"].OutputRoot), Convert.ToHexString(answers["empty"].OutputRoot));
+        // The bytes given count: the trace (S_N) differs from the all-zero input's, though an MNIST label of noise may not.
+        Assert.NotEqual(Convert.ToHexString(answers["zeros"].FinalRoot), Convert.ToHexString(answers["short"].FinalRoot));
+        log.WriteLine($"S_N: short {Convert.ToHexString(answers["short"].FinalRoot)}, padded {Convert.ToHexString(answers["padded"].FinalRoot)}, empty {Convert.ToHexString(answers["empty"].FinalRoot)}, zeros {Convert.ToHexString(answers["zeros"].FinalRoot)}");
+        log.WriteLine($"output roots: short/padded {Convert.ToHexString(answers["short"].OutputRoot)}, empty {Convert.ToHexString(answers["empty"].OutputRoot)}");
+        foreach (var n in new[] { honest, watchdog, liar }) Assert.False(n.HasExited, $"{n.Name} exited:\n{n.Stderr}");
+        await AssertNoActionSentTwiceAsync(net, Address(5));
+        await AssertNoActionSentTwiceAsync(net, Address(7));
+    }
 }

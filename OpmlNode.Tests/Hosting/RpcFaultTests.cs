@@ -31,6 +31,7 @@ public sealed class RpcFaultTests(AnvilFixture fixture, ITestOutputHelper output
     [InlineData(RpcFault.Malformed, 0.2, 0, Retried)]
     [InlineData(RpcFault.WrongId, 0.2, 0, Retried)]
     [InlineData(RpcFault.Stale, 1.0, 0, null)]
+    [InlineData(RpcFault.BadLogs, 1.0, 0, "Ignoring a {Event} log of transaction {TxHash}")]
     [InlineData(RpcFault.Refused, 1.0, 20, "RPC circuit breaker open for {BreakSeconds} s: the endpoint keeps failing")]
     [InlineData(RpcFault.BlackHole, 1.0, 12, Retried)]
     public async Task TheWatchdogWinsItsGameThroughAFaultyProvider(RpcFault fault, double rate, int outageSeconds, string? logged)
@@ -76,6 +77,15 @@ public sealed class RpcFaultTests(AnvilFixture fixture, ITestOutputHelper output
             {
                 var m = await scraper.ScrapeAsync();
                 if (logged == Retried || fault == RpcFault.Refused) Assert.True(m["opml_rpc_errors_total"] > 0, "no RPC error counted");
+                if (fault == RpcFault.BadLogs)
+                {
+                    Assert.True(m.GetValueOrDefault("opml_chain_logs_ignored_total{reason=\"undecodable\"}") > 0, "no undecodable log counted");
+                    Assert.True(m.GetValueOrDefault("opml_chain_logs_ignored_total{reason=\"not-matching\"}") > 0, "no foreign log counted");
+                    // Each bad log is logged once, though the watcher reads its range once per event kind and tick.
+                    var ignored = watchdog.Events().Where(e => e.GetProperty("@mt").GetString()!.StartsWith("Ignoring a", StringComparison.Ordinal))
+                        .Select(e => $"{e.GetProperty("TxHash")}:{e.GetProperty("LogIndex")}:{e.GetProperty("Event")}").ToList();
+                    Assert.Equal(ignored.Count, ignored.Distinct().Count());
+                }
                 Assert.Equal(0, m["opml_rpc_circuit_state"]);
             }
             Assert.False(watchdog.HasExited, $"the watchdog exited:\n{watchdog.Stderr}");
@@ -92,12 +102,37 @@ public sealed class RpcFaultTests(AnvilFixture fixture, ITestOutputHelper output
         }
     }
 
-    [Fact]
-    public async Task WithTwoEndpointsTheWatchdogMovesToTheFallbackWhenThePrimaryDiesAndWins()
+    /// <param name="laggingFallback">The fallback answers as of 3 blocks behind the head (the load-balancer case: a
+    /// provider whose view of the chain is incomplete), with a block every second.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithTwoEndpointsTheWatchdogMovesToTheFallbackWhenThePrimaryDiesAndWins(bool laggingFallback)
     {
         var net = await SetUpAsync(Params with { ChallengeWindow = 20, ClockBudget = 120 });
         using var primary = new RpcFaultProxy(chain.Anvil.RpcUrl);
-        using var fallback = new RpcFaultProxy(chain.Anvil.RpcUrl);
+        using var fallback = new RpcFaultProxy(chain.Anvil.RpcUrl) { LagBlocks = 3 };
+        if (laggingFallback)
+        {
+            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setIntervalMining", 1));
+            fallback.Fault = RpcFault.Stale;
+        }
+        try
+        {
+            await TwoEndpointsAsync(net, primary, fallback);
+        }
+        finally
+        {
+            if (laggingFallback)
+            {
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "evm_setIntervalMining", 0));
+                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_setAutomine", true));
+            }
+        }
+    }
+
+    private async Task TwoEndpointsAsync(Devnet net, RpcFaultProxy primary, RpcFaultProxy fallback)
+    {
         Start("liar", 6, net, "--submitter", "--lie-slot", "3", "--poll-ms", "300");
         var port = MetricsScraper.FreePort();
         var watchdog = Start("watchdog", 7, net, "--verifier", "--rpc", primary.Url, "--rpc-fallback", fallback.Url, "--metrics-port", port.ToString(CultureInfo.InvariantCulture));

@@ -32,6 +32,9 @@ public enum RpcFault
     WrongId,
     /// <summary>Every read is answered as of <see cref="RpcFaultProxy.LagBlocks"/> blocks below the head (a provider lagging).</summary>
     Stale,
+    /// <summary>Forwarded; an <c>eth_getLogs</c> answer also carries, beside each real log, a copy whose data do not decode
+    /// and a copy from another address (a provider returning junk, or a contract emitting our topics with other data).</summary>
+    BadLogs,
 }
 
 /// <summary>
@@ -175,6 +178,9 @@ public sealed class RpcFaultProxy : IDisposable
             case RpcFault.Truncated:
                 answer = answer[..(answer.Length / 2)];
                 break;
+            case RpcFault.BadLogs when method == "eth_getLogs":
+                answer = WithBadLogs(answer);
+                break;
             case RpcFault.WrongId:
                 var n = JsonNode.Parse(answer)!;
                 n["id"] = 1_000_000 + _random.Next(1000);
@@ -183,6 +189,25 @@ public sealed class RpcFaultProxy : IDisposable
         }
         await WriteAsync(s, 200, answer);
         return true;
+    }
+
+    private static string WithBadLogs(string answer)
+    {
+        var n = JsonNode.Parse(answer)!;
+        if (n["result"] is not JsonArray logs) return answer;
+        foreach (var l in logs.ToList())
+        {
+            var index = Convert.ToUInt64((string)l!["logIndex"]!, 16);
+            var undecodable = l.DeepClone();
+            undecodable["data"] = "0x" + new string('f', 64) + "01"; // a dynamic offset far out of range, and a stray byte
+            undecodable["logIndex"] = "0x" + (index + 1000).ToString("x", CultureInfo.InvariantCulture);
+            var elsewhere = l.DeepClone();
+            elsewhere["address"] = "0x000000000000000000000000000000000000dead";
+            elsewhere["logIndex"] = "0x" + (index + 2000).ToString("x", CultureInfo.InvariantCulture);
+            logs.Add(undecodable);
+            logs.Add(elsewhere);
+        }
+        return n.ToJsonString();
     }
 
     private async Task<string> ForwardAsync(string body)

@@ -112,27 +112,27 @@ public sealed class TaskClient(ChainConnection chain)
                     ToBlock = new BlockParameter(new HexBigInteger(head)),
                     Topics = [null, topic],
                 }).ConfigureAwait(false);
-                foreach (var log in logs.OrderBy(l => l.BlockNumber.Value).ThenBy(l => l.LogIndex.Value))
+                foreach (var log in logs.Where(l => l.BlockNumber is not null && l.LogIndex is not null).OrderBy(l => l.BlockNumber.Value).ThenBy(l => l.LogIndex.Value))
                 {
-                    if (log.IsLogForEvent<ResultSubmittedEvent>())
+                    if (new LogCheck<ResultSubmittedEvent>(chain.Tasks.ContractAddress).Check(log, next, head, out var submitted) is null)
                     {
-                        var e = log.DecodeEvent<ResultSubmittedEvent>().Event;
+                        var e = submitted!.Event;
                         report(Invariant($"{(outputs.Count == 0 ? "submitted" : "resubmitted")} by {e.Submitter}: submission {e.SubmissionId}, output root {new Hash256(e.OutputRoot)}, challenge deadline {Time(e.ChallengeDeadline)}"));
                         outputs[e.SubmissionId] = e;
                     }
-                    else if (log.IsLogForEvent<ChallengedEvent>())
+                    else if (new LogCheck<ChallengedEvent>(chain.Tasks.ContractAddress).Check(log, next, head, out var challenged) is null)
                     {
-                        var e = log.DecodeEvent<ChallengedEvent>().Event;
+                        var e = challenged!.Event;
                         report(Invariant($"challenged by {e.Challenger}: game {e.GameId} against submission {e.SubmissionId}"));
                     }
-                    else if (log.IsLogForEvent<SubmissionRejectedEvent>())
+                    else if (new LogCheck<SubmissionRejectedEvent>(chain.Tasks.ContractAddress).Check(log, next, head, out var rejected) is null)
                     {
-                        var e = log.DecodeEvent<SubmissionRejectedEvent>().Event;
+                        var e = rejected!.Event;
                         report(Invariant($"rejected: submission {e.SubmissionId} lost game {e.GameId}; the task is open again"));
                     }
-                    else if (log.IsLogForEvent<TaskFinalizedEvent>())
+                    else if (new LogCheck<TaskFinalizedEvent>(chain.Tasks.ContractAddress).Check(log, next, head, out var finalized) is null)
                     {
-                        var e = log.DecodeEvent<TaskFinalizedEvent>().Event;
+                        var e = finalized!.Event;
                         report(Invariant($"finalized: submission {e.SubmissionId} by {e.Submitter}, output root {new Hash256(e.OutputRoot)}, payout {e.Payout} wei"));
                         var output = outputs.TryGetValue(e.SubmissionId, out var s) ? s.Output : await SubmittedOutputAsync(taskId, e.SubmissionId).ConfigureAwait(false);
                         return new TaskOutcome(taskId, e.SubmissionId, e.Submitter, new Hash256(e.OutputRoot), output, e.Payout);
@@ -150,7 +150,8 @@ public sealed class TaskClient(ChainConnection chain)
     private async Task<byte[]> SubmittedOutputAsync(BigInteger taskId, BigInteger submissionId)
     {
         var ev = chain.Web3.Eth.GetEvent<ResultSubmittedEvent>(chain.Tasks.ContractAddress);
-        var logs = await ev.GetAllChangesAsync(ev.CreateFilterInput(taskId, submissionId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest())).ConfigureAwait(false);
+        var logs = await new LogCheck<ResultSubmittedEvent>(chain.Tasks.ContractAddress)
+            .BelievedAsync(chain.Web3, ev.CreateFilterInput(taskId, submissionId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest())).ConfigureAwait(false);
         return logs.Count > 0 ? logs[0].Event.Output : throw new InvalidDataException($"no ResultSubmitted event for submission {submissionId}");
     }
 

@@ -116,6 +116,13 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
                         PutMined(late.Tx, late.Receipt);
                         continue;
                     }
+                    // A provider behind the block the record names (a lagging fallback answered) proves nothing: keep it.
+                    var head = (ulong)(await rpc.ExecuteAsync(async _ => await web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
+                    if (tx.Block is { } b && head < b)
+                    {
+                        log.LogWarning("The provider refuses {Action} ({TxHash}) but its head {Head} is below the block {Block} it was mined in; kept", tx.Action, tx.Hash, head, b);
+                        continue;
+                    }
                     log.LogWarning("The chain refuses {Action} ({TxHash}) now: {Reason}; the action will be decided again", tx.Action, tx.Hash, e.Message);
                     store.Delete(tx);
                     continue;
@@ -140,10 +147,46 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
         foreach (var tx in store.Transactions().Where(t => t.Block is { } b && (cursor is null || b > cursor) && t.BlockHash is not null))
         {
             var block = await rpc.ExecuteAsync(async _ => await web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(tx.Block!.Value)), ct);
-            if (block is null || !string.Equals(block.BlockHash, tx.BlockHash, StringComparison.OrdinalIgnoreCase))
+            // No such block: the provider is behind (the watcher waits for it), not evidence of a reorganisation.
+            if (block is not null && !string.Equals(block.BlockHash, tx.BlockHash, StringComparison.OrdinalIgnoreCase))
                 fork = Math.Min(fork ?? long.MaxValue, (long)tx.Block!.Value - 1);
         }
         return fork;
+    }
+
+    /// <summary>The highest block one of this node's transactions is recorded as mined in (0: none).</summary>
+    public ulong NewestMinedBlock => _newestMined ??= store.Transactions().Max(t => t.Block) ?? 0;
+
+    private long _rebroadcastAt;
+
+    /// <summary>
+    /// The provider's head is below blocks this node's transactions were mined in: either it lags the chain (a fallback
+    /// behind a load balancer, a node still syncing) or the chain went back (a revert to a shorter chain). Each such
+    /// transaction is looked up again — found mined (perhaps again, in another block), its record gets the block it is
+    /// in now — or its mined candidate's bytes are broadcast again (same nonce: never mined twice), at most every 2 s.
+    /// Nothing is deleted or signed anew here: what the provider does not show yet is not evidence that it is gone.
+    /// </summary>
+    public async Task RebroadcastAboveAsync(ulong head, CancellationToken ct)
+    {
+        var now = Environment.TickCount64;
+        if (_rebroadcastAt != 0 && now - _rebroadcastAt < 2_000) return;
+        _rebroadcastAt = now;
+        await _recheck.WaitAsync(ct);
+        try
+        {
+            foreach (var tx in store.Transactions().Where(t => t.Block > head && t.Action != _awaiting).OrderBy(t => t.Nonce))
+            {
+                if (await MinedCandidateAsync(tx, ct) is { } found && (ulong)found.Receipt.BlockNumber.Value <= head)
+                {
+                    store.Put(found.Tx with { Status = (int)found.Receipt.Status.Value, Block = (ulong)found.Receipt.BlockNumber.Value, BlockHash = found.Receipt.BlockHash });
+                    continue;
+                }
+                log.LogWarning("{Action} ({TxHash}) was mined in block {Block}, above the provider's head {Head}; broadcasting it again", tx.Action, tx.Hash, tx.Block, head);
+                await BroadcastAsync(tx, ct);
+            }
+            _newestMined = store.Transactions().Max(t => t.Block) ?? 0;
+        }
+        finally { _recheck.Release(); }
     }
 
     private void PutMined(PendingTransaction tx, TransactionReceipt receipt)

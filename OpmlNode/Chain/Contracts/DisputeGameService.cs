@@ -66,22 +66,27 @@ public sealed class DisputeGameService(IWeb3 web3, string contractAddress)
         QueryAsync<PostedHashFunction, byte[]>(new PostedHashFunction { GameId = gameId }, block);
 
     /// <summary>The roots of the game's last bisect (turn <paramref name="turn"/>), read back from its <c>Bisected</c> event
-    /// (the contract stores only their hash) and checked against <c>postedHash</c>.</summary>
+    /// (the contract stores only their hash): the last log of that turn whose roots hash to <c>postedHash</c>. Logs the
+    /// provider sends that are not the event's shape, or do not hash to it, are passed over.</summary>
     public async Task<List<byte[]>> PostedRootsAsync(BigInteger gameId, uint turn, CancellationToken ct = default)
     {
         var ev = Web3.Eth.GetEvent<BisectedEvent>(ContractAddress);
-        var logs = await ev.GetAllChangesAsync(ev.CreateFilterInput(gameId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest()))
-            .ConfigureAwait(false);
+        var logs = await new LogCheck<BisectedEvent>(ContractAddress)
+            .BelievedAsync(Web3, ev.CreateFilterInput(gameId, BlockParameter.CreateEarliest(), BlockParameter.CreateLatest())).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
-        var last = logs.LastOrDefault(l => l.Event.Turn == turn)
-            ?? throw new InvalidOperationException($"game {gameId}: no Bisected event for turn {turn}");
-        var roots = last.Event.Roots;
-        var packed = new byte[roots.Count * 32];
-        for (int i = 0; i < roots.Count; i++) roots[i].CopyTo(packed, i * 32);
         var onChain = new Crypto.Hash256(await PostedHashAsync(gameId).ConfigureAwait(false));
-        if (Crypto.Keccak256.Hash(packed) != onChain)
-            throw new InvalidOperationException($"game {gameId}: the Bisected roots of turn {turn} do not hash to postedHash {onChain} (a reorg?)");
-        return roots;
+        var ofTurn = logs.Where(l => l.Event.Turn == turn).ToList();
+        for (int j = ofTurn.Count - 1; j >= 0; j--)
+        {
+            var roots = ofTurn[j].Event.Roots;
+            if (roots.Any(r => r is not { Length: 32 })) continue;
+            var packed = new byte[roots.Count * 32];
+            for (int i = 0; i < roots.Count; i++) roots[i].CopyTo(packed, i * 32);
+            if (Crypto.Keccak256.Hash(packed) == onChain) return roots;
+        }
+        throw new InvalidOperationException(ofTurn.Count == 0
+            ? $"game {gameId}: no Bisected event for turn {turn}"
+            : $"game {gameId}: no Bisected roots of turn {turn} hash to postedHash {onChain} (a reorg?)");
     }
 
     public Task<List<ulong>> SplitPointsAsync(ulong lo, ulong hi, BlockParameter? block = null) =>

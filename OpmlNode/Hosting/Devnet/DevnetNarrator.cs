@@ -40,7 +40,7 @@ public sealed class DevnetNarrator(IWeb3 web3, DeployedContracts contracts, IRea
         async Task Each<T>(string address, Func<T, string?> say) where T : IEventDTO, new()
         {
             var ev = web3.Eth.GetEvent<T>(address);
-            foreach (var e in await ev.GetAllChangesAsync(ev.CreateFilterInput(new BlockParameter(_next), new BlockParameter(head))))
+            foreach (var e in await new LogCheck<T>(address).BelievedAsync(web3, ev.CreateFilterInput(new BlockParameter(_next), new BlockParameter(head))))
                 if (say(e.Event) is { } text) lines.Add(((ulong)e.Log.BlockNumber.Value, (ulong)e.Log.LogIndex.Value, text));
         }
         await Each<TaskRequestedEvent>(contracts.Tasks, e => $"task {e.TaskId} requested by {Who(e.Requester)}: model {e.ModelId}, {e.Input.Length} input bytes, fee {e.Fee} wei");

@@ -45,7 +45,17 @@ public sealed class NodeProcess : IDisposable
     public string? LogFile { get; }
     public IReadOnlyList<string> Lines => [.. _lines];
     public string Stderr => string.Join('\n', _err);
-    public bool HasExited => _p.HasExited;
+    /// <summary>True once the process has exited and its stdout and stderr are read to the end (so <see cref="Stderr"/>
+    /// holds its last words, e.g. a crash point's line).</summary>
+    public bool HasExited
+    {
+        get
+        {
+            if (!_p.HasExited) return false;
+            _p.WaitForExit(); // the parameterless overload also waits for the redirected streams' end
+            return true;
+        }
+    }
     public int ExitCode => _p.ExitCode;
 
     /// <summary>The process's peak resident set so far (Linux: VmHWM of /proc/PID/status), in bytes; null once it has exited.</summary>

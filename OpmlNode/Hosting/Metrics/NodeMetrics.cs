@@ -39,6 +39,7 @@ public sealed class NodeMetrics
         LastWatcherTick = f.CreateGauge("opml_watcher_last_success_unixtime", "When the chain watcher last completed a tick.");
         TxReplacements = f.CreateCounter("opml_tx_replacements_total", "Same-nonce replacements signed because a transaction was not mined in time.");
         TxFeeCapBlocked = f.CreateCounter("opml_tx_fee_cap_blocked_total", "Transactions the chain would not mine at the operator's fee cap (logged as errors).");
+        ChainLogsIgnored = f.CreateCounter("opml_chain_logs_ignored_total", "Event logs from the provider skipped: undecodable data, or not the contract, event or block range asked for.", "reason");
         TxFeesPaidWei = f.CreateCounter("opml_tx_fees_paid_wei_total", "Gas fees paid by this node's mined transactions (gas used × effective price), this run.");
         Registry.AddBeforeCollectCallback(FromStore);
     }
@@ -58,6 +59,7 @@ public sealed class NodeMetrics
     public Counter TxReplacements { get; }
     public Counter TxFeeCapBlocked { get; }
     public Counter TxFeesPaidWei { get; }
+    public Counter ChainLogsIgnored { get; }
 
     /// <summary>Whether the database is open (the store is attached once the node's services are built).</summary>
     public bool DatabaseOpen => _store is not null;

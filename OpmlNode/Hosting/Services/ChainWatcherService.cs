@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Nethereum.ABI.FunctionEncoding.Attributes;
 using Nethereum.Contracts;
 using Nethereum.RPC.Eth.DTOs;
+using OpmlNode.Chain;
 using OpmlNode.Chain.Contracts;
 using OpmlNode.Crypto;
 
@@ -53,8 +54,9 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
             await Task.Delay(Timeout.Infinite, ct);
         }
         await Node.CheckGenesisAsync(ct); // a chain replaced behind the URL is never acted on
-        await UndoReorganisationAsync(ct);
         var head = (ulong)(await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), ct)).Value;
+        if (await BehindAsync(head, ct)) return;
+        await UndoReorganisationAsync(ct);
         Lag(head);
         if (head < (ulong)Node.Options.Confirmations) return;
         ulong safe = head - (ulong)Node.Options.Confirmations;
@@ -67,6 +69,31 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
             Lag(head);
         }
         await ReadBalanceAsync(ct);
+    }
+
+    private bool _behind;
+
+    /// <summary>
+    /// True when the provider's head is below a block this node has already seen (its cursor, or one its transactions were
+    /// mined in): the provider lags the chain, or the chain went back. Its answers then would look like a reorganisation
+    /// (blocks and games missing), so the tick is skipped — logged once — and this node's transactions above the head are
+    /// looked up and broadcast again, which also brings back a chain that went back without them.
+    /// </summary>
+    private async Task<bool> BehindAsync(ulong head, CancellationToken ct)
+    {
+        ulong seen = Math.Max(Node.Store.Cursor ?? 0, tx.NewestMinedBlock);
+        if (head >= seen)
+        {
+            if (_behind) Log.LogInformation("The RPC provider's head {Head} has caught up with block {Seen}", head, seen);
+            _behind = false;
+            return false;
+        }
+        if (!_behind)
+            Log.LogWarning("The RPC provider's head {Head} is behind block {Seen} this node has seen (a lagging provider, or the chain went back); waiting for it", head, seen);
+        _behind = true;
+        Node.Metrics.HeadLagBlocks.Set((double)head - seen);
+        if (tx.NewestMinedBlock > head) await tx.RebroadcastAboveAsync(head, ct);
+        return true;
     }
 
     private void Lag(ulong head) => Node.Metrics.HeadLagBlocks.Set(Node.Store.Cursor is { } c ? (double)head - c : head + 1);
@@ -111,7 +138,8 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
     }
 
     private async Task<bool> OnChainAsync(AppliedRange r, CancellationToken ct) =>
-        string.Equals(await HashOfAsync(r.To, ct), r.ToHash, StringComparison.OrdinalIgnoreCase);
+        string.Equals(await HashOfAsync(r.To, ct) ?? throw new InvalidOperationException($"the RPC provider does not know block {r.To} (it lags the chain)"),
+            r.ToHash, StringComparison.OrdinalIgnoreCase);
 
     private async Task<string?> HashOfAsync(ulong number, CancellationToken ct) =>
         (await Node.Read(() => Node.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(number)), ct))?.BlockHash;
@@ -175,7 +203,9 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
             ulong gid = (ulong)e.Event.GameId;
             if (G(gid) is not { } g) continue;
             Faults.CrashPoint.Hit("event", "GameResolved"); // the end of one of this node's games seen, not applied
-            games[gid] = g with { Over = true };
+            // The outcome is recorded here too: the player skips games already over, so it may never read this one again.
+            var mine = Node.IsMe(g.Submitter) ? Side.Submitter : Side.Challenger;
+            games[gid] = g with { Over = true, Won = e.Event.Winner == mine };
             Log.LogInformation("Game {GameId} of task {TaskId} resolved by {How}: {Winner} wins ({WinnerAccount})", gid, g.TaskId, e.Event.How, e.Event.Winner, e.Event.WinnerAccount);
         }
         foreach (var e in await Logs<GameCancelledEvent>(Node.Deployment.Game, from, to, ct))
@@ -203,10 +233,32 @@ public sealed class ChainWatcherService(NodeContext node, TransactionSender tx, 
         }
     }
 
+    /// <summary>The logs keyed by transaction and index that were ignored and logged (each is logged once).</summary>
+    private readonly HashSet<string> _ignoredLogs = [];
+
+    /// <summary>
+    /// The events of one kind in a block range, read with <c>eth_getLogs</c> and each checked before it is believed: from
+    /// the contract asked for, with the event's signature as topic 0, in the range, not removed, and with data that
+    /// decode. A provider's answer is input from outside: a log that fails a check is skipped, logged once with the
+    /// reason and counted, never a tick that fails forever on it (which would stop this node following the chain).
+    /// </summary>
     private async Task<List<EventLog<T>>> Logs<T>(string address, ulong from, ulong to, CancellationToken ct) where T : IEventDTO, new()
     {
         var ev = Node.Web3.Eth.GetEvent<T>(address);
         var filter = ev.CreateFilterInput(new BlockParameter(from), new BlockParameter(to));
-        return await Node.Read(() => ev.GetAllChangesAsync(filter), ct);
+        var logs = await Node.Read(() => Node.Web3.Eth.Filters.GetLogs.SendRequestAsync(filter), ct) ?? [];
+        var check = new LogCheck<T>(address);
+        var decoded = new List<EventLog<T>>(logs.Length);
+        foreach (var l in logs)
+        {
+            var reason = check.Check(l, from, to, out var e);
+            if (reason is null) { decoded.Add(e!); continue; }
+            if (!_ignoredLogs.Add($"{l.TransactionHash}:{l.LogIndex?.Value}:{typeof(T).Name}")) continue;
+            Node.Metrics.ChainLogsIgnored.WithLabels(reason).Inc();
+            Log.LogError("Ignoring a {Event} log of transaction {TxHash} (block {Block}, index {LogIndex}) from the RPC provider: {Reason}",
+                typeof(T).Name.Replace("Event", ""), l.TransactionHash, l.BlockNumber?.Value, l.LogIndex?.Value,
+                reason == "undecodable" ? "its data do not decode as the event" : "not the contract, event or block range asked for");
+        }
+        return decoded;
     }
 }

@@ -33,6 +33,9 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
     /// <summary>Per game, the moves this process made after the link and in phase 2 (for the <c>move</c> crash point).</summary>
     private readonly Dictionary<ulong, (int AfterLink, int Phase2)> _movedThisRun = [];
 
+    /// <summary>The games the provider showed as never started, each warned about once.</summary>
+    private readonly HashSet<ulong> _notVisible = [];
+
     protected override async Task TickAsync(CancellationToken ct)
     {
         _minClock = double.NaN;
@@ -65,6 +68,15 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
         for (int sent = 0; sent <= MaxTransactionsPerTurn; sent++)
         {
             var view = await Node.Read(() => player.ReadAsync(g.GameId, ct), ct);
+            if (view.Info.Stage == Stage.None)
+            {
+                // A game this node saw start reads as never started: the provider answering is behind the chain (a lagging
+                // fallback, a node still syncing). Not an end: the game is played once a provider shows it again.
+                if (_notVisible.Add(g.GameId))
+                    Log.LogWarning("Game {GameId}: the RPC provider shows no such game (it lags the chain); waiting for it", g.GameId);
+                return;
+            }
+            _notVisible.Remove(g.GameId);
             if (view.Phase == GamePhase.Resolved)
             {
                 var won = view.Info.Winner == (role == Role.Submitter ? Side.Submitter : Side.Challenger);
