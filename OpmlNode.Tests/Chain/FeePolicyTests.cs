@@ -38,6 +38,17 @@ public sealed class FeePolicyTests
     }
 
     [Fact]
+    public void TheLegacyBaselinePricesAtTheGasPriceAndNeverReplaces()
+    {
+        var p = new FeePolicy(null, TimeSpan.FromSeconds(2), legacyBaseline: true);
+        var market = new FeeMarket(40 * Gwei, 2 * Gwei, 41 * Gwei);
+        Assert.Equal(new TxFees(41 * Gwei, 41 * Gwei, Legacy: true), p.First(market));
+        Assert.Null(p.Replacement(p.First(market), market with { NextBaseFee = 400 * Gwei }, secondsLeft: 1));
+        // The node's own policy on the same market: type 2 at twice the next base fee plus the tip.
+        Assert.Equal(new TxFees(82 * Gwei, 2 * Gwei, Legacy: false), new FeePolicy(null, TimeSpan.FromSeconds(2)).First(market));
+    }
+
+    [Fact]
     public void EveryReplacementRaisesBothFeesByTheMinimumAndNeverPassesTheCap()
     {
         var rng = new Random(20261207);

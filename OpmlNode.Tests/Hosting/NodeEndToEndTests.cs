@@ -593,34 +593,106 @@ public sealed class NodeEndToEndTests(AnvilFixture fixture, ITestOutputHelper ou
         var taskId = await RequestAsync(net, 7);
         await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
         var first = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value + 1;
-        using var stop = new CancellationTokenSource();
-        await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, "evm_setAutomine", false));
-        var miner = Task.Run(async () =>
+        await using (await CongestedChain.StartAsync(chain))
         {
-            BigInteger next = 5_000_000_000;
-            while (!stop.IsCancellationRequested)
-            {
-                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(2, "anvil_setNextBlockBaseFeePerGas", "0x" + next.ToString("x")));
-                await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(3, "evm_mine"));
-                next = next * 9 / 8 + 1;
-                try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
-            }
-        });
-        NodeProcess watchdog;
-        try
-        {
-            watchdog = Start("watchdog", 7, net, "--verifier", "--replace-after", "2");
+            Start("watchdog", 7, net, "--verifier", "--replace-after", "2");
             await WaitAsync(async () => await net.Game.GameCountAsync() == 1 && (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved, "the game ends", TimeSpan.FromSeconds(300));
-        }
-        finally
-        {
-            stop.Cancel();
-            await miner;
-            await chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(4, "evm_setAutomine", true));
         }
         Assert.Equal(Side.Challenger, (await net.Game.GetGameAsync(1)).Winner);
         await AssertNoActionSentTwiceAsync(net, Address(7));
+        var moves = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(7))).Value;
+        Assert.True(moves >= 3, $"the watchdog's game was too short to say anything ({moves} transactions)");
+        log.WriteLine(await FeeReportAsync(first));
+    }
 
+    /// <summary>
+    /// Issue 21, the baseline: the same congested chain and the same liar against a watchdog that signs as the node did
+    /// before (--legacy-fees: one legacy price at eth_gasPrice when signed, never replaced). Once the base fee passes that
+    /// price its transaction stays in the pool, every later nonce waits behind it, and the lie is not rejected: the liar
+    /// wins on time (or its result becomes final unchallenged). Reported: what each side paid and what was left stuck.
+    /// </summary>
+    [Fact]
+    public async Task OnTheSameCongestedChainALegacySenderLetsTheLiarWin()
+    {
+        var net = await SetUpAsync(Params with { ClockBudget = 40, Extension = 10 });
+        Start("liar", 6, net, "--submitter", "--lie-slot", "2", "--replace-after", "2");
+        var taskId = await RequestAsync(net, 7);
+        await WaitAsync(async () => (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Submitted, "the liar submits");
+        var first = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value + 1;
+        NodeProcess watchdog;
+        await using (await CongestedChain.StartAsync(chain))
+        {
+            watchdog = Start("watchdog", 7, net, "--verifier", "--legacy-fees");
+            // The lie stands either way: a game the liar wins on time, or a result final because the challenge never landed.
+            await WaitAsync(async () =>
+            {
+                if (await net.Game.GameCountAsync() == 1) return (await net.Game.GetGameAsync(1)).Stage == Stage.Resolved;
+                return (await net.Tasks.GetTaskAsync(taskId)).Status == TaskStatus.Finalized;
+            }, "the lie stands", TimeSpan.FromSeconds(300));
+        }
+        if (await net.Game.GameCountAsync() == 1) Assert.Equal(Side.Submitter, (await net.Game.GetGameAsync(1)).Winner);
+        else Assert.Equal(TaskStatus.Finalized, (await net.Tasks.GetTaskAsync(taskId)).Status);
+        var events = watchdog.Events().ToList();
+        static string Template(System.Text.Json.JsonElement e) => e.GetProperty("@mt").GetString()!;
+        Assert.Contains(events, e => Template(e).StartsWith("Legacy fees", StringComparison.Ordinal));
+        Assert.DoesNotContain(events, e => Template(e).Contains("replacing {OldHash}", StringComparison.Ordinal));
+        // What it sent and what the chain took: an action priced below the next base fee is refused by anvil's pool (geth's
+        // would hold it unmined); either way it is never mined, and every later move of the key waits behind it.
+        var sent = events.Where(e => Template(e).StartsWith("Sending {Action}", StringComparison.Ordinal)).ToList();
+        var mined = (await chain.Web3.Eth.Transactions.GetTransactionCount.SendRequestAsync(Address(7))).Value;
+        Assert.True(sent.Count > mined, $"every action of the legacy watchdog was mined ({sent.Count} sent, {mined} mined):\n" +
+            string.Join('\n', watchdog.Lines.TakeLast(15)));
+        var refused = events.Count(e => Template(e).Contains("the pool refused", StringComparison.Ordinal));
+        log.WriteLine(await FeeReportAsync(first) + $"legacy watchdog: {sent.Count} action(s) signed ({string.Join(", ", sent.Select(e => $"{e.GetProperty("Action")} at {e.GetProperty("Fees")}"))}), " +
+            $"{mined} mined, {refused} refusal(s) by the pool for its fees; the lie stands\n");
+    }
+
+    /// <summary>A congested chain on anvil, for as long as it is not disposed: automining off, a block a second, each
+    /// with a base fee 12.5 % above the last (as after a full block) from 5 gwei, held from 2000 gwei so the 1559 side
+    /// can still pay; automining back on at the end.</summary>
+    private sealed class CongestedChain : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly AnvilFixture _chain;
+        private Task _miner = Task.CompletedTask;
+
+        private CongestedChain(AnvilFixture chain) => _chain = chain;
+
+        public static async Task<CongestedChain> StartAsync(AnvilFixture chain)
+        {
+            var c = new CongestedChain(chain);
+            await c.RpcAsync("evm_setAutomine", false);
+            c._miner = Task.Run(async () =>
+            {
+                BigInteger next = 5_000_000_000, hold = 2_000_000_000_000;
+                while (!c._stop.IsCancellationRequested)
+                {
+                    await c.RpcAsync("anvil_setNextBlockBaseFeePerGas", "0x" + next.ToString("x"));
+                    await c.RpcAsync("evm_mine");
+                    next = BigInteger.Min(next * 9 / 8 + 1, hold);
+                    try { await Task.Delay(1000, c._stop.Token); } catch (OperationCanceledException) { }
+                }
+            });
+            return c;
+        }
+
+        private Task RpcAsync(string method, params object[] args) =>
+            _chain.Web3.Client.SendRequestAsync<object>(new Nethereum.JsonRpc.Client.RpcRequest(1, method, args));
+
+        public async ValueTask DisposeAsync()
+        {
+            _stop.Cancel();
+            await _miner;
+            await RpcAsync("evm_setAutomine", true);
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>What the watchdog (account 7) and the liar (6) paid from block <paramref name="first"/> on, with their
+    /// replacements, and how many of their mined transactions a legacy sender priced at the previous block's base fee plus
+    /// the same tip would have had stuck.</summary>
+    private async Task<string> FeeReportAsync(ulong first)
+    {
         var head = (ulong)(await chain.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync()).Value;
         var report = new System.Text.StringBuilder();
         foreach (var (name, account) in new[] { ("watchdog", 7), ("liar", 6) })
@@ -647,11 +719,10 @@ public sealed class NodeEndToEndTests(AnvilFixture fixture, ITestOutputHelper ou
             var replaced = _nodes.Where(n => n.Name == name).SelectMany(n => n.Events())
                 .Count(e => e.GetProperty("@mt").GetString()!.Contains("replacing {OldHash}", StringComparison.Ordinal));
             report.Append($"{name}: {txs} transactions mined, {replaced} replacement(s), paid {Nethereum.Web3.Web3.Convert.FromWei(paid)} ETH; " +
-                $"a legacy sender would have had {stuck} of them stuck (and paid {Nethereum.Web3.Web3.Convert.FromWei(legacyPaid)} ETH for the rest)\n");
-            if (name == "watchdog") Assert.True(txs >= 3, "the watchdog's game was too short to say anything");
+                $"a legacy sender priced at the previous block's base fee would have had {stuck} of them stuck (and paid {Nethereum.Web3.Web3.Convert.FromWei(legacyPaid)} ETH for the rest)\n");
         }
         var lastBase = (await chain.Web3.Eth.Blocks.GetBlockWithTransactionsHashesByNumber.SendRequestAsync(new BlockParameter(head))).BaseFeePerGas.Value;
-        log.WriteLine($"congested chain: blocks {first}..{head}, base fee 5 -> {FeeGwei(lastBase)} gwei\n{report}");
+        return $"congested chain: blocks {first}..{head}, base fee 5 -> {FeeGwei(lastBase)} gwei\n{report}";
     }
 
     private static string FeeGwei(BigInteger wei) => OpmlNode.Chain.Fees.FeePolicy.Gwei(wei).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);

@@ -50,11 +50,12 @@ internal static class RunCommand
         var replaceAfter = new Option<int?>("--replace-after") { Description = "Seconds a transaction may stay unmined before a same-nonce replacement with higher fees is signed (default 15).", HelpName = "SECONDS" };
         // Hidden: the kill campaign's hook (docs/RELIABILITY.md), not an operator's setting.
         var crashAt = new Option<string?>("--crash-at") { Description = "Test only: SIGKILL this process at POINT[:WHAT] (Faults/CrashPoint.cs).", HelpName = "POINT", Hidden = true };
+        var legacyFees = new Option<bool>("--legacy-fees") { Description = "Measurement only: sign legacy transactions at eth_gasPrice and never replace them (the sender before EIP-1559 support).", Hidden = true };
         var seed = new Option<int?>("--seed") { Description = "Seed of random fault injection (logged).", HelpName = "SEED" };
         var cmd = new Command("run", "Run the node: chain watcher, submitter and/or verifier, dispute player, finaliser (docs/PROTOCOL.md §5).\n" +
             $"Logs are JSON lines on stdout (--log-format text for people). Exit code: 0 after a clean shutdown (SIGTERM, Ctrl-C); {ExitCodes.BadInput} for bad settings.")
         {
-            rpc, rpcFallback, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, lieSlot, lieStep, challengeCorrect, silent, hang, crashAt, seed,
+            rpc, rpcFallback, keyFile, keyEnv, deployment, data, submitter, verifier, models, backend, confirmations, checkpointEvery, undoRanges, poll, logFile, metricsPort, metricsHost, logFormat, maxFee, replaceAfter, legacyFees, lieSlot, lieStep, challengeCorrect, silent, hang, crashAt, seed,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -81,6 +82,7 @@ internal static class RunCommand
             Set(nameof(NodeRunOptions.LogFormat), p.GetValue(logFormat));
             Set(nameof(NodeRunOptions.MaxFeeGwei), p.GetValue(maxFee));
             Set(nameof(NodeRunOptions.ReplaceAfterSeconds), p.GetValue(replaceAfter));
+            Set(nameof(NodeRunOptions.LegacyFeesBaseline), p.GetValue(legacyFees));
             Set("Faults:HangAfterTicks", p.GetValue(hang));
             Set("Faults:LieSlot", p.GetValue(lieSlot));
             Set("Faults:LieStep", p.GetValue(lieStep));

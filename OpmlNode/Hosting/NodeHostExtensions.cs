@@ -81,7 +81,7 @@ public static class NodeHostExtensions
             var node = sp.GetRequiredService<NodeContext>();
             return new TransactionSender(node.Web3, node.Address, node.Store, node.Rpc, sp.GetRequiredService<ILogger<TransactionSender>>(),
                 new Chain.Fees.FeePolicy(node.Options.MaxFeeGwei is { } cap ? Chain.Fees.FeePolicy.FromGwei(cap) : null,
-                    TimeSpan.FromSeconds(node.Options.ReplaceAfterSeconds)), node.Metrics, node.CheckGenesisAsync);
+                    TimeSpan.FromSeconds(node.Options.ReplaceAfterSeconds), node.Options.LegacyFeesBaseline), node.Metrics, node.CheckGenesisAsync);
         });
         services.AddHostedService<NodeStartup>();
         return services;

@@ -53,6 +53,10 @@ public sealed class NodeRunOptions
     /// <summary>Seconds a transaction may stay unmined before the node signs a same-nonce replacement with higher fees.</summary>
     public int ReplaceAfterSeconds { get; set; } = 15;
 
+    /// <summary>Measurement only (--legacy-fees, hidden): sign as the node did before EIP-1559 support, one legacy price at
+    /// eth_gasPrice and never a replacement, to measure that sender against this one (docs/PROTOCOL.md §6).</summary>
+    public bool LegacyFeesBaseline { get; set; }
+
     /// <summary>Native backend for inference: cpu | ilgpu | scalar.</summary>
     public string Backend { get; set; } = "cpu";
 

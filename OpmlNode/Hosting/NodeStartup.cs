@@ -30,6 +30,8 @@ public sealed class NodeStartup(NodeContext node, TransactionSender tx, ILogger<
             node.Address, node.Deployment.ChainId, node.Deployment.Tasks, node.Deployment.Game, string.Join(",", node.Models.Keys),
             string.Join("+", new[] { node.Options.Submitter ? "submitter" : null, node.Options.Verifier ? "verifier" : null }.OfType<string>()),
             node.Options.DataDir, node.Store.Cursor?.ToString() ?? "none");
+        if (node.Options.LegacyFeesBaseline)
+            log.LogWarning("Legacy fees (--legacy-fees, a measurement baseline): transactions are priced at eth_gasPrice when signed and never replaced; a rise in fees can leave a move unmined past its deadline");
         if (node.Options.Faults.Any) log.LogWarning("Fault injection is on: {Faults}", System.Text.Json.JsonSerializer.Serialize(node.Options.Faults));
         Faults.CrashPoint.Hit("startup"); // checks done, transactions of the previous run not resumed yet
         await tx.ResumeAsync(ct);

@@ -360,7 +360,7 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
             try
             {
                 if (await MinedCandidateAsync(tx, ct) is { } found) return found;
-                if (DateTime.UtcNow > replaceAfter)
+                if (!Fees.LegacyBaseline && DateTime.UtcNow > replaceAfter)
                 {
                     tx = await ReplaceAsync(tx, ct);
                     replaceAfter = DateTime.UtcNow + Fees.ReplaceAfter;

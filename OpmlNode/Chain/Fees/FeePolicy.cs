@@ -28,8 +28,10 @@ public sealed record FeeMarket(BigInteger? NextBaseFee, BigInteger PriorityFee, 
 /// <item>Never above <see cref="Cap"/> (the operator's --max-fee-gwei). A market whose base fee alone exceeds the cap
 /// cannot mine the transaction: <see cref="Blocked"/>.</item>
 /// </list>
+/// <see cref="LegacyBaseline"/> is the sender this replaces, kept to measure it against (run --legacy-fees): one legacy
+/// price, the chain's gas price when signed, and never a replacement.
 /// </summary>
-public sealed class FeePolicy(BigInteger? cap, TimeSpan replaceAfter)
+public sealed class FeePolicy(BigInteger? cap, TimeSpan replaceAfter, bool legacyBaseline = false)
 {
     /// <summary>The smallest rise on both fees a geth-compatible pool accepts for a same-nonce replacement (10 %), and
     /// the bump the node uses far from a deadline (a margin over it for rounding).</summary>
@@ -41,6 +43,9 @@ public sealed class FeePolicy(BigInteger? cap, TimeSpan replaceAfter)
     public BigInteger? Cap { get; } = cap;
     public TimeSpan ReplaceAfter { get; } = replaceAfter;
 
+    /// <summary>Legacy pricing at eth_gasPrice and no replacement, on every chain: the baseline, not for real use.</summary>
+    public bool LegacyBaseline { get; } = legacyBaseline;
+
     public static FeePolicy Default { get; } = new(null, TimeSpan.FromSeconds(15));
 
     public static decimal Gwei(BigInteger wei) => (decimal)wei / 1_000_000_000m;
@@ -49,7 +54,7 @@ public sealed class FeePolicy(BigInteger? cap, TimeSpan replaceAfter)
     /// <summary>The price of a transaction's first signature.</summary>
     public TxFees First(FeeMarket m)
     {
-        if (m.NextBaseFee is not { } baseFee) return Capped(new TxFees(m.GasPrice, m.GasPrice, Legacy: true));
+        if (LegacyBaseline || m.NextBaseFee is not { } baseFee) return Capped(new TxFees(m.GasPrice, m.GasPrice, Legacy: true));
         return Capped(new TxFees(2 * baseFee + m.PriorityFee, m.PriorityFee, Legacy: false));
     }
 
@@ -68,6 +73,7 @@ public sealed class FeePolicy(BigInteger? cap, TimeSpan replaceAfter)
     /// </summary>
     public TxFees? Replacement(TxFees old, FeeMarket m, double? secondsLeft)
     {
+        if (LegacyBaseline) return null;
         int bump = BumpPerMille(secondsLeft);
         var now = old.Legacy ? First(m with { NextBaseFee = null }) : First(m);
         var next = new TxFees(
