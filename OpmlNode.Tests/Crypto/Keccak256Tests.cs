@@ -4,7 +4,7 @@ using Org.BouncyCastle.Crypto.Digests;
 
 namespace OpmlNode.Tests.Crypto;
 
-public class Keccak256Tests
+public class Keccak256Tests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static byte[] Reference(ReadOnlySpan<byte> input)
     {
@@ -128,24 +128,38 @@ public class Keccak256Tests
     [Fact]
     public void Hash64RejectsOtherLengths() => Assert.Throws<ArgumentException>(() => Keccak256.Hash64(new byte[63]));
 
+    /// <summary>Every batch path this CPU runs (on an AVX-512 machine: scalar, AVX2 and AVX-512) against one
+    /// <see cref="Keccak256.HashPair"/> at a time, for counts around each batch width, in place too, and 4099 random pairs.</summary>
     [Fact]
-    public void HashPairsMatchesHashPairForAnyCountAndInPlace()
+    public void HashPairsMatchesHashPairOnEveryBatchPathForAnyCountAndInPlace()
     {
-        var rng = new Random(99);
-        foreach (int count in new[] { 0, 1, 7, 8, 9, 15, 16, 17, 33, 64, 100 })
+        var paths = Enum.GetValues<Keccak256.BatchPath>().Where(Keccak256.Supports).ToList();
+        Assert.Contains(Keccak256.BestBatchPath, paths);
+        Assert.True(paths.Contains(Keccak256.BatchPath.Avx2x4) || !System.Runtime.Intrinsics.X86.Avx2.IsSupported, "an AVX2 CPU without the AVX2 path");
+        output.WriteLine($"batch paths run on this CPU: {string.Join(", ", paths)}");
+        foreach (var path in paths)
         {
-            var nodes = new Hash256[2 * count + 1]; // one spare node that must be ignored
-            var buf = new byte[32];
-            for (int i = 0; i < nodes.Length; i++) { rng.NextBytes(buf); nodes[i] = new Hash256(buf); }
-            var expected = new Hash256[count];
-            for (int i = 0; i < count; i++) expected[i] = Keccak256.HashPair(nodes[2 * i], nodes[2 * i + 1]);
+            var rng = new Random(99);
+            foreach (int count in new[] { 0, 1, 3, 4, 5, 7, 8, 9, 11, 12, 13, 15, 16, 17, 33, 64, 100, 4099 })
+            {
+                var nodes = new Hash256[2 * count + 1]; // one spare node that must be ignored
+                var buf = new byte[32];
+                for (int i = 0; i < nodes.Length; i++) { rng.NextBytes(buf); nodes[i] = new Hash256(buf); }
+                var expected = new Hash256[count];
+                for (int i = 0; i < count; i++) expected[i] = Keccak256.HashPair(nodes[2 * i], nodes[2 * i + 1]);
 
-            var output = new Hash256[count];
-            Keccak256.HashPairs(nodes, output);
-            Assert.Equal(expected, output);
+                var result = new Hash256[count];
+                Keccak256.HashPairs(nodes, result, path);
+                Assert.Equal(expected, result);
 
-            Keccak256.HashPairs(nodes, nodes.AsSpan(0, count)); // in place, as a Merkle level reduction does
-            Assert.Equal(expected, nodes[..count]);
+                Keccak256.HashPairs(nodes, nodes.AsSpan(0, count), path); // in place, as a Merkle level reduction does
+                Assert.Equal(expected, nodes[..count]);
+            }
+        }
+        foreach (var missing in Enum.GetValues<Keccak256.BatchPath>().Where(p => !Keccak256.Supports(p)))
+        {
+            output.WriteLine($"batch path {missing}: not on this CPU, not run");
+            Assert.Throws<PlatformNotSupportedException>(() => Keccak256.HashPairs(new Hash256[8], new Hash256[4], missing));
         }
         Assert.Throws<ArgumentException>(() => Keccak256.HashPairs(new Hash256[3], new Hash256[2]));
     }

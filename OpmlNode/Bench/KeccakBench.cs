@@ -11,13 +11,15 @@ public sealed record KeccakBenchResult(
     double BouncyCastlePerSecond,
     double OursBatchPerSecond,
     IReadOnlyList<double> OursRounds,
-    IReadOnlyList<double> BouncyCastleRounds)
+    IReadOnlyList<double> BouncyCastleRounds,
+    IReadOnlyDictionary<Keccak256.BatchPath, double> BatchPathPerSecond)
 {
     /// <summary>Median ours / median BouncyCastle.</summary>
     public double Ratio => BouncyCastlePerSecond > 0 ? OursPerSecond / BouncyCastlePerSecond : double.NaN;
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"keccak256 64-byte: ours {OursPerSecond / 1e6:F2} M/s, BouncyCastle {BouncyCastlePerSecond / 1e6:F2} M/s, ratio {Ratio:F2}x; ours batched HashPairs {OursBatchPerSecond / 1e6:F2} M/s ({BatchRatio:F2}x) (medians of {OursRounds.Count} rounds)");
+        $"keccak256 64-byte: ours {OursPerSecond / 1e6:F2} M/s, BouncyCastle {BouncyCastlePerSecond / 1e6:F2} M/s, ratio {Ratio:F2}x; ours batched HashPairs {OursBatchPerSecond / 1e6:F2} M/s ({BatchRatio:F2}x) (medians of {OursRounds.Count} rounds)" +
+        $"\nHashPairs by batch path (a Merkle level of 4096 parents): {string.Join(", ", BatchPathPerSecond.Select(p => $"{p.Key} {p.Value / 1e6:F2} M/s ({p.Value / BatchPathPerSecond[Keccak256.BatchPath.Scalar]:F2}x scalar)"))}; best here: {Keccak256.BestBatchPath}");
 
     /// <summary>Median batched (<see cref="Keccak256.HashPairs"/>) / median BouncyCastle.</summary>
     public double BatchRatio => BouncyCastlePerSecond > 0 ? OursBatchPerSecond / BouncyCastlePerSecond : double.NaN;
@@ -43,14 +45,19 @@ public static class KeccakBench
         var ours = new double[Rounds];
         var bc = new double[Rounds];
         var batch = new double[Rounds];
+        var paths = Enum.GetValues<Keccak256.BatchPath>().Where(Keccak256.Supports).ToList();
+        var byPath = paths.ToDictionary(p => p, _ => new double[Rounds]);
+        foreach (var p in paths) OursBatch(warmup / 2, p);
         for (int r = 0; r < Rounds; r++)
         {
             // Alternate order so neither side always runs on a thermally fresher core.
             if (r % 2 == 0) { ours[r] = Ours(slice); bc[r] = BouncyCastle(slice); }
             else { bc[r] = BouncyCastle(slice); ours[r] = Ours(slice); }
             batch[r] = OursBatch(slice / 4);
+            foreach (var p in paths) byPath[p][r] = OursBatch(slice / 4, p);
         }
-        return new KeccakBenchResult(BenchStats.Median(ours), BenchStats.Median(bc), BenchStats.Median(batch), ours, bc);
+        return new KeccakBenchResult(BenchStats.Median(ours), BenchStats.Median(bc), BenchStats.Median(batch), ours, bc,
+            byPath.ToDictionary(kv => kv.Key, kv => BenchStats.Median(kv.Value)));
     }
 
     private static double Ours(TimeSpan duration)
@@ -71,7 +78,7 @@ public static class KeccakBench
     }
 
     // Independent hashes of one Merkle level (8192 nodes → 4096 parents), the shape RootOfBytes feeds HashPairs.
-    private static double OursBatch(TimeSpan duration)
+    private static double OursBatch(TimeSpan duration, Keccak256.BatchPath? path = null)
     {
         var nodes = new Hash256[8192];
         for (int i = 0; i < nodes.Length; i++) nodes[i] = Keccak256.Hash(BitConverter.GetBytes(i));
@@ -80,7 +87,7 @@ public static class KeccakBench
         var sw = Stopwatch.StartNew();
         do
         {
-            Keccak256.HashPairs(nodes, parents);
+            Keccak256.HashPairs(nodes, parents, path ?? Keccak256.BestBatchPath);
             n += parents.Length;
         } while (sw.Elapsed < duration);
         return n / sw.Elapsed.TotalSeconds;
