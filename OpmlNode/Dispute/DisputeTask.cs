@@ -10,7 +10,7 @@ namespace OpmlNode.Dispute;
 /// party, honest or lying, is built on them.
 /// </summary>
 public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, byte[] input, int passes, ulong maxNodeSteps, IOpBackend? backend = null,
-    TaskTraceStore? store = null, int checkpointInterval = GraphTrace.DefaultCheckpointInterval)
+    TaskTraceStore? store = null, int checkpointInterval = GraphTrace.DefaultCheckpointInterval, Action<VmRun, TimeSpan>? vmRan = null)
 {
     private readonly Lazy<GraphTrace> _graph = new(() => GraphTrace.Honest(model, roots, input, passes, backend, store, checkpointInterval));
     private readonly Dictionary<long, VmRun> _runs = [];
@@ -34,9 +34,11 @@ public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, by
             run = store?.VmRun(slot);
             if (run is null)
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 run = Dispute.VmRun.Execute(vm, HonestGraph.Link(slot), MaxNodeSteps);
                 Faults.CrashPoint.Hit("vm-trace"); // the trace computed, not stored: a restart computes it again
                 store?.PutVmRun(run);
+                vmRan?.Invoke(run, System.Diagnostics.Stopwatch.GetElapsedTime(started));
             }
             _runs[slot] = run;
             return run;

@@ -90,15 +90,27 @@ public sealed class GraphTrace : ITraceProvider
                     m.OutputSlot, p => store.CheckpointAtOrBefore(p, m.CheckpointInterval), true);
             store.Clear(); // another task's trace under this id (a reorganisation replaced the request)
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var storing = TimeSpan.Zero;
         var computed = runner.Run(taskInput, passes, new GraphRunOptions
         {
-            PassStarting = cp => { if (cp.Pass > 0 && cp.Pass % checkpointInterval == 0) store.PutCheckpoint(cp); },
+            PassStarting = cp =>
+            {
+                if (cp.Pass == 0 || cp.Pass % checkpointInterval != 0) return;
+                var t = System.Diagnostics.Stopwatch.GetTimestamp();
+                store.PutCheckpoint(cp);
+                storing += System.Diagnostics.Stopwatch.GetElapsedTime(t);
+            },
         });
+        var inference = System.Diagnostics.Stopwatch.GetElapsedTime(started) - storing;
+        var put = System.Diagnostics.Stopwatch.GetTimestamp();
         var meta = new StoredGraphMeta(roots.WeightsRoot.ToString(), roots.DescriptorsRoot.ToString(), inputRoot.ToString(), passes, computed.SlotCount,
             computed.OutputSlot, Convert.ToHexString(computed.Output.Data), checkpointInterval);
         store.PutGraph(computed.SlotRoots, meta);
+        storing += System.Diagnostics.Stopwatch.GetElapsedTime(put);
         return new GraphTrace(runner, roots, taskInput, passes, computed.SlotRoots.ToArray(), store.Tree(computed.SlotCount), computed.Output.Data,
-            computed.OutputSlot, p => store.CheckpointAtOrBefore(p, checkpointInterval), false);
+            computed.OutputSlot, p => store.CheckpointAtOrBefore(p, checkpointInterval), false)
+        { InferenceSeconds = inference.TotalSeconds, StoreSeconds = storing.TotalSeconds };
     }
 
     /// <summary>This honest trace with the lie of <paramref name="lie"/> (or itself when null).</summary>
@@ -109,6 +121,13 @@ public sealed class GraphTrace : ITraceProvider
     }
 
     public int Passes { get; }
+
+    /// <summary>Seconds the honest trace took: native inference with every slot root (<see cref="InferenceSeconds"/>),
+    /// and writing it to the store (<see cref="StoreSeconds"/>: pass checkpoints and the slot tree). 0 when read back.</summary>
+    public double InferenceSeconds { get; private init; }
+
+    /// <inheritdoc cref="InferenceSeconds"/>
+    public double StoreSeconds { get; private init; }
 
     /// <summary>True when the honest trace was read from the store rather than computed.</summary>
     public bool FromStore { get; }

@@ -121,6 +121,9 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
     public void PutVmRun(VmRun run)
     {
         using var b = db.StartWriteBatch();
+        // Consecutive checkpoints share the arrays of pages not written between them (copy-on-write snapshots): each
+        // array is hashed and written once.
+        var hashes = new Dictionary<byte[], Hash256>(ReferenceEqualityComparer.Instance);
         for (int n = 0; n < run.Checkpoints.Count; n++)
         {
             var cp = run.Checkpoints[n];
@@ -133,11 +136,15 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
             int o = 144;
             foreach (var (page, bytes) in cp.Memory.Pages)
             {
-                var h = Keccak256.Hash(bytes);
+                if (!hashes.TryGetValue(bytes, out var h))
+                {
+                    h = Keccak256.Hash(bytes);
+                    hashes[bytes] = h;
+                    b.Put(DbColumn.VmCheckpoints, PageKey(h), bytes);
+                }
                 BinaryPrimitives.WriteUInt32LittleEndian(s[o..], page);
                 h.CopyTo(s[(o + 4)..]);
                 o += 4 + Hash256.Size;
-                b.Put(DbColumn.VmCheckpoints, PageKey(h), bytes);
             }
             b.Put(DbColumn.VmCheckpoints, VmKey(run.Slot, 'c', (ulong)n), value);
         }
@@ -166,6 +173,7 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
         for (int r = 0; r < 16; r++) regions[r] = new Hash256(h.AsSpan(44 + VmState.Size + 32 * r, 32));
         int count = BinaryPrimitives.ReadInt32LittleEndian(h.AsSpan(h.Length - 4));
         var checkpoints = new List<VmRun.Checkpoint>(count);
+        var read = new Dictionary<Hash256, byte[]>(); // a page shared by checkpoints is read, checked and held once
         for (int n = 0; n < count; n++)
         {
             var v = _vm.Get(VmKey(slot, 'c', (ulong)n)) ?? throw Damaged(slot, $"checkpoint {n}");
@@ -179,8 +187,12 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
             {
                 int o = 144 + p * (4 + Hash256.Size);
                 var hash = new Hash256(v.AsSpan(o + 4, Hash256.Size));
-                var bytes = _vm.Get(PageKey(hash));
-                if (bytes is not { Length: PagedMemory.PageSize } || Keccak256.Hash(bytes) != hash) throw Damaged(slot, $"page {hash}");
+                if (!read.TryGetValue(hash, out var bytes))
+                {
+                    bytes = _vm.Get(PageKey(hash));
+                    if (bytes is not { Length: PagedMemory.PageSize } || Keccak256.Hash(bytes) != hash) throw Damaged(slot, $"page {hash}");
+                    read[hash] = bytes;
+                }
                 list.Add((BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(o)), bytes));
             }
             checkpoints.Add(new VmRun.Checkpoint(BinaryPrimitives.ReadUInt64LittleEndian(v), BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(8)), regs, new MemorySnapshot(list)));
