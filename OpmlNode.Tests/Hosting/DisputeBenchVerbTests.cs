@@ -24,8 +24,9 @@ public sealed partial class DisputeBenchVerbTests
                 var synth = OpmlNodeCli.Run("model", "synth", "--arch", "llama", "--preset", "tiny", "--seed", "1", "--out", file);
                 Assert.True(synth.Code == 0, synth.Err);
             }
+            var results = Directory.CreateDirectory(Path.Combine(dir, "results")).FullName;
             var (code, stdout, stderr) = OpmlNodeCli.Run("bench", "dispute", "--model", file, "--lie", lie, "--k", k.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--contracts", Repo.Path("contracts"), "--dir", Path.Combine(dir, "run"));
+                "--contracts", Repo.Path("contracts"), "--dir", Path.Combine(dir, "run"), "--json", Path.Combine(results, model + ".json"));
             Assert.True(code == 0, $"bench dispute exited {code}\n{stdout}\n{stderr}");
             Assert.Contains($", k = {k}", stdout);
             Assert.Contains("result: the liar lost, the honest result is final", stdout);
@@ -42,6 +43,17 @@ public sealed partial class DisputeBenchVerbTests
                 Assert.True(int.Parse(line.Groups[3].Value) >= 2, $"{name} sent too few transactions:\n{stdout}");
             }
             foreach (var mark in new[] { "requested", "liar submitted", "challenged", "phase 2 starts", "rejected", "final" }) Assert.Contains(mark, stdout);
+
+            // The summary it wrote is what `bench plot` draws.
+            var summary = System.Text.Json.JsonSerializer.Deserialize<OpmlNode.Bench.DisputeBenchSummary>(File.ReadAllText(Path.Combine(results, model + ".json")))!;
+            Assert.Equal(k, summary.K);
+            Assert.Equal(rule, summary.Rounds);
+            Assert.True(summary.Gas > 100_000 && summary.DisputeSeconds > 0 && summary.PeakRssMiB > 50, File.ReadAllText(Path.Combine(results, model + ".json")));
+            var png = Path.Combine(dir, "scale.png");
+            var plot = OpmlNodeCli.Run("bench", "plot", "--results", results, "--out", png);
+            Assert.True(plot.Code == 0, plot.Err);
+            var bytes = File.ReadAllBytes(png);
+            Assert.True(bytes.Length > 10_000 && bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10 }), $"not a PNG of a plot ({bytes.Length} bytes)");
         }
         finally
         {

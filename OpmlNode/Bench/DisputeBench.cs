@@ -44,6 +44,11 @@ public sealed record DisputeBenchResult(
 
     public double Mark(string name) => Timeline.First(m => m.Mark == name).Seconds;
 
+    /// <summary>The figures <c>bench plot</c> draws (written by <c>bench dispute --json</c>).</summary>
+    public DisputeBenchSummary Summary() => new(Model, Parameters, K, Slots, (long)PinnedSteps, Phase1Rounds + Phase2Rounds, Transactions, (long)Gas,
+        DisputeSeconds, Nodes.Max(n => n.PeakRssBytes) / 1048576.0, Nodes.Max(n => n.DiskBytes) / 1048576.0,
+        Nodes.Max(n => n.LoadSeconds), Timeline.ToDictionary(m => m.Mark, m => m.Seconds));
+
     public override string ToString()
     {
         var s = new StringBuilder();
@@ -61,6 +66,10 @@ public sealed record DisputeBenchResult(
         return s.ToString();
     }
 }
+
+/// <summary>One dispute's figures as JSON (`bench dispute --json`), the input of `bench plot`.</summary>
+public sealed record DisputeBenchSummary(string Model, long Parameters, int K, long Slots, long PinnedSteps, int Rounds, int Transactions, long Gas,
+    double DisputeSeconds, double PeakRssMiB, double DiskMiB, double ModelLoadSeconds, IReadOnlyDictionary<string, double> Timeline);
 
 /// <summary>
 /// `opml-node bench dispute`: one whole dispute on a fresh anvil with real node processes — a request, a lying

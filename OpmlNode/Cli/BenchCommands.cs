@@ -19,7 +19,30 @@ internal static class BenchCommands
             return 0;
         });
         return CommandLine.Group("bench", "Benchmarks (medians of several rounds; ratios against a baseline measured in the same run).",
-            keccak, VmBenchCommand(), MatVecBenchCommand(), DecodeBenchCommand(), TraceBenchCommand(), DisputeBenchCommand());
+            keccak, VmBenchCommand(), MatVecBenchCommand(), DecodeBenchCommand(), TraceBenchCommand(), DisputeBenchCommand(), PlotCommand());
+    }
+
+    private static Command PlotCommand()
+    {
+        var results = new Option<DirectoryInfo>("--results") { Description = "Directory of `bench dispute --json` summaries.", Required = true, HelpName = "DIR" };
+        var output = new Option<FileInfo>("--out") { Description = "PNG to write.", Required = true, HelpName = "FILE.png" };
+        var cmd = new Command("plot", "Draw the dispute figures against model size, log-log (wall time, peak memory per node, gas), with the seed opML's and zkML's published figures beside them (ScottPlot).")
+        {
+            results, output,
+        };
+        cmd.SetAction(p =>
+        {
+            var dir = p.GetValue(results)!;
+            if (!dir.Exists) return Fail($"{dir.FullName}: no such directory");
+            try
+            {
+                int n = ScalePlot.Draw(dir.FullName, p.GetValue(output)!.FullName);
+                Console.WriteLine($"drew {n} dispute(s) to {p.GetValue(output)!.FullName}");
+                return 0;
+            }
+            catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException) { return Fail(e.Message); }
+        });
+        return cmd;
     }
 
     private static Command DisputeBenchCommand()
@@ -33,12 +56,13 @@ internal static class BenchCommands
         var window = new Option<int>("--window") { Description = "Challenge window in seconds: the watchdog must compute the task within it (a large model needs more).", DefaultValueFactory = _ => 10, HelpName = "S" };
         var contracts = new Option<DirectoryInfo>("--contracts") { Description = "The Foundry project (forge's out/ and the npm anvil).", DefaultValueFactory = _ => new DirectoryInfo("contracts") };
         var dir = new Option<DirectoryInfo?>("--dir") { Description = "Working directory for keys, databases and node logs (default: a new temporary one).", HelpName = "DIR" };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the figures as JSON to this file (the input of `bench plot`).", HelpName = "FILE" };
         var cmd = new Command("dispute",
             "One whole dispute on a fresh anvil with real node processes (a lying submitter, a watchdog, an honest submitter): request, lying submission, " +
             "challenge, both phases, the step on chain, rejection, honest resubmission, final. Prints slots, VM steps of the pinned node, rounds per phase, " +
             "transactions, gas, the timeline, and each node's peak resident memory, compute by kind and disk. Exit code 0 when the liar lost and the honest result is final.")
         {
-            model, k, lie, lieSlot, passes, seed, window, contracts, dir,
+            model, k, lie, lieSlot, passes, seed, window, contracts, dir, json,
         };
         cmd.SetAction(async (p, ct) =>
         {
@@ -55,6 +79,8 @@ internal static class BenchCommands
                 var result = await DisputeBench.RunAsync(new DisputeBenchOptions(c.FullName, m.FullName, work, p.GetValue(k), p.GetValue(lie), p.GetValue(lieSlot)!,
                     p.GetValue(passes), p.GetValue(seed), p.GetValue(window)), Console.Error, ct);
                 Console.WriteLine(result);
+                if (p.GetValue(json) is { } file)
+                    File.WriteAllText(file.FullName, System.Text.Json.JsonSerializer.Serialize(result.Summary(), new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
                 return result.LiarLost && result.HonestFinal ? 0 : ExitCodes.CheckFailed;
             }
             catch (TimeoutException e) { Console.Error.WriteLine($"error: {e.Message}; node logs in {work}"); return ExitCodes.CheckFailed; }
