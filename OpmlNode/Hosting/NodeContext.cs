@@ -146,8 +146,9 @@ public sealed class NodeContext : IDisposable
         dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend, new TaskTraceStore(Store.Db, task.TaskId), Options.CheckpointEveryPasses,
             (run, took) =>
             {
-                Metrics.ComputeSeconds.WithLabels("vm").Inc(took.TotalSeconds);
-                _log.LogInformation("Task {TaskId}: VM run of slot {Slot}: {Steps} steps, {Checkpoints} checkpoints in {VmSeconds:0.###} s", task.TaskId, run.Slot, run.Steps, run.Checkpoints.Count, took.TotalSeconds);
+                Metrics.ComputeSeconds.WithLabels("vm").Inc(took.Total.TotalSeconds);
+                _log.LogInformation("Task {TaskId}: VM run of slot {Slot}: {Steps} steps, {Checkpoints} checkpoints in {VmSeconds:0.###} s (link {LinkSeconds:0.###} s, run {RunSeconds:0.###} s, storage {VmStoreSeconds:0.###} s)",
+                    task.TaskId, run.Slot, run.Steps, run.Checkpoints.Count, took.Total.TotalSeconds, took.Link.TotalSeconds, took.Run.TotalSeconds, took.Store.TotalSeconds);
             });
         _tasks[key] = dt;
         return dt;
