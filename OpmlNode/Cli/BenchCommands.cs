@@ -73,6 +73,8 @@ internal static class BenchCommands
             if (p.GetValue(k) is < Dispute.Bisection.MinK or > Dispute.Bisection.MaxK) return Fail($"--k must be in [{Dispute.Bisection.MinK}, {Dispute.Bisection.MaxK}]");
             if (p.GetValue(window) is < 2 or > 3600) return Fail("--window must be in [2, 3600] seconds");
             if (p.GetValue(passes) is < 1) return Fail("--passes must be at least 1");
+            if (p.GetValue(dir) is { Exists: true } given && given.EnumerateFileSystemInfos().Any())
+                return Fail($"--dir {given.FullName} is not empty: the nodes of a bench need fresh databases on a fresh chain");
             var work = p.GetValue(dir)?.FullName ?? Directory.CreateTempSubdirectory("opml-bench-dispute-").FullName;
             try
             {
