@@ -66,6 +66,15 @@ public partial class ExitCodeTests
             new[] { "chain", "verify-step", "--witness", Repo.Guest("exit_code") },
             new[] { "bench", "vm", missing, "--rounds", "1" },
             new[] { "bench", "matvec", "--rows", "many" },
+            new[] { "bench", "dispute", "--model", missing, "--contracts", Repo.Path("contracts") },
+            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--k", "1" },
+            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--window", "1" },
+            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--lie-slot", "middle" },
+            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--lie-slot", "6" },
+            new[] { "bench", "dispute", "--model", Repo.Guest("exit_code"), "--contracts", Repo.Path("contracts") },
+            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--dir", Repo.Path("guest") },
+            new[] { "bench", "plot", "--results", missing, "--out", Path.Combine(dir, "x.png") },
+            new[] { "bench", "plot", "--results", Repo.Path("guest"), "--out", Path.Combine(dir, "x.png") },
         };
     }
 

@@ -93,6 +93,15 @@ public sealed class TraceStorageTests : IDisposable
         }
         // A checkpoint of a later pass cannot serve an earlier slot.
         Assert.Throws<ArgumentException>(() => runner.SlotInputs(input, passes, 0, checkpoints[2]));
+
+        // The size a stored trace plans its checkpoint interval with is the full checkpoints' size; only the passes asked
+        // for are checkpointed at all.
+        Assert.Equal(checkpoints[^1].ByteCount, runner.CheckpointBytes(passes));
+        Assert.Equal(1, GraphTrace.EffectiveCheckpointInterval(runner, passes, 1));
+        Assert.Equal(3, GraphTrace.EffectiveCheckpointInterval(runner, passes, 3));
+        var some = new List<int>();
+        runner.Run(input, passes, new GraphRunOptions { PassStarting = cp => some.Add(cp.Pass), CheckpointPass = p => p % 2 == 1 });
+        Assert.Equal([1, 3], some);
     }
 
     [Theory]

@@ -19,7 +19,7 @@ public sealed class IlgpuFixture : IDisposable
 /// IlgpuBackend == ScalarBackend (== CpuBackend) by tensor root for every op of OPS §5: swept shapes, seeded random data with
 /// extremes, per-channel requant, masks/causal, out-of-range indices and positions; plus the OPS worked examples.
 /// </summary>
-public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
+public class IlgpuBackendTests(IlgpuFixture fx, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<IlgpuFixture>
 {
     private readonly IlgpuBackend _gpu = fx.Backend;
 
@@ -73,6 +73,23 @@ public class IlgpuBackendTests(IlgpuFixture fx) : IClassFixture<IlgpuFixture>
             Assert.Equal(QMath.Isqrt(s * s - 1), IlgpuKernels.Isqrt(s * s - 1));
             Assert.Equal(s, IlgpuKernels.Isqrt(s * s));
         }
+    }
+
+    /// <summary>The equivalence tests run on a GPU where the machine has one (CUDA, else OpenCL), and say so; without one
+    /// they run on ILGPU's CPU accelerator and the GPU run is reported as skipped.</summary>
+    [Fact]
+    public void TheEquivalenceTestsRunOnTheMachinesGpuWhenThereIsOne()
+    {
+        using var context = ILGPU.Context.Create(b => b.Default());
+        var gpus = context.Devices.Where(d => d.AcceleratorType != ILGPU.Runtime.AcceleratorType.CPU).ToList();
+        if (gpus.Count == 0)
+        {
+            Assert.Equal(ILGPU.Runtime.AcceleratorType.CPU, _gpu.AcceleratorType);
+            output.WriteLine("no CUDA or OpenCL device on this machine: the ILGPU equivalence tests ran on ILGPU's CPU accelerator; the GPU run is skipped");
+            return;
+        }
+        Assert.NotEqual(ILGPU.Runtime.AcceleratorType.CPU, _gpu.AcceleratorType);
+        output.WriteLine($"ILGPU equivalence tests ran on {_gpu.AcceleratorType} {_gpu.DeviceName} (devices: {string.Join(", ", gpus.Select(d => $"{d.AcceleratorType} {d.Name}"))})");
     }
 
     [Fact]

@@ -120,13 +120,16 @@ public sealed class RocksColumnsDbTests : IDisposable
         }
     }
 
-    /// <summary>v1 kept Merkle nodes and VM pages unscoped; opening it drops the traces (derived data) and keeps the rest.</summary>
-    [Fact]
-    public void AVersion1DatabaseLosesItsTracesAndKeepsItsRecords()
+    /// <summary>v1 kept Merkle nodes and VM pages unscoped, v2 listed every page in every VM checkpoint; opening either
+    /// drops the traces (derived data) and keeps the rest.</summary>
+    [Theory]
+    [InlineData(1u)]
+    [InlineData(2u)]
+    public void AnOlderDatabaseLosesItsTracesAndKeepsItsRecords(uint version)
     {
         using (var db = Open())
         {
-            db.GetColumn(DbColumn.Metadata).Put(DbSchema.VersionKey, DbSchema.EncodeVersion(1));
+            db.GetColumn(DbColumn.Metadata).Put(DbSchema.VersionKey, DbSchema.EncodeVersion(version));
             foreach (var c in DbSchema.TraceColumns) db.GetColumn(c).Put([1, 2, 3], [4]);
             db.GetColumn(DbColumn.Tasks).Put(Keys.U64(5), [6]);
             db.GetColumn(DbColumn.PendingTransactions).Put([7], [8]);

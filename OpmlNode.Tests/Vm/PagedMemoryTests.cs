@@ -97,4 +97,49 @@ public class PagedMemoryTests
         Assert.Equal(data, back);
         Assert.Equal(BitConverter.ToUInt32(data, 14), mem.ReadUInt32(0x0000_0FFE));
     }
+
+    /// <summary>Snapshots are copy-on-write: writes after a snapshot (to the memory, or to one restored from it) never
+    /// show in it; a restored memory equals the snapshot's in bytes and root; unchanged pages are shared, not copied.
+    /// Random writes (seeded) against a flat model of the bytes.</summary>
+    [Fact]
+    public void SnapshotsAreCopyOnWriteAndRestoreToTheSameBytesAndRoot()
+    {
+        var rng = new Random(2026);
+        var mem = new PagedMemory();
+        var model = new Dictionary<uint, byte>();
+        var taken = new List<(MemorySnapshot Snapshot, Dictionary<uint, byte> Bytes, Hash256 Root)>();
+        uint[] bases = [0x0000_0000, 0x0001_0000, 0x8000_0000, 0xFFFF_F000];
+        void WriteSome(PagedMemory m, Dictionary<uint, byte>? into, int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                uint a = bases[rng.Next(bases.Length)] + (uint)rng.Next(3 * PagedMemory.PageSize) % 0x1000_0000;
+                byte v = (byte)rng.Next(256);
+                m.Write(a, [v]);
+                if (into is not null) into[a] = v;
+            }
+        }
+        for (int round = 0; round < 20; round++)
+        {
+            WriteSome(mem, model, rng.Next(1, 200));
+            taken.Add((mem.Snapshot(), new Dictionary<uint, byte>(model), mem.Root()));
+        }
+        WriteSome(mem, model, 500);
+        foreach (var (snapshot, bytes, root) in taken)
+        {
+            var restored = PagedMemory.Restore(snapshot);
+            Assert.Equal(root, restored.Root());
+            foreach (var (a, v) in bytes) Assert.Equal(v, restored.ReadByte(a));
+            WriteSome(restored, null, 300); // writes to the restored memory stay there
+        }
+        foreach (var (snapshot, bytes, root) in taken) Assert.Equal(root, PagedMemory.Restore(snapshot).Root());
+        foreach (var (a, v) in model) Assert.Equal(v, mem.ReadByte(a));
+
+        // Consecutive snapshots share the arrays of the pages not written between them.
+        var a1 = mem.Snapshot();
+        mem.Write(0x0001_0000, [1]);
+        var a2 = mem.Snapshot();
+        var shared = a1.Pages.Zip(a2.Pages).Count(p => ReferenceEquals(p.First.Bytes, p.Second.Bytes));
+        Assert.Equal(a1.Pages.Count - 1, shared);
+    }
 }

@@ -18,7 +18,7 @@ internal static class ModelCommands
     private static Command SynthCommand()
     {
         var arch = new Option<ArchitectureKind>("--arch") { Description = "mlp | llama | bert", Required = true, HelpName = "mlp|llama|bert" };
-        var preset = new Option<string>("--preset") { HelpName = "tiny|small|100m|7b", Description = "tiny | small | 100m | 7b (7b: llama only; writes ~6.7 GB only with --force)", DefaultValueFactory = _ => "tiny" };
+        var preset = new Option<string>("--preset") { HelpName = "tiny|small|100m|1b|7b", Description = "tiny | small | 100m | 1b | 7b (1b, 7b: llama only; 7b writes ~6.7 GB only with --force)", DefaultValueFactory = _ => "tiny" };
         var seed = new Option<int>("--seed") { HelpName = "SEED", Description = "Seed of the random weights.", DefaultValueFactory = _ => 1 };
         var output = new Option<FileInfo?>("--out") { Description = "Model file to write." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Only report the shape and size; write nothing." };

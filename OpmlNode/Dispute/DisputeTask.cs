@@ -10,7 +10,7 @@ namespace OpmlNode.Dispute;
 /// party, honest or lying, is built on them.
 /// </summary>
 public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, byte[] input, int passes, ulong maxNodeSteps, IOpBackend? backend = null,
-    TaskTraceStore? store = null, int checkpointInterval = GraphTrace.DefaultCheckpointInterval)
+    TaskTraceStore? store = null, int checkpointInterval = GraphTrace.DefaultCheckpointInterval, Action<VmRun, VmRunTimes>? vmRan = null)
 {
     private readonly Lazy<GraphTrace> _graph = new(() => GraphTrace.Honest(model, roots, input, passes, backend, store, checkpointInterval));
     private readonly Dictionary<long, VmRun> _runs = [];
@@ -34,9 +34,15 @@ public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, by
             run = store?.VmRun(slot);
             if (run is null)
             {
-                run = Dispute.VmRun.Execute(vm, HonestGraph.Link(slot), MaxNodeSteps);
+                var t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                var link = HonestGraph.Link(slot);
+                var t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+                run = Dispute.VmRun.Execute(vm, link, MaxNodeSteps);
+                var t2 = System.Diagnostics.Stopwatch.GetTimestamp();
                 Faults.CrashPoint.Hit("vm-trace"); // the trace computed, not stored: a restart computes it again
                 store?.PutVmRun(run);
+                vmRan?.Invoke(run, new VmRunTimes(System.Diagnostics.Stopwatch.GetElapsedTime(t0, t1), System.Diagnostics.Stopwatch.GetElapsedTime(t1, t2),
+                    System.Diagnostics.Stopwatch.GetElapsedTime(t2)));
             }
             _runs[slot] = run;
             return run;
@@ -74,3 +80,10 @@ public sealed class DisputeTask(IModel model, ModelRoots roots, VmBackend vm, by
 /// <summary>The outcome of <see cref="DisputeTask.CheckVm"/>: <paramref name="Problem"/> says which slot cannot be shown
 /// on chain and why (null: every slot can, or the task was too big to check).</summary>
 public readonly record struct VmCheck(bool Checked, string? Problem);
+
+/// <summary>What one slot's VM run cost: composing its start state from the graph (<paramref name="Link"/>: a replay from
+/// the nearest pass checkpoint and the input proofs), running it with checkpoints, and storing it.</summary>
+public readonly record struct VmRunTimes(TimeSpan Link, TimeSpan Run, TimeSpan Store)
+{
+    public TimeSpan Total => Link + Run + Store;
+}

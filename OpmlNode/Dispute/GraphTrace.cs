@@ -90,16 +90,39 @@ public sealed class GraphTrace : ITraceProvider
                     m.OutputSlot, p => store.CheckpointAtOrBefore(p, m.CheckpointInterval), true);
             store.Clear(); // another task's trace under this id (a reorganisation replaced the request)
         }
+        // Checkpoints of a large decoder are large (a 7B's KV caches: 512 MiB each): the interval widens so that a task
+        // stores at most CheckpointBudgetBytes of them per pass on average (a link then replays a few more passes).
+        checkpointInterval = EffectiveCheckpointInterval(runner, passes, checkpointInterval);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var storing = TimeSpan.Zero;
         var computed = runner.Run(taskInput, passes, new GraphRunOptions
         {
-            PassStarting = cp => { if (cp.Pass > 0 && cp.Pass % checkpointInterval == 0) store.PutCheckpoint(cp); },
+            CheckpointPass = p => p > 0 && p % checkpointInterval == 0,
+            PassStarting = cp =>
+            {
+                var t = System.Diagnostics.Stopwatch.GetTimestamp();
+                store.PutCheckpoint(cp);
+                storing += System.Diagnostics.Stopwatch.GetElapsedTime(t);
+            },
         });
+        var inference = System.Diagnostics.Stopwatch.GetElapsedTime(started) - storing;
+        var put = System.Diagnostics.Stopwatch.GetTimestamp();
         var meta = new StoredGraphMeta(roots.WeightsRoot.ToString(), roots.DescriptorsRoot.ToString(), inputRoot.ToString(), passes, computed.SlotCount,
             computed.OutputSlot, Convert.ToHexString(computed.Output.Data), checkpointInterval);
         store.PutGraph(computed.SlotRoots, meta);
+        storing += System.Diagnostics.Stopwatch.GetElapsedTime(put);
         return new GraphTrace(runner, roots, taskInput, passes, computed.SlotRoots.ToArray(), store.Tree(computed.SlotCount), computed.Output.Data,
-            computed.OutputSlot, p => store.CheckpointAtOrBefore(p, checkpointInterval), false);
+            computed.OutputSlot, p => store.CheckpointAtOrBefore(p, checkpointInterval), false)
+        { InferenceSeconds = inference.TotalSeconds, StoreSeconds = storing.TotalSeconds };
     }
+
+    /// <summary>Pass checkpoint bytes a stored trace holds per pass, at most, on average (<see cref="EffectiveCheckpointInterval"/>).</summary>
+    public const long CheckpointBudgetBytes = 64L << 20;
+
+    /// <summary>The checkpoint interval a trace is stored with: <paramref name="configured"/>, widened to
+    /// ⌈checkpoint bytes / <see cref="CheckpointBudgetBytes"/>⌉ passes for models whose checkpoints are larger.</summary>
+    public static int EffectiveCheckpointInterval(GraphRunner runner, int passes, int configured) =>
+        (int)Math.Clamp(Math.Max(configured, (runner.CheckpointBytes(passes) + CheckpointBudgetBytes - 1) / CheckpointBudgetBytes), 1, int.MaxValue);
 
     /// <summary>This honest trace with the lie of <paramref name="lie"/> (or itself when null).</summary>
     public GraphTrace WithLie(FaultInjection? lie)
@@ -109,6 +132,13 @@ public sealed class GraphTrace : ITraceProvider
     }
 
     public int Passes { get; }
+
+    /// <summary>Seconds the honest trace took: native inference with every slot root (<see cref="InferenceSeconds"/>),
+    /// and writing it to the store (<see cref="StoreSeconds"/>: pass checkpoints and the slot tree). 0 when read back.</summary>
+    public double InferenceSeconds { get; private init; }
+
+    /// <inheritdoc cref="InferenceSeconds"/>
+    public double StoreSeconds { get; private init; }
 
     /// <summary>True when the honest trace was read from the store rather than computed.</summary>
     public bool FromStore { get; }

@@ -122,7 +122,10 @@ public sealed class NodeContext : IDisposable
             if (_parties.TryGetValue((key, lying), out var p)) return p;
             var dt = DisputeTaskOf(key, task);
             bool stored = Metrics.Time("graph", () => dt.HonestGraph.FromStore);
-            if (!lying) _log.LogInformation("Task {TaskId}: graph trace of {Slots} slots {TraceSource}", task.TaskId, dt.HonestGraph.Length, stored ? "read from the database" : "computed and stored");
+            // Once per task: the honest trace is shared by the honest and the lying party.
+            if (!_parties.Keys.Any(k => k.Task == key))
+                _log.LogInformation("Task {TaskId}: graph trace of {Slots} slots {TraceSource} (inference {InferenceSeconds:0.###} s, storage {StoreSeconds:0.###} s)",
+                    task.TaskId, dt.HonestGraph.Length, stored ? "read from the database" : "computed and stored", dt.HonestGraph.InferenceSeconds, dt.HonestGraph.StoreSeconds);
             p = dt.Party(lying ? Lie(task, dt) : null);
             _parties[(key, lying)] = p;
             return p;
@@ -140,7 +143,13 @@ public sealed class NodeContext : IDisposable
         if (_tasks.TryGetValue(key, out var dt)) return dt;
         var m = Models[task.ModelId];
         var input = Convert.FromHexString(task.InputHex);
-        dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend, new TaskTraceStore(Store.Db, task.TaskId), Options.CheckpointEveryPasses);
+        dt = new DisputeTask(m.Model, m.Roots, Vm, input, (int)task.Passes, m.Registered.MaxNodeSteps, Backend, new TaskTraceStore(Store.Db, task.TaskId), Options.CheckpointEveryPasses,
+            (run, took) =>
+            {
+                Metrics.ComputeSeconds.WithLabels("vm").Inc(took.Total.TotalSeconds);
+                _log.LogInformation("Task {TaskId}: VM run of slot {Slot}: {Steps} steps, {Checkpoints} checkpoints in {VmSeconds:0.###} s (link {LinkSeconds:0.###} s, run {RunSeconds:0.###} s, storage {VmStoreSeconds:0.###} s)",
+                    task.TaskId, run.Slot, run.Steps, run.Checkpoints.Count, took.Total.TotalSeconds, took.Link.TotalSeconds, took.Run.TotalSeconds, took.Store.TotalSeconds);
+            });
         _tasks[key] = dt;
         return dt;
     }

@@ -65,11 +65,17 @@ public static class NodeHostExtensions
         services.AddSingleton<IReadOnlyDictionary<ulong, ServedModelRuntime>>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<NodeRunOptions>>().Value;
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("OpmlNode.Hosting.Models");
             var vm = Inference.Backends.VmBackend.Embedded();
             return o.Models.ToDictionary(m => m.ModelId, m =>
             {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var model = ModelReader.Open(m.File);
-                var roots = ModelRoots.Load(model, TextWriter.Null);
+                // Hashing a large model's weights takes a while the first time: its progress lines are logged.
+                using var progress = new Logging.LogLineWriter(log, m.ModelId);
+                var roots = ModelRoots.Load(model, progress);
+                log.LogInformation("Model {ModelId} loaded from {File}: {Parameters} weight bytes, roots {RootsSource} in {LoadSeconds:0.###} s",
+                    m.ModelId, m.File, model.Weights.Sum(w => w.Length), roots.FromCache ? "from the cache" : "hashed", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                 return new ServedModelRuntime(m.ModelId, model, roots, RegisteredModel.Of(model, roots, vm, 0));
             });
         });

@@ -6,7 +6,7 @@ namespace OpmlNode.Storage;
 public static class DbSchema
 {
     /// <summary>Bump when the layout of any column changes incompatibly (and write a migration, or refuse old data).</summary>
-    public const uint CurrentVersion = 2;
+    public const uint CurrentVersion = 3;
 
     /// <summary>
     /// Columns of derived data: a task's traces, recomputed from the task on chain and the model whenever they are
@@ -49,10 +49,11 @@ public static class DbSchema
             throw new StorageException(StorageErrorKind.Corrupted,
                 $"the database at {where} has a malformed schema version ({stored.Length} bytes, expected 4): it is damaged or not an opml-node database; refusing to open it");
         uint version = BinaryPrimitives.ReadUInt32BigEndian(stored);
-        if (version == 1)
+        if (version is 1 or 2)
         {
             // v1 → v2: Merkle nodes and VM pages became scoped to their task (so a settled task's traces can be deleted).
-            // Old traces cannot be read under the new keys; they are derived data, so they are dropped and recomputed.
+            // v2 → v3: a VM checkpoint lists only the pages changed since the previous one.
+            // Old traces cannot be read in the new layout; they are derived data, so they are dropped and recomputed.
             using var b = db.StartWriteBatch();
             foreach (var column in TraceColumns)
                 foreach (var kv in db.GetColumn(column).Iterate([])) b.Delete(column, kv.Key);

@@ -22,14 +22,18 @@ public sealed class PagedMemory
 
     // Hot-path access from Machine: the page table itself (null = all-zero page, never written).
     internal readonly byte[]?[] Pages = new byte[]?[PageCount];
-    private readonly bool[] _dirty = new bool[PageCount];
+    // Per page: Dirty (written since the root was last computed) and Shared (its array also belongs to a snapshot, so
+    // the next write copies it first). A page is written in place only when it is exactly Dirty.
+    private const byte Dirty = 1, Shared = 2;
+    private readonly byte[] _flags = new byte[PageCount];
     private readonly List<uint> _dirtyPages = [];
+    private readonly List<uint> _allocated = [];
     // _upper[h][i]: node at height h above the page roots (h = 0 is the page root of page i). Absent = zero subtree.
     // Full subtrees (255 nodes) of pages that proofs were asked of, so repeated proofs cost no hashing.
     private readonly Dictionary<uint, Hash256[]> _pageTrees = [];
     private readonly Dictionary<uint, Hash256>[] _upper = Enumerable.Range(0, UpperHeight + 1).Select(_ => new Dictionary<uint, Hash256>()).ToArray();
 
-    public int AllocatedPages { get; private set; }
+    public int AllocatedPages => _allocated.Count;
 
     /// <summary>Number of pages written since the root was last computed.</summary>
     public int DirtyPageCount => _dirtyPages.Count;
@@ -38,17 +42,26 @@ public sealed class PagedMemory
     internal byte[] PageForWrite(uint pageIndex)
     {
         var page = Pages[pageIndex];
+        return page is not null && _flags[pageIndex] == Dirty ? page : PageForWriteSlow(pageIndex);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private byte[] PageForWriteSlow(uint pageIndex)
+    {
+        var page = Pages[pageIndex];
         if (page is null)
         {
             page = new byte[PageSize];
             Pages[pageIndex] = page;
-            AllocatedPages++;
+            _allocated.Add(pageIndex);
         }
-        if (!_dirty[pageIndex])
+        else if ((_flags[pageIndex] & Shared) != 0)
         {
-            _dirty[pageIndex] = true;
-            _dirtyPages.Add(pageIndex);
+            page = (byte[])page.Clone(); // the snapshot keeps the old array unchanged
+            Pages[pageIndex] = page;
         }
+        if ((_flags[pageIndex] & Dirty) == 0) _dirtyPages.Add(pageIndex);
+        _flags[pageIndex] = Dirty;
         return page;
     }
 
@@ -123,20 +136,37 @@ public sealed class PagedMemory
         return new Hash256(b);
     }
 
-    /// <summary>A copy of every allocated page: the memory of a VM checkpoint.</summary>
+    /// <summary>
+    /// Every allocated page: the memory of a VM checkpoint. Copy-on-write: the snapshot holds the page arrays themselves
+    /// and the memory copies a page before its next write, so a snapshot costs a pointer per page and consecutive
+    /// snapshots share every page not written between them (a checkpoint every 2^16 steps of a node whose inputs are
+    /// megabytes of weights no longer copies them each time).
+    /// </summary>
     public MemorySnapshot Snapshot()
     {
-        var pages = new List<(uint, byte[])>(AllocatedPages);
-        for (uint i = 0; i < PageCount; i++)
-            if (Pages[i] is { } p) pages.Add((i, (byte[])p.Clone()));
+        _allocated.Sort();
+        var pages = new List<(uint, byte[])>(_allocated.Count);
+        foreach (var i in _allocated)
+        {
+            pages.Add((i, Pages[i]!));
+            _flags[i] |= Shared;
+        }
         return new MemorySnapshot(pages);
     }
 
-    /// <summary>A memory equal to the one <paramref name="snapshot"/> was taken of (the snapshot stays unchanged).</summary>
+    /// <summary>A memory equal to the one <paramref name="snapshot"/> was taken of (the snapshot stays unchanged: its
+    /// pages are shared copy-on-write, as in <see cref="Snapshot"/>).</summary>
     public static PagedMemory Restore(MemorySnapshot snapshot)
     {
         var m = new PagedMemory();
-        foreach (var (index, bytes) in snapshot.Pages) bytes.CopyTo(m.PageForWrite(index), 0);
+        foreach (var (index, bytes) in snapshot.Pages)
+        {
+            if (bytes.Length != PageSize) throw new ArgumentException($"page {index} of the snapshot has {bytes.Length} bytes", nameof(snapshot));
+            if (m.Pages[index] is null) m._allocated.Add(index);
+            m.Pages[index] = bytes;
+            if ((m._flags[index] & Dirty) == 0) m._dirtyPages.Add(index);
+            m._flags[index] = Dirty | Shared;
+        }
         return m;
     }
 
@@ -227,7 +257,7 @@ public sealed class PagedMemory
         var touched = new HashSet<uint>();
         foreach (var p in _dirtyPages)
         {
-            _dirty[p] = false;
+            _flags[p] &= unchecked((byte)~Dirty);
             if (_pageTrees.TryGetValue(p, out var tree))
             {
                 UpdatePageTree(tree, Pages[p]!);

@@ -18,7 +18,8 @@ public sealed record StoredGraphMeta(string WeightsRoot, string DescriptorsRoot,
 /// <see cref="StoredGraphMeta"/>, written last, so a trace without it is incomplete and computed again. Interior nodes of
 /// every S_i go to <see cref="DbColumn.MerkleNodes"/> by content under the task's prefix (task ‖ keccak → preimage). In
 /// <see cref="DbColumn.VmCheckpoints"/>: 'T' ‖ task ‖ slot ‖ 'h' → a slot's VM run header, … ‖ 'c' ‖ n → its n-th
-/// checkpoint (registers and page hashes), and 'P' ‖ task ‖ keccak(page) → the page's 4096 bytes, shared by every
+/// checkpoint (registers, and the hashes of the pages that differ from checkpoint n − 1: a node's weights are listed once,
+/// not in each of its thousands of checkpoints), and 'P' ‖ task ‖ keccak(page) → the page's 4096 bytes, shared by every
 /// checkpoint of the task holding the same page. Content is shared within a task only (where nearly all of the sharing
 /// is: S_{i+1} differs from S_i in 32 nodes), so <see cref="Clear"/> deletes a task's trace by its prefixes.
 /// </summary>
@@ -117,27 +118,44 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
 
     // ---------------------------------------------------------------- VM runs
 
+    // A VM checkpoint record: step u64, pc u32, 32 registers, pages in the checkpoint i32, pages listed i32, then per
+    // listed page its index u32 and hash.
+    private const int CheckpointHeader = 148;
+
     /// <summary>Stores a slot's VM run: its pages by content, its checkpoints, then its header (last: it marks the run complete).</summary>
     public void PutVmRun(VmRun run)
     {
         using var b = db.StartWriteBatch();
+        // Consecutive checkpoints share the arrays of pages not written between them (copy-on-write snapshots): each
+        // array is hashed and written once, and a checkpoint lists only the pages whose array changed since the last.
+        var hashes = new Dictionary<byte[], Hash256>(ReferenceEqualityComparer.Instance);
+        var previous = new Dictionary<uint, byte[]>();
         for (int n = 0; n < run.Checkpoints.Count; n++)
         {
             var cp = run.Checkpoints[n];
-            var value = new byte[8 + 4 + 32 * 4 + 4 + cp.Memory.Pages.Count * (4 + Hash256.Size)];
+            var changed = cp.Memory.Pages.Where(p => !previous.TryGetValue(p.Page, out var was) || !ReferenceEquals(was, p.Bytes)).ToList();
+            if (previous.Count + changed.Count(p => !previous.ContainsKey(p.Page)) != cp.Memory.Pages.Count)
+                throw new InvalidOperationException($"VM run of slot {run.Slot}: checkpoint {n} lost pages of checkpoint {n - 1}; pages are never freed");
+            var value = new byte[CheckpointHeader + changed.Count * (4 + Hash256.Size)];
             var s = value.AsSpan();
             BinaryPrimitives.WriteUInt64LittleEndian(s, cp.Step);
             BinaryPrimitives.WriteUInt32LittleEndian(s[8..], cp.Pc);
             for (int r = 0; r < 32; r++) BinaryPrimitives.WriteUInt32LittleEndian(s[(12 + 4 * r)..], cp.Regs[r]);
             BinaryPrimitives.WriteInt32LittleEndian(s[140..], cp.Memory.Pages.Count);
-            int o = 144;
-            foreach (var (page, bytes) in cp.Memory.Pages)
+            BinaryPrimitives.WriteInt32LittleEndian(s[144..], changed.Count);
+            int o = CheckpointHeader;
+            foreach (var (page, bytes) in changed)
             {
-                var h = Keccak256.Hash(bytes);
+                if (!hashes.TryGetValue(bytes, out var h))
+                {
+                    h = Keccak256.Hash(bytes);
+                    hashes[bytes] = h;
+                    b.Put(DbColumn.VmCheckpoints, PageKey(h), bytes);
+                }
                 BinaryPrimitives.WriteUInt32LittleEndian(s[o..], page);
                 h.CopyTo(s[(o + 4)..]);
                 o += 4 + Hash256.Size;
-                b.Put(DbColumn.VmCheckpoints, PageKey(h), bytes);
+                previous[page] = bytes;
             }
             b.Put(DbColumn.VmCheckpoints, VmKey(run.Slot, 'c', (ulong)n), value);
         }
@@ -166,23 +184,30 @@ public sealed class TaskTraceStore(IColumnsDb<DbColumn> db, ulong taskId)
         for (int r = 0; r < 16; r++) regions[r] = new Hash256(h.AsSpan(44 + VmState.Size + 32 * r, 32));
         int count = BinaryPrimitives.ReadInt32LittleEndian(h.AsSpan(h.Length - 4));
         var checkpoints = new List<VmRun.Checkpoint>(count);
+        var read = new Dictionary<Hash256, byte[]>(); // a page shared by checkpoints is read, checked and held once
+        var memory = new Dictionary<uint, byte[]>(); // checkpoint n's pages: n − 1's with n's changes
         for (int n = 0; n < count; n++)
         {
             var v = _vm.Get(VmKey(slot, 'c', (ulong)n)) ?? throw Damaged(slot, $"checkpoint {n}");
-            if (v.Length < 144) throw Damaged(slot, $"checkpoint {n}");
+            if (v.Length < CheckpointHeader) throw Damaged(slot, $"checkpoint {n}");
             var regs = new uint[32];
             for (int r = 0; r < 32; r++) regs[r] = BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(12 + 4 * r));
-            int pages = BinaryPrimitives.ReadInt32LittleEndian(v.AsSpan(140));
-            if (pages < 0 || v.Length != 144 + pages * (4 + Hash256.Size)) throw Damaged(slot, $"checkpoint {n}");
-            var list = new List<(uint, byte[])>(pages);
-            for (int p = 0; p < pages; p++)
+            int total = BinaryPrimitives.ReadInt32LittleEndian(v.AsSpan(140)), changed = BinaryPrimitives.ReadInt32LittleEndian(v.AsSpan(144));
+            if (changed < 0 || v.Length != CheckpointHeader + (long)changed * (4 + Hash256.Size)) throw Damaged(slot, $"checkpoint {n}");
+            for (int p = 0; p < changed; p++)
             {
-                int o = 144 + p * (4 + Hash256.Size);
+                int o = CheckpointHeader + p * (4 + Hash256.Size);
                 var hash = new Hash256(v.AsSpan(o + 4, Hash256.Size));
-                var bytes = _vm.Get(PageKey(hash));
-                if (bytes is not { Length: PagedMemory.PageSize } || Keccak256.Hash(bytes) != hash) throw Damaged(slot, $"page {hash}");
-                list.Add((BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(o)), bytes));
+                if (!read.TryGetValue(hash, out var bytes))
+                {
+                    bytes = _vm.Get(PageKey(hash));
+                    if (bytes is not { Length: PagedMemory.PageSize } || Keccak256.Hash(bytes) != hash) throw Damaged(slot, $"page {hash}");
+                    read[hash] = bytes;
+                }
+                memory[BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(o))] = bytes;
             }
+            if (memory.Count != total) throw Damaged(slot, $"checkpoint {n} (it holds {memory.Count} pages, not {total})");
+            var list = memory.Select(kv => (kv.Key, kv.Value)).ToList();
             checkpoints.Add(new VmRun.Checkpoint(BinaryPrimitives.ReadUInt64LittleEndian(v), BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(8)), regs, new MemorySnapshot(list)));
         }
         return new VmRun(slot, interval, steps, startHash, final, regions, checkpoints);

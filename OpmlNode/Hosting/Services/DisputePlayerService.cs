@@ -94,10 +94,13 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             var action = $"game:{g.GameId}:turn:{view.Turn}";
             if (tx.Sent(action)) return;
             CrashPoint.Hit("move", MovePoint(g, view.Info.Stage));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var move = Node.Metrics.Time("move", () => Solver.NextMove(view, role, party));
             if (move is null) return;
+            var computed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds;
             var deadline = await WarnIfLowAsync(g, role, ClockRules.TransactionsDue(view), ct);
-            Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn})", g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn);
+            Log.LogInformation("Game {GameId}: {Role} plays {Move} in {Stage} [{Lo}, {Hi}] (turn {Turn}; computed in {MoveSeconds:0.###} s)",
+                g.GameId, role, move.GetType().Name.Replace("Move", ""), view.Info.Stage, view.Lo, view.Hi, view.Turn, computed);
             await GameMoveMessages.SendAsync(move, g.GameId, view.Turn, view.Posted, new Sink(tx, action, Node.Deployment.Game, deadline, ct));
             g = g with { MovesSent = g.MovesSent + 1 };
             Node.Store.Put(g);

@@ -7,6 +7,9 @@ public sealed class GraphRunOptions
     public bool RecordRoots { get; init; } = true;
     /// <summary>Called before each pass with its native checkpoint (what it reads from earlier passes), for persisting.</summary>
     public Action<PassCheckpoint>? PassStarting { get; init; }
+    /// <summary>Which passes <see cref="PassStarting"/> is called for (null: every one). A checkpoint copies what later
+    /// passes read (a 7B decoder's KV caches: 512 MiB), so passes not persisted are not copied either.</summary>
+    public Func<int, bool>? CheckpointPass { get; init; }
     /// <summary>Called after each pass with (passes done, total passes).</summary>
     public Action<int, int>? PassCompleted { get; init; }
     /// <summary>

@@ -149,6 +149,15 @@ public sealed class GraphRunner
         }
     }
 
+    /// <summary>The bytes of a pass checkpoint of a task of <paramref name="passes"/> passes once every ring is full (what
+    /// a pass reads from earlier ones: a decoder's KV caches).</summary>
+    public long CheckpointBytes(int passes)
+    {
+        long bytes = 0;
+        for (int k = 0; k < _ringSize.Length; k++) bytes += (long)(Math.Min(_ringSize[k], passes) - 1) * _model.Nodes[k].Output.ByteLength;
+        return bytes;
+    }
+
     // What pass p reads from earlier passes: for each node kept in a ring of size s > 1, its outputs of passes p−1..p−s+1.
     private static PassCheckpoint Checkpoint(int p, byte[][][] rings, int[] ringSize)
     {
@@ -211,7 +220,7 @@ public sealed class GraphRunner
 
         for (int p = firstPass; p < passes; p++)
         {
-            if (options.PassStarting is { } onPass) onPass(Checkpoint(p, rings, ringSize));
+            if (options.PassStarting is { } onPass && options.CheckpointPass?.Invoke(p) != false) onPass(Checkpoint(p, rings, ringSize));
             for (int j = 0; j < n; j++)
             {
                 long g = (long)p * n + j;

@@ -35,11 +35,12 @@ public static class ModelSynth
         (ArchitectureKind.Llama, "tiny") => new("tiny", 64, 32, 2, 4, 2, 64, 16, 8_000),
         (ArchitectureKind.Llama, "small") => new("small", 512, 128, 4, 4, 2, 384, 64, 1 << 18),
         (ArchitectureKind.Llama, "100m") => new("100m", 16384, 768, 12, 12, 4, 2048, 256, 1 << 24),
+        (ArchitectureKind.Llama, "1b") => new("1b", 32000, 2048, 22, 32, 4, 5632, 2048, 1 << 26), // TinyLlama-1.1B's shape
         (ArchitectureKind.Llama, "7b") => new("7b", 32000, 4096, 32, 32, 32, 11008, 2048, 1 << 27),
         (ArchitectureKind.Bert, "tiny") => new("tiny", 64, 32, 2, 4, 4, 64, 16, 1 << 14, Classes: 4),
         (ArchitectureKind.Bert, "small") => new("small", 1000, 128, 4, 4, 4, 512, 64, 1 << 22, Classes: 4),
         (ArchitectureKind.Bert, "100m") => new("100m", 30522, 768, 12, 12, 12, 3072, 128, 1 << 28, Classes: 4),
-        _ => throw new ArgumentException($"no preset '{name}' for {arch.ToString().ToLowerInvariant()} (mlp/bert: tiny, small, 100m; llama: tiny, small, 100m, 7b)"),
+        _ => throw new ArgumentException($"no preset '{name}' for {arch.ToString().ToLowerInvariant()} (mlp/bert: tiny, small, 100m; llama: tiny, small, 100m, 1b, 7b)"),
     };
 
     public static ModelDefinition Build(ArchitectureKind arch, string preset, int seed) => Build(arch, Preset(arch, preset), seed);
