@@ -98,6 +98,19 @@ public class PagedMemoryTests
         Assert.Equal(BitConverter.ToUInt32(data, 14), mem.ReadUInt32(0x0000_0FFE));
     }
 
+    /// <summary>A memory with the same bytes, written one page at a time through <see cref="PagedMemory.Write"/> (no array shared).</summary>
+    private static PagedMemory CopiedByBytes(PagedMemory m)
+    {
+        var copy = new PagedMemory();
+        var buf = new byte[PagedMemory.PageSize];
+        foreach (var (page, _) in m.Snapshot().Pages)
+        {
+            m.Read(page << PagedMemory.PageBits, buf);
+            copy.Write(page << PagedMemory.PageBits, buf);
+        }
+        return copy;
+    }
+
     /// <summary>Snapshots are copy-on-write: writes after a snapshot (to the memory, or to one restored from it) never
     /// show in it; a restored memory equals the snapshot's in bytes and root; unchanged pages are shared, not copied.
     /// Random writes (seeded) against a flat model of the bytes.</summary>
@@ -131,9 +144,12 @@ public class PagedMemoryTests
             Assert.Equal(root, restored.Root());
             foreach (var (a, v) in bytes) Assert.Equal(v, restored.ReadByte(a));
             WriteSome(restored, null, 300); // writes to the restored memory stay there
+            Assert.Equal(CopiedByBytes(restored).Root(), restored.Root()); // its root, shared pages' cached roots and all, is its bytes'
         }
         foreach (var (snapshot, bytes, root) in taken) Assert.Equal(root, PagedMemory.Restore(snapshot).Root());
         foreach (var (a, v) in model) Assert.Equal(v, mem.ReadByte(a));
+
+        Assert.Equal(CopiedByBytes(mem).Root(), mem.Root());
 
         // Consecutive snapshots share the arrays of the pages not written between them.
         var a1 = mem.Snapshot();

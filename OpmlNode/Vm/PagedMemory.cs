@@ -31,6 +31,10 @@ public sealed class PagedMemory
     // _upper[h][i]: node at height h above the page roots (h = 0 is the page root of page i). Absent = zero subtree.
     // Full subtrees (255 nodes) of pages that proofs were asked of, so repeated proofs cost no hashing.
     private readonly Dictionary<uint, Hash256[]> _pageTrees = [];
+    // Roots of page arrays shared with a snapshot, by array identity. Such an array never changes (every memory holding
+    // it copies before writing), so its root is hashed once: a memory restored from a checkpoint, as each bisection state
+    // of phase 2 is, rehashes only the pages written since, not the megabytes of weights it shares with the checkpoint.
+    private static readonly ConditionalWeakTable<byte[], StrongBox<Hash256>> SharedPageRoots = new();
     private readonly Dictionary<uint, Hash256>[] _upper = Enumerable.Range(0, UpperHeight + 1).Select(_ => new Dictionary<uint, Hash256>()).ToArray();
 
     public int AllocatedPages => _allocated.Count;
@@ -144,8 +148,7 @@ public sealed class PagedMemory
     /// </summary>
     public MemorySnapshot Snapshot()
     {
-        _allocated.Sort();
-        var pages = new List<(uint, byte[])>(_allocated.Count);
+        var pages = new List<(uint, byte[])>(_allocated.Count); // in allocation order
         foreach (var i in _allocated)
         {
             pages.Add((i, Pages[i]!));
@@ -263,6 +266,8 @@ public sealed class PagedMemory
                 UpdatePageTree(tree, Pages[p]!);
                 _upper[0][p] = tree[0];
             }
+            else if ((_flags[p] & Shared) != 0)
+                _upper[0][p] = SharedPageRoots.GetValue(Pages[p]!, page => new StrongBox<Hash256>(MerkleMath.RootOfBytes(page, PageHeight))).Value!;
             else _upper[0][p] = MerkleMath.RootOfBytes(Pages[p], PageHeight);
             touched.Add(p >> 1);
         }
