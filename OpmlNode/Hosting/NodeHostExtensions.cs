@@ -74,7 +74,7 @@ public static class NodeHostExtensions
                 // Hashing a large model's weights takes a while the first time: its progress lines are logged.
                 using var progress = new Logging.LogLineWriter(log, m.ModelId);
                 var roots = ModelRoots.Load(model, progress);
-                log.LogInformation("Model {ModelId} loaded from {File}: {Parameters} weight bytes, roots {RootsSource} in {LoadSeconds:0.###} s",
+                log.LogInformation("Model {ModelId} loaded from {File}: {WeightBytes} weight bytes, roots {RootsSource} in {LoadSeconds:0.###} s",
                     m.ModelId, m.File, model.Weights.Sum(w => w.Length), roots.FromCache ? "from the cache" : "hashed", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
                 return new ServedModelRuntime(m.ModelId, model, roots, RegisteredModel.Of(model, roots, vm, 0));
             });
