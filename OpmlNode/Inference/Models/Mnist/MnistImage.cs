@@ -17,7 +17,7 @@ public static class MnistImage
     /// <summary>Zero point of the task input: q = pixel + InputZeroPoint.</summary>
     public const int InputZeroPoint = -128;
 
-    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    internal static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>The task input bytes (I8 [1, 784], q = pixel − 128) of a 28×28 image.</summary>
     public static byte[] ToInput(ReadOnlySpan<byte> pixels28)
