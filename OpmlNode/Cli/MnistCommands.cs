@@ -82,8 +82,11 @@ internal static class MnistCommands
         Console.WriteLine(Invariant($"robustness set:  {files.Count} fonts × 10 digits × {variants} variants = {score.Count:N0} pictures (seed {seed}, rendered and scored in {sw.Elapsed.TotalSeconds:F1} s)"));
         Console.WriteLine(Invariant($"accuracy:        {100 * score.Accuracy:F2}% ({score.CorrectCount}/{score.Count})"));
         Console.WriteLine("per class:       " + string.Join("  ", Enumerable.Range(0, 10).Select(c => Invariant($"{c}: {100 * score.ClassAccuracy(c):F1}%"))));
-        var errors = (from t in Enumerable.Range(0, 10) from p in Enumerable.Range(0, 10) where t != p && score.Confusion[t, p] > 0
-                      orderby score.Confusion[t, p] descending, t, p select $"{t}→{p} {score.Confusion[t, p]}").Take(8).ToArray();
+        var errors = (from t in Enumerable.Range(0, 10)
+                      from p in Enumerable.Range(0, 10)
+                      where t != p && score.Confusion[t, p] > 0
+                      orderby score.Confusion[t, p] descending, t, p
+                      select $"{t}→{p} {score.Confusion[t, p]}").Take(8).ToArray();
         Console.WriteLine($"confusions:      {(errors.Length == 0 ? "none" : string.Join(", ", errors))} (true→predicted count)");
         var weakest = Enumerable.Range(0, pictures.Count).GroupBy(i => fontOf[i])
             .Select(g => (Font: g.Key, Accuracy: (double)g.Count(i => predicted[i] == pictures[i].Label) / g.Count()))

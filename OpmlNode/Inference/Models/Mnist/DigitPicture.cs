@@ -28,7 +28,9 @@ public static class DigitPicture
         try { info = ImageInfo.FromStream(new MemoryStream(file.ToArray())); }
         catch (Exception e) when (e is not OutOfMemoryException) { info = null; }
         if (info is not { } i)
-            throw new InvalidDataException($"{name} is not a picture this node reads (PNG, JPEG, BMP, GIF or TGA)");
+            throw new InvalidDataException(file.StartsWith(MnistImage.PngSignature) ? $"{name} is not a readable PNG (truncated or damaged)"
+                : file.Length > 2 && file[0] == 0xFF && file[1] == 0xD8 ? $"{name} is not a readable JPEG (truncated or damaged)"
+                : $"{name} is not a picture this node reads (PNG, JPEG, BMP, GIF or TGA)");
         if ((long)i.Width * i.Height > MaxPixels)
             throw new InvalidDataException($"{name} is {i.Width}×{i.Height} pixels, more than {MaxPixels / 1_000_000} megapixels: scale it down first");
         if (i.Width is MnistImage.Side or MnistImage.CellSide && i.Height == i.Width && file.StartsWith(MnistImage.PngSignature))
@@ -87,10 +89,7 @@ public static class DigitPicture
             throw new InvalidDataException($"{name}: no digit found (the strokes differ from the background by at most {max} grey levels; at least {MinContrast} are needed)");
         int threshold = Math.Max(Otsu(ink), max / 4);
         var mask = new bool[ink.Length];
-        int on = 0;
-        for (int i = 0; i < ink.Length; i++) if (mask[i] = ink[i] > threshold) on++;
-        if (on > ink.Length / 2)
-            throw new InvalidDataException($"{name}: no digit found (the strokes cover {100 * on / ink.Length}% of the picture; a digit on a plain background was expected)");
+        for (int i = 0; i < ink.Length; i++) mask[i] = ink[i] > threshold;
         var (x0, y0, x1, y1) = DigitBox(mask, w, h, name);
 
         // ink inside the chosen components' box, stretched so the strokes' bright part is white

@@ -18,7 +18,12 @@ public sealed record MnistTrainOptions
     /// <summary>The committed models/fashion-mnist/fashion-mnist.opml: 60,000 images need fewer epochs and no variation but a shift.</summary>
     public static MnistTrainOptions Fashion { get; } = new()
     {
-        Epochs = 15, LearningRate = 1e-3f, LearningRateDecay = 0.9f, MaxShift = 1, Hidden = [256, 128], Augment = null,
+        Epochs = 15,
+        LearningRate = 1e-3f,
+        LearningRateDecay = 0.9f,
+        MaxShift = 1,
+        Hidden = [256, 128],
+        Augment = null,
     };
 }
 
