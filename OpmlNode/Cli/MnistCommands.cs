@@ -7,7 +7,7 @@ using static OpmlNode.Cli.CliErrors;
 
 namespace OpmlNode.Cli;
 
-/// <summary>`opml-node model train-mnist`: the real MNIST classifier (OpmlNode/Inference/Models/Mnist, README "MNIST model").</summary>
+/// <summary>`opml-node model train-mnist`: the real MNIST classifier (OpmlNode/Inference/Models/Mnist, README "MNIST model (digits people draw) and Fashion-MNIST").</summary>
 internal static class MnistCommands
 {
     public static Command Build()

@@ -5,7 +5,7 @@ using StbImageSharp;
 namespace OpmlNode.Inference.Models.Mnist;
 
 /// <summary>
-/// The MNIST image convention of the node (README "MNIST model"): a digit is a 28×28 grayscale image, white (255) on
+/// The MNIST image convention of the node (README "MNIST model (digits people draw) and Fashion-MNIST"): a digit is a 28×28 grayscale image, white (255) on
 /// black (0), row-major; a 20×20 digit (the OpenCV sheet's cell, MNIST's bounding box) is centred with a 4-pixel black
 /// border. The task input is I8 [1, 784] with q = pixel − 128 (black −128, white 127: the whole int8 range; the model
 /// folds the zero point −128 into its first bias). PNG files are decoded with StbImageSharp.
