@@ -128,7 +128,7 @@ public sealed class ChainVerbsTests(AnvilFixture chain, ITestOutputHelper log) :
 
         var submitter = Account(2);
         var challenger = Account(3);
-        var liar = task.Party(new FaultInjection(5)).Graph; // a false output (the argmax slot)
+        var liar = task.Party(new FaultInjection(m.Nodes.Count - 1)).Graph; // a false output (the argmax slot)
         Assert.NotEqual(honest.Output, liar.Output);
         await new OpmlTasksService(submitter, conn.Tasks.ContractAddress).SubmitAsync(requested.TaskId, liar.Output, liar.FinalRoot.ToArray(),
             [.. liar.OutputSlotProof().Siblings.Select(s => s.ToArray())], p.SubmitterBond);

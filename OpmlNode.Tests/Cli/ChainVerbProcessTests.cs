@@ -121,7 +121,7 @@ public sealed partial class ChainVerbProcessTests(AnvilFixture chain) : IClassFi
         File.Copy(_dir.Synth(OpmlNode.Inference.Models.ArchitectureKind.Mlp, seed: 3), other);
         foreach (var (args, message) in new (string[], string)[]
         {
-            (["request", "--model", "1", "--input-png", notPng, .. conn], "is not a PNG file"),
+            (["request", "--model", "1", "--input-png", notPng, .. conn], "is not a picture this node reads"),
             (["request", "--model", "1", "--input-png", png, "--rpc", rpc, "--key-env", "UNSET_VAR_" + Guid.NewGuid().ToString("N"), "--deployment", dep], "is not set"),
             (["request", "--model", "7", "--input-png", png, .. conn], "no model 7 in the registry"),
             (["request", "--model", "1", "--input-png", png, "--fee", "1", .. conn], "below the contract's minimum fee"),

@@ -70,7 +70,7 @@ public partial class ExitCodeTests
             new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--k", "1" },
             new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--window", "1" },
             new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--lie-slot", "middle" },
-            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--lie-slot", "6" },
+            new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--lie-slot", "11" },
             new[] { "bench", "dispute", "--model", Repo.Guest("exit_code"), "--contracts", Repo.Path("contracts") },
             new[] { "bench", "dispute", "--model", Repo.Path("models", "mnist", "mnist.opml"), "--contracts", Repo.Path("contracts"), "--dir", Repo.Path("guest") },
             new[] { "bench", "plot", "--results", missing, "--out", Path.Combine(dir, "x.png") },

@@ -7,20 +7,23 @@ namespace OpmlNode.Tests.Hosting;
 public sealed class DevnetTests
 {
     [Theory]
-    [InlineData("slot", "the submitter's claim is false")]
-    [InlineData("challenger", "the submitter's claim holds")]
-    public void TheDevnetCatchesTheLiar(string liar, string stepVerdict)
+    [InlineData("slot", "mnist", "the submitter's claim is false")]
+    [InlineData("challenger", "mnist", "the submitter's claim holds")]
+    [InlineData("slot", "fashion-mnist", "the submitter's claim is false")]
+    public void TheDevnetCatchesTheLiar(string liar, string model, string stepVerdict)
     {
         var dir = Directory.CreateTempSubdirectory("opml-devnet-test-").FullName;
         try
         {
             var (code, stdout, stderr) = OpmlNodeCli.Run("devnet", "--liar", liar, "--contracts", Repo.Path("contracts"),
-                "--model", Repo.Path("models", "mnist", "mnist.opml"), "--dir", dir);
+                "--model", Repo.Path("models", model, model + ".opml"), "--dir", dir);
             Assert.True(code == 0, $"devnet exited {code}\n{stdout}\n{stderr}");
             foreach (var expected in new[] { "requested task 1", "challenges result 1", "phase 1 round 1/", "link: slot", "phase 2 round 1/",
                          "one RISC-V step executed on chain", stepVerdict, "FINAL: result", "result: every task final with the honest result, the liar lost its bond" })
                 Assert.Contains(expected, stdout);
             if (liar == "slot") Assert.Contains("rejected; its submitter's bond is gone", stdout);
+            Assert.Contains(model == "mnist" ? "held-out digit #" : "held-out image #", stdout);
+            if (model != "mnist") Assert.Matches(@"label \d \((T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot)\)", stdout);
         }
         finally
         {

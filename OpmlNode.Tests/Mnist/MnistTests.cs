@@ -23,7 +23,8 @@ public sealed class MnistFixture : IDisposable
         DataSha256 = MnistDigits.Sha256(path);
         Digits = MnistDigits.Load(path);
         (Train, Test) = MnistDigits.Split(Digits);
-        Default = MnistModel.TrainAndWrite(Digits, new MnistTrainOptions(), Dir.File("default.opml"));
+        Glyphs = FontDigits.Glyphs(FontDigits.PrintedFiles());
+        Default = MnistModel.TrainAndWrite(Digits, new MnistTrainOptions(), Dir.File("default.opml"), extra: Glyphs);
     }
 
     public ModelTempDir Dir { get; } = new();
@@ -31,6 +32,8 @@ public sealed class MnistFixture : IDisposable
     public IReadOnlyList<MnistSample> Digits { get; }
     public IReadOnlyList<MnistSample> Train { get; }
     public IReadOnlyList<MnistSample> Test { get; }
+    /// <summary>The printed fonts' digits the model trains on beside the sheet.</summary>
+    public IReadOnlyList<MnistSample> Glyphs { get; }
     public MnistTrainResult Default { get; }
 
     public static string Committed => Repo.Path("models", "mnist", "mnist.opml");
@@ -69,9 +72,12 @@ public sealed class MnistTests(MnistFixture f) : IClassFixture<MnistFixture>
     {
         var r = f.Default;
         Assert.Equal(1000, r.TestCount);
-        Assert.True(r.Int8Accuracy >= 0.95, $"int8 held-out accuracy {r.Int8Accuracy:P2} < 95%");
-        Assert.True(Math.Abs(r.FloatAccuracy - r.Int8Accuracy) <= 0.01, $"float {r.FloatAccuracy:P2} vs int8 {r.Int8Accuracy:P2}: more than 1 point apart");
+        Assert.Equal(4000 + 1150, r.TrainCount); // 4,000 sheet digits and 115 printed faces × 10 digits
+        Assert.True(r.Int8Accuracy >= 0.975, $"int8 held-out accuracy {r.Int8Accuracy:P2} < 97.5% (measured 97.70%)");
+        Assert.True(Math.Abs(r.FloatAccuracy - r.Int8Accuracy) <= 0.005, $"float {r.FloatAccuracy:P2} vs int8 {r.Int8Accuracy:P2}: more than 0.5 points apart");
         Assert.True(f.DataSha256 == MnistDigits.KnownSha256, $"digits.png has sha256 {f.DataSha256}, not the opencv-doc sheet the committed model was trained on");
+        var glyphs = FontDigits.Sha256(f.Glyphs);
+        Assert.True(glyphs == FontDigits.KnownGlyphsSha256, $"the printed fonts' glyphs have sha256 {glyphs}, not those the committed model was trained on (other Debian fonts, or another SkiaSharp/FreeType?)");
         Assert.True(File.ReadAllBytes(r.Path).AsSpan().SequenceEqual(File.ReadAllBytes(MnistFixture.Committed)),
             $"`model train-mnist` with the default options wrote sha256 {r.Sha256}, which is not models/mnist/mnist.opml: rebuild it (README, MNIST model)");
     }
@@ -84,11 +90,11 @@ public sealed class MnistTests(MnistFixture f) : IClassFixture<MnistFixture>
         Assert.Equal(ArchitectureKind.Mlp, m.Kind);
         Assert.Equal(784, m.InputSizeLimit);
         int correct = MnistModel.CountCorrect(m, CpuBackend.Instance, f.Test);
-        Assert.True(correct >= 950, $"committed model: {correct}/1000 held-out digits");
-        // and it is a classifier, not a constant: every class is predicted for its own digits most of the time
+        Assert.True(correct >= 975, $"committed model: {correct}/1000 held-out digits (measured 977)");
+        // and it is a classifier, not a constant: every class is predicted for its own digits nearly always
         var runner = new GraphRunner(m, CpuBackend.Instance);
         for (int c = 0; c < 10; c++)
-            Assert.True(f.Test.Where(s => s.Label == c).Count(s => MnistModel.Classify(runner, s) == c) >= 85, $"class {c}");
+            Assert.True(f.Test.Where(s => s.Label == c).Count(s => MnistModel.Classify(runner, s) == c) >= 94, $"class {c} (lowest measured: 95/100)");
     }
 
     [Fact]
@@ -140,17 +146,32 @@ public sealed class MnistTests(MnistFixture f) : IClassFixture<MnistFixture>
         File.WriteAllBytes(truncated, MnistImage.ToPng(new byte[784], 28, 28)[..40]);
         var rgbaWrongSize = f.Dir.File("rgba.png");
         File.WriteAllBytes(rgbaWrongSize, MnistImage.ToPng(new byte[4 * 20 * 28], 20, 28, channels: 4));
-        var wrongSize = f.Dir.File("big.png");
-        File.WriteAllBytes(wrongSize, MnistImage.ToPng(new byte[32 * 32], 32, 32));
+        var blank = f.Dir.File("blank.png");
+        File.WriteAllBytes(blank, MnistImage.ToPng(Enumerable.Repeat((byte)200, 64 * 48).ToArray(), 64, 48));
+        var tiny = f.Dir.File("tiny.png");
+        File.WriteAllBytes(tiny, MnistImage.ToPng(new byte[5 * 5], 5, 5));
+        var huge = f.Dir.File("huge.png");
+        var hugePng = MnistImage.ToPng(new byte[8 * 8], 8, 8);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(hugePng.AsSpan(16), 8000); // IHDR width, height: 64 megapixels
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(hugePng.AsSpan(20), 8000);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(hugePng.AsSpan(29), Crc32(hugePng.AsSpan(12, 17))); // IHDR's CRC
+        File.WriteAllBytes(huge, hugePng);
+        var speck = f.Dir.File("speck.png");
+        var speckPx = Enumerable.Repeat((byte)255, 200 * 200).ToArray();
+        speckPx[100 * 200 + 100] = speckPx[100 * 200 + 101] = 0; // a two-pixel dot on white paper
+        File.WriteAllBytes(speck, MnistImage.ToPng(speckPx, 200, 200));
         var llama = f.Dir.Synth(ArchitectureKind.Llama);
         var good = f.Dir.File("good.png");
         File.WriteAllBytes(good, MnistImage.ToPng(f.Test[0].Pixels, 28, 28));
         foreach (var (args, says) in new (string[], string)[]
         {
-            (["infer", "--model", MnistFixture.Committed, "--input-png", notPng], "not a PNG"),
+            (["infer", "--model", MnistFixture.Committed, "--input-png", notPng], "not a picture this node reads"),
             (["infer", "--model", MnistFixture.Committed, "--input-png", truncated], "not a readable PNG"),
-            (["infer", "--model", MnistFixture.Committed, "--input-png", wrongSize], "32×32"),
-            (["infer", "--model", MnistFixture.Committed, "--input-png", rgbaWrongSize], "20×28"),
+            (["infer", "--model", MnistFixture.Committed, "--input-png", blank], "no digit found"),
+            (["infer", "--model", MnistFixture.Committed, "--input-png", rgbaWrongSize], "no digit found"),
+            (["infer", "--model", MnistFixture.Committed, "--input-png", tiny], "too small"),
+            (["infer", "--model", MnistFixture.Committed, "--input-png", huge], "megapixels"),
+            (["infer", "--model", MnistFixture.Committed, "--input-png", speck], "the largest mark is"),
             (["infer", "--model", MnistFixture.Committed, "--input-png", f.Dir.File("missing.png")], "no such file"),
             (["infer", "--model", llama, "--input-png", good], "image input is for MLP"),
             (["infer", "--model", MnistFixture.Committed, "--input-png", good, "--input-random", "1"], "exactly one of"),
@@ -238,6 +259,17 @@ public sealed class MnistTests(MnistFixture f) : IClassFixture<MnistFixture>
         MnistTrainer.Shift(img, 1, -1, moved);
         Assert.Equal(200, moved[4 * 28 + 8]);
         Assert.Equal(200, moved.Sum(p => p));
+    }
+
+    private static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint c = 0xFFFFFFFF;
+        foreach (var b in data)
+        {
+            c ^= b;
+            for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (uint)-(int)(c & 1));
+        }
+        return ~c;
     }
 
     private static byte[] Crop20(byte[] px28)

@@ -50,7 +50,7 @@ public sealed class TaskClient(ChainConnection chain)
     /// </summary>
     public static byte[] InputFromPng(ModelInfo onChain, byte[] png, string name, IModel? model = null)
     {
-        var bytes = model is not null ? TaskInput.FromImage(model, png, name).Bytes : MnistImage.InputFromPng(png, name);
+        var bytes = model is not null ? TaskInput.FromImage(model, png, name).Bytes : MnistImage.ToInput(DigitPicture.FromFile(png, name));
         if (bytes.Length > onChain.InputSizeLimit)
             throw new ArgumentException($"an image input is {bytes.Length} bytes; this model's input size limit is {onChain.InputSizeLimit} (not an image classifier?)");
         return bytes;

@@ -10,7 +10,7 @@ internal static class DevnetCommand
     public static Command Build()
     {
         var liar = new Option<DevnetLiar>("--liar") { Description = "Add a lying node: slot (a wrong graph slot, drawn at random), step (a wrong VM step), challenger (disputes correct results), none.", DefaultValueFactory = _ => DevnetLiar.None, HelpName = "none|slot|step|challenger" };
-        var tasks = new Option<int>("--tasks") { Description = "Tasks to request (held-out MNIST digits).", DefaultValueFactory = _ => 1 };
+        var tasks = new Option<int>("--tasks") { Description = "Tasks to request (held-out MNIST digits, or Fashion-MNIST test images for a Fashion-MNIST model).", DefaultValueFactory = _ => 1 };
         var seed = new Option<int>("--seed") { Description = "Seed of the digits drawn and of the liar's slot.", DefaultValueFactory = _ => 1, HelpName = "SEED" };
         var blockTime = new Option<int>("--block-time") { Description = "anvil block time in seconds (0 = mine on every transaction).", DefaultValueFactory = _ => 0, HelpName = "S" };
         var contracts = new Option<DirectoryInfo>("--contracts") { Description = "The Foundry project (forge's out/ and the npm anvil).", DefaultValueFactory = _ => new DirectoryInfo("contracts") };
@@ -40,6 +40,7 @@ internal static class DevnetCommand
             catch (TimeoutException e) { Console.Error.WriteLine($"error: {e.Message}; node logs in {work}"); return ExitCodes.CheckFailed; }
             catch (InvalidOperationException e) { Console.Error.WriteLine($"error: {e.Message}"); return ExitCodes.CheckFailed; }
             catch (ArgumentException e) { return Fail(e.Message); }
+            catch (FileNotFoundException e) { return Fail(e.Message); }
         });
         return cmd;
     }

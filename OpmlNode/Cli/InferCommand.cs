@@ -5,6 +5,7 @@ using OpmlNode.Inference.Backends;
 using OpmlNode.Inference.Graphs;
 using OpmlNode.Inference.Import.Gguf;
 using OpmlNode.Inference.Models;
+using OpmlNode.Inference.Models.Mnist;
 using static OpmlNode.Cli.CliErrors;
 
 namespace OpmlNode.Cli;
@@ -17,7 +18,7 @@ internal static class InferCommand
         var model = new Option<FileInfo>("--model") { Description = "An .opml model file.", Required = true };
         var input = new Option<FileInfo?>("--input") { Description = "Task input: the raw little-endian bytes of the TASK_INPUT tensor (at most the input size limit; shorter = zero-padded)." };
         var tokens = new Option<string?>("--input-tokens") { Description = "llama: prompt tokens, e.g. 1,2,3 (encoded as I32 [n, t1..tn]); bert: token ids (I32, pad 0).", HelpName = "LIST" };
-        var png = new Option<FileInfo?>("--input-png") { Description = "mlp: a digit image (PNG, 20×20 or 28×28, grayscale or colour), converted to I8 [1, 784] as for MNIST (q = pixel − 128, white on black)." };
+        var png = new Option<FileInfo?>("--input-png") { Description = "mlp: a picture of a digit of any size and colour (PNG, JPEG, BMP, GIF, TGA: a drawing, a screenshot, a photo of a digit on paper), found, fitted into 20×20 and centred by mass in 28×28 as MNIST was (a 28×28 or 20×20 image is taken as it is); Fashion-MNIST: a 28×28 PNG. Converted to I8 [1, 784] (q = pixel − 128, white on black)." };
         var text = new Option<string?>("--text") { Description = "A text encoder imported from ONNX (model import-onnx): the sentence; prints its embedding (mean-pooled, normalised).", HelpName = "TEXT" };
         var prompt = new Option<string?>("--prompt") { Description = "llama with a vocabulary beside it (M.vocab.json, written by model import-gguf): the prompt text; prints the generated text.", HelpName = "TEXT" };
         var maxTokens = new Option<int?>("--max-tokens") { Description = $"With --prompt: tokens to generate (default {TaskInput.DefaultNewTokens}); passes = prompt + N − 1, at most the KV length.", HelpName = "N" };
@@ -82,7 +83,9 @@ internal static class InferCommand
         Console.WriteLine(Invariant($"output:       node {m.OutputNode} = slot {run.OutputSlot}: {run.Output.Spec} = [{string.Join(", ", values.Take(show))}{(values.Length > show ? ", ..." : "")}]"));
         if (m.Kind == ArchitectureKind.Llama)
             Console.WriteLine($"tokens:       predictions per pass {string.Join(",", values.Take(Math.Min(passes, show)))}{(passes > show ? ",..." : "")}; generated after the prompt: {string.Join(",", input.GeneratedTokens(values, passes))}");
-        else if (m.Kind == ArchitectureKind.Mlp) Console.WriteLine($"class:        {values[0]}");
+        else if (m.Kind == ArchitectureKind.Mlp)
+            Console.WriteLine(m.Architecture == FashionMnist.Architecture && values[0] is >= 0 and < 10
+                ? $"class:        {values[0]} ({FashionMnist.ClassNames[values[0]]})" : $"class:        {values[0]}");
         if (Inference.Import.Onnx.OnnxImportInfo.TryLoad(m.Path) is { } onnx)
             Console.WriteLine(Invariant($"real values:  {onnx.OutputName} = q · {onnx.OutputScale:G4} = [{string.Join(", ", onnx.Dequantise(run.Output).Take(show).Select(v => v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture)))}{(values.Length > show ? ", ..." : "")}]"));
         if (vocab is not null)

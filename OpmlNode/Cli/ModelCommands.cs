@@ -13,7 +13,7 @@ internal static class ModelCommands
 {
     /// <summary>The `model` verb group.</summary>
     public static Command Build() => CommandLine.Group("model", "Model files (.opml, docs/GRAPH.md §5): synthesise, inspect, train the MNIST classifier.",
-        SynthCommand(), InfoCommand(), MnistCommands.Build(), ModelRegisterCommand.RegisterCommand(), OnnxCommands.ImportCommand(), ImportGgufCommand.Build());
+        SynthCommand(), InfoCommand(), MnistCommands.Build(), MnistCommands.BuildEvalDigits(), ModelRegisterCommand.RegisterCommand(), OnnxCommands.ImportCommand(), ImportGgufCommand.Build());
 
     private static Command SynthCommand()
     {

@@ -16,7 +16,7 @@ internal static class RequestCommand
     {
         var chain = new ChainOptions(options);
         var model = new Option<ulong>("--model") { HelpName = "ID", Description = "Registered model id (see `opml-node model register`).", Required = true };
-        var png = new Option<FileInfo?>("--input-png") { Description = "A digit image (PNG, 20×20 or 28×28) converted as for MNIST to I8 [1, 784] (q = pixel − 128, white on black)." };
+        var png = new Option<FileInfo?>("--input-png") { Description = "A picture of a digit (any size and colour; PNG, JPEG, BMP, GIF, TGA), found and centred as for MNIST and converted to I8 [1, 784] (q = pixel − 128, white on black); see `infer --help`." };
         var input = new Option<FileInfo?>("--input") { Description = "Raw task-input bytes (the little-endian TASK_INPUT tensor; at most the model's input size limit)." };
         var modelFile = new Option<FileInfo?>("--model-file") { Description = "The model's .opml file (optional): checked to be exactly model ID on chain, then its input conventions, default passes and architecture are used." };
         var passes = new Option<uint?>("--passes") { HelpName = "P", Description = "Passes P (default: 1, or the model file's default for its input)." };

@@ -38,21 +38,33 @@ public sealed class TransactionSender(IWeb3 web3, string from, NodeStore store, 
     /// <summary>Whether an action has been sent already (mined or pending).</summary>
     public bool Sent(string action) => store.Transaction(action) is not null;
 
+    /// <summary>Whether an action's transaction was mined and reverted: it changed nothing on chain.</summary>
+    public bool Reverted(string action) => store.Transaction(action) is { Status: 0 };
+
     /// <summary>Whether any action starting with <paramref name="prefix"/> has been sent and is pending or was mined
     /// without a revert (a reverted one changed nothing on chain).</summary>
     public bool SentAny(string prefix) => store.Transactions().Any(t => t.Action.StartsWith(prefix, StringComparison.Ordinal) && t.Status != 0);
 
     /// <summary>Sends <paramref name="fn"/> for <paramref name="action"/> (once) and waits until one of its candidates is
     /// mined. <paramref name="deadline"/>: the chain time by which it must be (a game move's clock), which steers the
-    /// replacement bumps.</summary>
+    /// replacement bumps.
+    /// <paramref name="againIfReverted"/>: an action whose transaction reverted is signed anew (a new nonce) — for a game
+    /// move, whose transaction a reorganisation can put behind the opponent's re-broadcast move it answers.</summary>
     public async Task<TransactionReceipt> SendAsync<TFunction>(string action, string contractName, string contract, TFunction fn, BigInteger value, CancellationToken ct,
-        ulong? deadline = null)
+        ulong? deadline = null, bool againIfReverted = false)
         where TFunction : FunctionMessage, new()
     {
         await _one.WaitAsync(ct);
         try
         {
-            var tx = store.Transaction(action) ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
+            var stored = store.Transaction(action);
+            if (againIfReverted && stored is { Status: 0 })
+            {
+                log.LogWarning("{Action}: its transaction {TxHash} reverted; signing it again", action, stored.Hash);
+                store.Delete(stored);
+                stored = null;
+            }
+            var tx = stored ?? await SignAndStoreAsync(action, contractName, contract, fn, value, deadline, ct);
             _awaiting = action;
             var (mined, receipt) = await ReceiptAsync(tx, ct);
             CrashPoint.Hit("mined", CrashPoint.FunctionName(typeof(TFunction))); // mined, not recorded: a restart finds the receipt

@@ -6,7 +6,9 @@
 # prometheus (promtool checks deploy/prometheus/alerts.yml), systemd (systemd-analyze checks the units).
 # The container tests install docker.io, docker-compose and debootstrap themselves (deploy/scripts/docker-env.sh).
 # npm: forge, anvil and solc for contracts/ (pinned by contracts/package-lock.json).
-# Data: the MNIST digits (OpenCV's digits.png from Debian's opencv-doc) for `model train-mnist` and the Mnist tests.
+# Data: the MNIST digits (OpenCV's digits.png from Debian's opencv-doc) for `model train-mnist` and the Mnist tests;
+# dataset-fashion-mnist (the second data set); fonts: the printed faces the digit model trains on beside the sheet and
+# the handwriting faces of its robustness set (OpmlNode/Inference/Models/Mnist/FontDigits.cs lists both).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -20,6 +22,12 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 [ -d /usr/share/libonnx-testdata/data/node ] || missing+=(libonnx-testdata)
 command -v promtool >/dev/null || missing+=(prometheus)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
+for p in fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-freefont-ttf fonts-urw-base35 fonts-open-sans \
+         fonts-roboto-unhinted fonts-cantarell fonts-comic-neue fonts-dkg-handwriting fonts-breip fonts-bwht fonts-humor-sans \
+         fonts-sjfonts fonts-tomsontalks fonts-rufscript fonts-kristi fonts-klee fonts-dancingscript fonts-tlwg-purisa-ttf; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
 [ -e /usr/lib/x86_64-linux-gnu/libgomp.so.1 ] || ldconfig -p 2>/dev/null | grep -q 'libgomp\.so\.1 ' || missing+=(libgomp1)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"

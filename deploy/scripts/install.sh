@@ -42,8 +42,9 @@ if [ ! -f contracts/out/DisputeGame.sol/DisputeGame.json ]; then
   echo "building the contracts (forge build)"
   (cd contracts && npx --no-install forge build >/dev/null)
 fi
-mkdir -p "$opt/models/mnist" "$opt/docs" "$opt/contracts/out"
+mkdir -p "$opt/models/mnist" "$opt/models/fashion-mnist" "$opt/docs" "$opt/contracts/out"
 cp models/mnist/mnist.opml "$opt/models/mnist/"
+cp models/fashion-mnist/fashion-mnist.opml "$opt/models/fashion-mnist/"
 cp docs/OPERATIONS.md "$opt/docs/" 2>/dev/null || true
 for c in RiscvStep ModelRegistry OpmlTasks DisputeGame; do
   src=$(ls contracts/out/*/"$c".json 2>/dev/null | head -1 || true)

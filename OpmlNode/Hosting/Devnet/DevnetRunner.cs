@@ -37,9 +37,12 @@ public static class DevnetRunner
     {
         var total = Stopwatch.StartNew();
         Directory.CreateDirectory(o.WorkDir);
-        var digits = o.Prompt is null ? MnistDigits.Split(MnistDigits.Load(MnistDigits.DefaultPath())).Test : [];
         // The model and a text task are checked before anything starts: a wrong --model fails at once, not after a deploy.
         using var model = ModelReader.Open(o.ModelFile);
+        bool fashion = model.Architecture == FashionMnist.Architecture;
+        var digits = o.Prompt is not null ? []
+            : fashion ? FashionMnist.Load(FashionMnist.DefaultDir).Test
+            : MnistDigits.Split(MnistDigits.Load(MnistDigits.DefaultPath())).Test;
         var text = o.Prompt is null ? null : DevnetText.For(model, o.Prompt, o.MaxTokens);
         output.WriteLine($"devnet in {o.WorkDir}: starting anvil{(o.BlockTime > 0 ? $" with {o.BlockTime}-second blocks" : " (automining)")}");
         using var anvil = await Anvil.StartAsync(new AnvilOptions { ContractsDir = o.ContractsDir, ExtraArgs = o.BlockTime > 0 ? ["--block-time", o.BlockTime.ToString(CultureInfo.InvariantCulture)] : [] }, ct);
@@ -96,8 +99,9 @@ public static class DevnetRunner
                 }
                 var d = digits[rng.Next(digits.Count)];
                 var did = (await tasks.RequestAsync(reg.ModelId, MnistImage.ToInput(d.Pixels), 1, Parameters.MinFee, ct)).Event.TaskId;
-                requested.Add(new DevnetRequest(did, $"digit #{d.Index}", $"class {d.Label}", Stopwatch.StartNew()));
-                output.WriteLine($"requested task {did}: held-out digit #{d.Index}, label {d.Label}");
+                string what = fashion ? "image" : "digit";
+                requested.Add(new DevnetRequest(did, $"{what} #{d.Index}", $"class {d.Label}", Stopwatch.StartNew()));
+                output.WriteLine($"requested task {did}: held-out {what} #{d.Index}, label {d.Label}{(fashion ? $" ({FashionMnist.ClassNames[d.Label]})" : "")}");
             }
             if (liarSubmits)
             {

@@ -32,6 +32,8 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
 
     /// <summary>Per game, the moves this process made after the link and in phase 2 (for the <c>move</c> crash point).</summary>
     private readonly Dictionary<ulong, (int AfterLink, int Phase2)> _movedThisRun = [];
+    private readonly Dictionary<string, int> _reverts = []; // reverted moves made again, per action, this run
+    private const int MaxMoveReverts = 3;
 
     /// <summary>The games the provider showed as never started, each warned about once.</summary>
     private readonly HashSet<ulong> _notVisible = [];
@@ -92,7 +94,11 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
             }
             if (Node.Options.Faults.SilentAfterMove is { } m && g.MovesSent >= m) return;
             var action = $"game:{g.GameId}:turn:{view.Turn}";
-            if (tx.Sent(action)) return;
+            // Still this node's turn after its move was mined and reverted: a reorganisation re-broadcast the opponent's
+            // previous move and ours was mined first. The move is made again (same view, same move), else its clock runs out.
+            // At most MaxMoveReverts times per turn and run: a move that keeps reverting is a fault, not a race, and must not burn gas each poll.
+            if (tx.Sent(action) && !(tx.Reverted(action) && _reverts.GetValueOrDefault(action) < MaxMoveReverts)) return;
+            if (tx.Reverted(action)) _reverts[action] = _reverts.GetValueOrDefault(action) + 1;
             CrashPoint.Hit("move", MovePoint(g, view.Info.Stage));
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var move = Node.Metrics.Time("move", () => Solver.NextMove(view, role, party));
@@ -152,6 +158,6 @@ public sealed class DisputePlayerService(NodeContext node, TransactionSender tx,
     private sealed class Sink(TransactionSender tx, string action, string game, ulong deadline, CancellationToken ct) : IGameMessageSink
     {
         public Task SendAsync<TFunction>(TFunction message) where TFunction : FunctionMessage, new() =>
-            tx.SendAsync(action, ContractNames.DisputeGame, game, message, 0, ct, deadline);
+            tx.SendAsync(action, ContractNames.DisputeGame, game, message, 0, ct, deadline, againIfReverted: true);
     }
 }

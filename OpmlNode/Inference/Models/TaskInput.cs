@@ -52,15 +52,25 @@ public sealed class TaskInput
     }
 
     /// <summary>
-    /// A digit image (PNG, 20×20 or 28×28, grayscale or colour) for an MLP classifier with input I8 [1, 784], converted
-    /// as <see cref="Mnist.MnistImage"/> says (28×28 white on black, q = pixel − 128).
+    /// A picture for an MLP classifier with input I8 [1, 784]. For a digit model, any picture of a digit (any size,
+    /// colour, polarity; PNG, JPEG, BMP, GIF, TGA), found and centred as <see cref="Mnist.DigitPicture"/> says; for
+    /// Fashion-MNIST, a 28×28 PNG. Either way converted as <see cref="Mnist.MnistImage"/> says (q = pixel − 128).
     /// </summary>
-    public static TaskInput FromImage(IModel model, ReadOnlySpan<byte> png, string name = "image")
+    public static TaskInput FromImage(IModel model, ReadOnlySpan<byte> picture, string name = "image")
     {
         var spec = model.Nodes.SelectMany(d => d.Inputs).FirstOrDefault(r => r.Kind == RefKind.TaskInput)?.Spec;
         if (model.Kind != ArchitectureKind.Mlp || spec is null || spec.Type != ElemType.I8 || spec.ElementCount != Mnist.MnistImage.Pixels)
             throw new ArgumentException($"image input is for MLP classifiers with an I8 [1, {Mnist.MnistImage.Pixels}] input; {model.Architecture} takes {spec?.ToString() ?? "no task input"}");
-        return new(model, Mnist.MnistImage.InputFromPng(png, name));
+        if (model.Architecture == Mnist.FashionMnist.Architecture)
+        {
+            // the data set's own 28×28 (a garment fills its picture, so there is no digit to find and fit)
+            if (picture.Length >= 24 && picture.StartsWith(Mnist.MnistImage.PngSignature)
+                && (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(picture[16..]), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(picture[20..])) is var (w, h)
+                && (w, h) != (Mnist.MnistImage.Side, Mnist.MnistImage.Side))
+                throw new InvalidDataException($"{name} is {w}×{h} pixels; a Fashion-MNIST model takes a 28×28 PNG (the data set's own size)");
+            return new(model, Mnist.MnistImage.InputFromPng(picture, name));
+        }
+        return new(model, Mnist.MnistImage.ToInput(Mnist.DigitPicture.FromFile(picture, name)));
     }
 
     /// <summary>Parses a comma-separated list of token ids ("1,2,3").</summary>

@@ -5,7 +5,7 @@ using StbImageSharp;
 namespace OpmlNode.Inference.Models.Mnist;
 
 /// <summary>
-/// The MNIST image convention of the node (README "MNIST model"): a digit is a 28×28 grayscale image, white (255) on
+/// The MNIST image convention of the node (README "MNIST model (digits people draw) and Fashion-MNIST"): a digit is a 28×28 grayscale image, white (255) on
 /// black (0), row-major; a 20×20 digit (the OpenCV sheet's cell, MNIST's bounding box) is centred with a 4-pixel black
 /// border. The task input is I8 [1, 784] with q = pixel − 128 (black −128, white 127: the whole int8 range; the model
 /// folds the zero point −128 into its first bias). PNG files are decoded with StbImageSharp.
@@ -17,7 +17,7 @@ public static class MnistImage
     /// <summary>Zero point of the task input: q = pixel + InputZeroPoint.</summary>
     public const int InputZeroPoint = -128;
 
-    private static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+    internal static readonly byte[] PngSignature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
 
     /// <summary>The task input bytes (I8 [1, 784], q = pixel − 128) of a 28×28 image.</summary>
     public static byte[] ToInput(ReadOnlySpan<byte> pixels28)

@@ -20,7 +20,7 @@ public static class MnistQuantizer
     /// <summary>The real value of one unit of the task input (q + 128 = pixel, real input = pixel / 255).</summary>
     public const double InputScale = 1.0 / 255;
 
-    public static ModelDefinition Quantize(FloatMlp net, IReadOnlyList<MnistSample> calibration, long maxNodeSteps = DefaultMaxNodeSteps)
+    public static ModelDefinition Quantize(FloatMlp net, IReadOnlyList<MnistSample> calibration, long maxNodeSteps = DefaultMaxNodeSteps, string architecture = Architecture)
     {
         var actScales = CalibrateScales(net, calibration);
         var b = new GraphBuilder(maxNodeSteps);
@@ -73,7 +73,7 @@ public static class MnistQuantizer
             x = b.Node(node);
         }
         int arg = b.Add(new TensorSpec(ElemType.I32, 1), [x], new Ops.ArgmaxParams());
-        return b.Build(Architecture, arg, MnistImage.Pixels, 1);
+        return b.Build(architecture, arg, MnistImage.Pixels, 1);
     }
 
     /// <summary>Per hidden layer: the real value of one int8 unit, from the <see cref="CalibrationQuantile"/> of its positive activations.</summary>
